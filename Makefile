@@ -1,0 +1,54 @@
+# Two commands on a fresh machine: `make run` and `make test`. See README.md.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+WITH_DB := $(PY) -m clinic.embedded_db run --
+
+.PHONY: run test lint check browser install db-stop clean bench-availability
+
+$(STAMP): pyproject.toml constraints.txt
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (set PYTHON=...)")'
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(PY) -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+## make run: set everything up and serve the site on http://127.0.0.1:8000 (Ctrl-C stops it all).
+run: $(STAMP)
+	DJANGO_DEBUG=1 $(WITH_DB) bash -c '\
+	  $(PY) manage.py migrate --no-input && \
+	  $(PY) manage.py setup_site --demo --banner && \
+	  exec $(PY) manage.py runserver 127.0.0.1:8000'
+
+## make test: set up, lint, check, and run the whole suite (browser tests included).
+test: $(STAMP) browser
+	$(VENV)/bin/ruff check .
+	DJANGO_DEBUG=1 $(WITH_DB) bash -c '\
+	  $(PY) manage.py check --fail-level WARNING && \
+	  $(PY) manage.py makemigrations --check --dry-run && \
+	  DJANGO_DEBUG=0 $(PY) -m pytest'
+
+## Debian's Chromium for the browser tests (installed when missing and we are root).
+browser:
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "Installing Debian's chromium for the browser tests..."; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else \
+	    echo "NOTE: /usr/bin/chromium is missing and we are not root: run 'sudo apt-get install chromium'."; \
+	  fi; \
+	fi
+
+bench-availability: $(STAMP)
+	$(PY) -m booking.bench_availability
+
+db-stop: $(STAMP)
+	$(PY) -m clinic.embedded_db stop
+
+clean: 
+	-$(PY) -m clinic.embedded_db stop
+	rm -rf $(VENV) .data staticfiles .pytest_cache .ruff_cache

@@ -1,0 +1,21 @@
+from django.contrib import admin
+from django.contrib.sitemaps.views import sitemap
+from django.urls import include, path
+
+from . import views
+from .sitemaps import StaticPagesSitemap
+
+SITEMAPS = {"pages": StaticPagesSitemap}
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("privacy/", views.privacy, name="privacy"),
+    path("healthz", views.healthz, name="healthz"),
+    path("robots.txt", views.robots_txt, name="robots-txt"),
+    path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
+    path("ims/", include("education.urls")),
+    path("book/", include("booking.urls")),
+    path("admin/", admin.site.urls),
+]
+
+handler500 = "clinic.views.server_error"

@@ -1,0 +1,75 @@
+import logging
+
+from django.db import connection
+from django.db.utils import DatabaseError
+from django.http import HttpResponse, HttpResponseServerError, JsonResponse
+from django.shortcuts import render
+from django.template import loader
+from django.urls import reverse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from .models import ClinicProfile
+
+logger = logging.getLogger(__name__)
+
+
+@require_GET
+def home(request):
+    profile = ClinicProfile.load()
+    structured = {
+        "@context": "https://schema.org",
+        "@type": "MedicalClinic",
+        "name": profile.name,
+        "url": request.build_absolute_uri("/"),
+        "telephone": profile.phone,
+        "email": profile.email,
+        "medicalSpecialty": "Physiotherapy",
+        "address": {
+            "@type": "PostalAddress",
+            "streetAddress": profile.street_address,
+            "addressLocality": profile.city,
+            "addressRegion": profile.province,
+            "postalCode": profile.postal_code,
+            "addressCountry": "CA",
+        },
+        "openingHours": [part.strip() for part in profile.opening_hours_spec.split(",") if part.strip()],
+    }
+    return render(request, "home.html", {"structured_data": structured})
+
+
+@require_GET
+def privacy(request):
+    return render(request, "privacy.html")
+
+
+@require_GET
+@never_cache
+def healthz(request):
+    """200 when the database answers, 503 when it does not. Says nothing else."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except DatabaseError:
+        logger.warning("health check: database unreachable")
+        return JsonResponse({"status": "unavailable"}, status=503)
+    return JsonResponse({"status": "ok"})
+
+
+@require_GET
+def robots_txt(request):
+    lines = [
+        "User-agent: *",
+        "Disallow: /staff/",
+        "Disallow: /admin/",
+        "Disallow: /book/manage/",
+        f"Sitemap: {request.build_absolute_uri(reverse('sitemap'))}",
+    ]
+    return HttpResponse("\n".join(lines) + "\n", content_type="text/plain")
+
+
+def server_error(request):
+    # Rendered without a request context: context processors query the database, which may be
+    # exactly what failed.
+    return HttpResponseServerError(loader.render_to_string("500.html"))

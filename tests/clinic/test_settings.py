@@ -1,0 +1,66 @@
+"""Production settings refuse to start insecurely, and `check --deploy` is clean."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+STRONG_KEY = "k3Jx9-vQ2pL7_mN4rT8wZ1yB6cF0hD5sA2eG9iK3oU7qR1tV4xW8zC6bN0mP2lJ5"
+
+
+def manage(*args: str, **env: str) -> subprocess.CompletedProcess:
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
+    full_env.update(env)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=full_env, capture_output=True, text=True, timeout=120
+    )
+
+
+def test_check_deploy_with_production_settings_reports_no_warnings():
+    result = manage(
+        "check", "--deploy", "--fail-level", "WARNING",
+        DJANGO_DEBUG="0", DJANGO_SECRET_KEY=STRONG_KEY, DJANGO_ALLOWED_HOSTS="clinic.example.com",
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"DJANGO_ALLOWED_HOSTS": "clinic.example.com"}, "DJANGO_SECRET_KEY must be set"),
+        ({"DJANGO_SECRET_KEY": "short", "DJANGO_ALLOWED_HOSTS": "clinic.example.com"}, "too weak"),
+        ({"DJANGO_SECRET_KEY": "django-insecure-" + "x" * 60, "DJANGO_ALLOWED_HOSTS": "a.example"}, "too weak"),
+        ({"DJANGO_SECRET_KEY": STRONG_KEY}, "DJANGO_ALLOWED_HOSTS must list"),
+        ({"DJANGO_SECRET_KEY": STRONG_KEY, "DJANGO_ALLOWED_HOSTS": " , "}, "DJANGO_ALLOWED_HOSTS must list"),
+    ],
+    ids=["missing-key", "short-key", "insecure-prefix-key", "no-hosts", "blank-hosts"],
+)
+def test_production_settings_refuse_insecure_configuration(env, message):
+    result = manage("check", DJANGO_DEBUG="0", **env)
+    assert result.returncode != 0
+    assert message in result.stderr
+
+
+def test_debug_flag_must_be_a_clear_boolean():
+    result = manage("check", DJANGO_DEBUG="maybe")
+    assert result.returncode != 0
+    assert "DJANGO_DEBUG must be true or false" in result.stderr
+
+
+def test_debug_is_off_unless_asked_for():
+    result = manage("check", DJANGO_SECRET_KEY=STRONG_KEY, DJANGO_ALLOWED_HOSTS="clinic.example.com")
+    assert result.returncode == 0, result.stderr
+    result = manage("shell", "-c", "from django.conf import settings; print(settings.DEBUG)",
+                    DJANGO_SECRET_KEY=STRONG_KEY, DJANGO_ALLOWED_HOSTS="clinic.example.com")
+    assert result.stdout.strip().splitlines()[-1] == "False"
+
+
+def test_database_is_postgres_with_persistent_checked_connections(settings):
+    db = settings.DATABASES["default"]
+    assert db["ENGINE"] == "django.db.backends.postgresql"
+    assert db["CONN_MAX_AGE"] > 0
+    assert db["CONN_HEALTH_CHECKS"] is True
