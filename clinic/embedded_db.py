@@ -11,6 +11,7 @@ This module deliberately imports nothing from Django: settings.py calls it.
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import warnings
@@ -95,6 +96,13 @@ def run(command: list[str]) -> int:
 
 def _call(command: list[str]) -> int:
     proc = subprocess.Popen(command)  # noqa: S603 - our own Makefile's commands
+
+    def forward_term(signum, frame):
+        # `kill` (or a process manager) asks us to stop: pass it on, then fall through to stopping
+        # the database once the child has gone.
+        proc.terminate()
+
+    signal.signal(signal.SIGTERM, forward_term)
     interrupts = 0
     while True:
         try:

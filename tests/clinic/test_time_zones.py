@@ -52,3 +52,13 @@ def test_no_query_converts_time_zones_in_sql():
                 if FORBIDDEN_SQL_TZ.search(line) and "noqa: tz" not in line:
                     offenders.append(f"{path.relative_to(ROOT)}:{number}: {line.strip()}")
     assert offenders == []
+
+
+def test_c_library_local_time_uses_the_same_rules():
+    """time.localtime (log timestamps, runserver) must agree: 15 Dec 2026 17:00 UTC is 10:00 in BC."""
+    import os
+    import time
+
+    assert os.environ["TZ"] == "America/Vancouver"  # Django sets it from TIME_ZONE
+    stamp = datetime(2026, 12, 15, 17, 0, tzinfo=UTC).timestamp()
+    assert time.localtime(stamp).tm_hour == 10
