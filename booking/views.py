@@ -1,7 +1,369 @@
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+"""The patient's booking flow: service → who → week → time → details → review → done.
+
+Server-rendered and usable without JavaScript. Views parse, call ``services``, render.
+Anything a patient typed is carried in the form itself (hidden fields on the review page),
+so a taken slot or a validation error never loses it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, date, datetime, timedelta
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.cache import cache
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import urlencode
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from . import availability, services
+from .forms import INSURANCE_HELP, InsuranceForm, PatientDetailsForm, ScreeningForm
+from .models import Appointment, InsuranceNote, Practitioner, Screening, Service
+
+SESSION_DONE = "booking_done"
 
 
+# --- parsing helpers: bad query strings fall back to defaults, never a 500 ----------------------
+def _parse_date(raw: str | None) -> date | None:
+    try:
+        return date.fromisoformat(raw) if raw and len(raw) == 10 else None
+    except ValueError:
+        return None
+
+
+def _parse_start(raw: str | None) -> datetime | None:
+    if not raw or len(raw) > 40:
+        return None
+    try:
+        value = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if value.tzinfo is None:
+        return None
+    return value.astimezone(UTC)
+
+
+def _iso(value: datetime) -> str:
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _bookable_service(slug: str) -> Service:
+    return get_object_or_404(Service, slug=slug, active=True, bookable_online=True)
+
+
+def _week_start(day: date, earliest: date, last_day: date) -> date:
+    monday = day - timedelta(days=day.weekday())
+    return min(max(monday, earliest), last_day - timedelta(days=last_day.weekday()))
+
+
+def _chosen_practitioner(service: Service, who: str | None) -> Practitioner | None:
+    if not who or who == "any":
+        return None
+    return Practitioner.objects.offering(service).filter(slug=who).first()
+
+
+def _who(practitioner: Practitioner | None) -> str:
+    return practitioner.slug if practitioner else "any"
+
+
+def _schedule_url(service: Service, practitioner: Practitioner | None, **params) -> str:
+    query = {"who": _who(practitioner), **{k: v for k, v in params.items() if v}}
+    return f"{reverse('booking:schedule', args=[service.slug])}?{urlencode(query)}"
+
+
+# --- step 1: service --------------------------------------------------------------------------
 @require_GET
 def start(request):
-    return render(request, "booking/start.html")
+    slug = request.GET.get("service")
+    if slug and Service.objects.filter(slug=slug, active=True, bookable_online=True).exists():
+        return redirect("booking:schedule", service=slug)
+    services_list = Service.objects.filter(active=True, bookable_online=True)
+    return render(request, "booking/start.html", {"services": services_list, "step": 1})
+
+
+# --- steps 2-3: who, week, day, time ----------------------------------------------------------
+@require_GET
+def schedule(request, service):
+    service = _bookable_service(service)
+    practitioners = list(Practitioner.objects.offering(service))
+    practitioner = _chosen_practitioner(service, request.GET.get("who"))
+    now = timezone.now()
+    today = timezone.localdate(now)
+    this_monday = today - timedelta(days=today.weekday())
+    last_day = today + timedelta(days=settings.BOOKING_HORIZON_DAYS)
+    requested_week = _parse_date(request.GET.get("week"))
+    week_start = _week_start(requested_week or today, this_monday, last_day)
+    week_end = week_start + timedelta(days=6)
+    slots = services.available_slots(service=service, practitioner=practitioner, first=week_start,
+                                     last=week_end, now=now)
+    if not slots and requested_week is None:
+        # Nothing left this week (say, on a Saturday evening): open the week of the next free day.
+        later = services.available_slots(service=service, practitioner=practitioner,
+                                         first=week_end + timedelta(days=1), last=last_day, now=now)
+        if later:
+            week_start = _week_start(timezone.localtime(later[0].start).date(), this_monday, last_day)
+            week_end = week_start + timedelta(days=6)
+            slots = [s for s in later if timezone.localtime(s.start).date() <= week_end]
+    by_day = availability.group_by_local_date(slots, services.clinic_zone())
+    days = [{"date": week_start + timedelta(days=i)} for i in range(7)]
+    for day in days:
+        day["count"] = len(by_day.get(day["date"], []))
+        day["url"] = _schedule_url(service, practitioner, week=week_start.isoformat(), day=day["date"].isoformat())
+    chosen_day = _parse_date(request.GET.get("day"))
+    if chosen_day not in by_day:
+        chosen_day = next(iter(by_day), None) if not request.GET.get("day") else chosen_day
+    times = by_day.get(chosen_day, []) if chosen_day else []
+    next_available = None
+    if not slots:
+        later = services.available_slots(service=service, practitioner=practitioner,
+                                         first=week_end + timedelta(days=1), last=last_day, now=now)
+        next_available = timezone.localtime(later[0].start).date() if later else None
+    details_url = reverse("booking:details", args=[service.slug])
+    context = {
+        "step": 2,
+        "service": service,
+        "practitioners": practitioners,
+        "practitioner": practitioner,
+        "who_options": [{"label": "First available", "url": _schedule_url(service, None,
+                                                                           week=week_start.isoformat()),
+                         "current": practitioner is None}]
+        + [{"label": p.name, "detail": p.credentials, "url": _schedule_url(service, p, week=week_start.isoformat()),
+            "current": practitioner == p} for p in practitioners],
+        "week_start": week_start,
+        "week_end": week_end,
+        "days": days,
+        "chosen_day": chosen_day,
+        "times": [{"slot": s, "url": f"{details_url}?{urlencode({'who': _who(practitioner), 'start': _iso(s.start)})}"}
+                  for s in times],
+        "prev_week_url": _schedule_url(service, practitioner, week=(week_start - timedelta(days=7)).isoformat())
+        if week_start > this_monday else None,
+        "next_week_url": _schedule_url(service, practitioner, week=(week_start + timedelta(days=7)).isoformat())
+        if week_end < last_day else None,
+        "next_available": next_available,
+        "next_available_url": _schedule_url(service, practitioner, week=next_available.isoformat(),
+                                            day=next_available.isoformat()) if next_available else None,
+    }
+    return render(request, "booking/schedule.html", context)
+
+
+# --- steps 4-5: details, review, submit -------------------------------------------------------
+def _forms(data=None):
+    return (PatientDetailsForm(data, prefix="p"), InsuranceForm(data, prefix="i"), ScreeningForm(data, prefix="s"))
+
+
+def _client_key(request) -> str:
+    ip = request.META.get("REMOTE_ADDR", "")
+    bucket = timezone.now().strftime("%Y%m%d%H")
+    return "book-rate:" + hashlib.sha256(f"{ip}|{bucket}".encode()).hexdigest()[:32]
+
+
+def _over_rate_limit(request) -> bool:
+    """Count booking submissions per IP per hour in the shared database cache."""
+    key = _client_key(request)
+    cache.add(key, 0, 60 * 60)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, 60 * 60)
+        count = 1
+    return count > settings.BOOKING_RATE_LIMIT_PER_HOUR
+
+
+@sensitive_variables()
+@sensitive_post_parameters()
+@never_cache
+@require_http_methods(["GET", "POST"])
+def details(request, service):
+    service = _bookable_service(service)
+    source = request.POST if request.method == "POST" else request.GET
+    practitioner = _chosen_practitioner(service, source.get("who"))
+    start_at = _parse_start(request.POST.get("alt_start") or source.get("start"))
+    if start_at is None:
+        messages.warning(request, "Please choose a time first.")
+        return redirect(_schedule_url(service, practitioner))
+    now = timezone.now()
+    context = {"step": 3, "service": service, "practitioner": practitioner, "who": _who(practitioner),
+               "start": start_at, "start_value": _iso(start_at),
+               "insurance_help": [(k, INSURANCE_HELP[k]) for k, _ in InsuranceNote.Kind.choices],
+               "schedule_url": _schedule_url(service, practitioner, week=timezone.localdate(start_at).isoformat(),
+                                             day=timezone.localdate(start_at).isoformat())}
+    free = services.free_practitioners_at(service=service, practitioner=practitioner, start=start_at, now=now)
+    if request.method == "GET":
+        forms = _forms()
+        if not free:
+            return _taken(request, context, forms, service, practitioner, start_at, now, status=200)
+        return _render_details(request, context, forms)
+
+    forms = _forms(request.POST)
+    action = request.POST.get("action", "review")
+    if action == "edit" or not all(form.is_valid() for form in forms):
+        return _render_details(request, context, forms)
+    if not free:
+        return _taken(request, context, forms, service, practitioner, start_at, now)
+    if action != "confirm" or request.POST.get("alt_start"):
+        chosen = free[0] if practitioner is None else practitioner.pk
+        return render(request, "booking/review.html", {
+            **context, "step": 4, "forms": forms, "hidden": _hidden_fields(request.POST),
+            "assigned": practitioner or Practitioner.objects.filter(pk=chosen).first(),
+            "insurance_note": InsuranceNote(**forms[1].note_data()),
+            "screening_flags": [label for name, label, _ in Screening.QUESTIONS
+                                if forms[2].cleaned_data[name] == "yes"],
+        })
+    if _over_rate_limit(request):
+        context["error_banner"] = (
+            "We have received several booking requests from your network in the last hour. "
+            f"To protect patients' data, please call us to book at {request_clinic_phone()}."
+        )
+        return _render_details(request, context, forms, status=429)
+    patient_form, insurance_form, screening_form = forms
+    data = patient_form.cleaned_data
+    try:
+        patient = services.find_or_create_patient(
+            first_name=data["first_name"], last_name=data["last_name"], email=data["email"],
+            phone=data["phone"], date_of_birth=data["date_of_birth"], phn=data["phn"],
+        )
+        appointment, token = services.book_appointment(
+            service=service, practitioner=practitioner, patient=patient, start=start_at, now=now,
+            insurance=insurance_form.note_data(), screening=screening_form.screening_data(),
+            patient_note=data["patient_note"], contact_phone=data["phone"],
+        )
+    except services.SlotTaken:
+        return _taken(request, context, forms, service, practitioner, start_at, now)
+    request.session[SESSION_DONE] = {"reference": appointment.reference, "token": token}
+    return HttpResponseRedirect(reverse("booking:requested"))
+
+
+def request_clinic_phone() -> str:
+    from clinic.models import ClinicProfile
+
+    return ClinicProfile.load().phone
+
+
+def _hidden_fields(post) -> list[tuple[str, str]]:
+    skip = {"csrfmiddlewaretoken", "action", "alt_start"}
+    return [(key, value) for key, values in post.lists() if key not in skip for value in values]
+
+
+def _render_details(request, context, forms, status=200):
+    patient_form, insurance_form, screening_form = forms
+    errors = []
+    for form in forms:
+        if form.is_bound and form.errors:
+            for name, field_errors in form.errors.items():
+                if name == "__all__":
+                    errors += [(None, e) for e in field_errors]
+                else:
+                    label = form.fields[name].label or name.replace("_", " ").capitalize()
+                    errors += [(form[name].auto_id, f"{label}: {e}") for e in field_errors]
+    return render(request, "booking/details.html", {
+        **context, "patient_form": patient_form, "insurance_form": insurance_form,
+        "screening_form": screening_form, "error_list": errors,
+    }, status=status)
+
+
+def _taken(request, context, forms, service, practitioner, start_at, now, status=409):
+    context = {**context, "taken": True,
+               "alternatives": services.nearest_slots(service=service, practitioner=practitioner,
+                                                      around=start_at, now=now)}
+    return _render_details(request, context, forms, status=status)
+
+
+@never_cache
+@require_GET
+def requested(request):
+    done = request.session.get(SESSION_DONE)
+    appointment = services.appointment_for_token(done["token"]) if done else None
+    if appointment is None:
+        return redirect("booking:start")
+    manage_url = request.build_absolute_uri(reverse("booking:manage", args=[done["token"]]))
+    return render(request, "booking/requested.html", {"step": 5, "appointment": appointment,
+                                                      "manage_url": manage_url})
+
+
+# --- the private manage link ------------------------------------------------------------------
+def _managed(token: str) -> Appointment:
+    appointment = services.appointment_for_token(token)
+    if appointment is None:
+        raise Http404("This link is not valid.")
+    return appointment
+
+
+def _inactive(request, appointment: Appointment, now: datetime):
+    """A spent or expired link shows no personal details at all."""
+    if not appointment.holds_time or appointment.start <= now:
+        return render(request, "booking/manage_inactive.html", status=410)
+    return None
+
+
+@never_cache
+@require_GET
+def manage(request, token):
+    appointment = _managed(token)
+    now = timezone.now()
+    if (response := _inactive(request, appointment, now)) is not None:
+        return response
+    return render(request, "booking/manage.html", {
+        "appointment": appointment, "token": token, "can_change": services.patient_can_change(appointment, now),
+        "cutoff_hours": settings.BOOKING_CANCEL_CUTOFF_HOURS,
+    })
+
+
+@never_cache
+@require_POST
+def manage_cancel(request, token):
+    appointment = _managed(token)
+    now = timezone.now()
+    if (response := _inactive(request, appointment, now)) is not None:
+        return response
+    try:
+        services.cancel_appointment(appointment=appointment, now=now, by_patient=True,
+                                    reason=request.POST.get("reason", "")[:300])
+    except services.BookingError as error:
+        messages.error(request, str(error))
+        return redirect("booking:manage", token=token)
+    return render(request, "booking/manage_cancelled.html", {"appointment": appointment})
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def manage_reschedule(request, token):
+    appointment = _managed(token)
+    now = timezone.now()
+    if (response := _inactive(request, appointment, now)) is not None:
+        return response
+    if not services.patient_can_change(appointment, now):
+        messages.error(request, "It is too late to change this appointment online. Please call the clinic.")
+        return redirect("booking:manage", token=token)
+    error = None
+    if request.method == "POST":
+        new_start = _parse_start(request.POST.get("start"))
+        if new_start is None:
+            error = "Please choose one of the times shown."
+        else:
+            try:
+                services.reschedule_appointment(appointment=appointment, new_start=new_start, now=now,
+                                                by_patient=True)
+            except services.BookingError as exc:
+                error = str(exc)
+            else:
+                return render(request, "booking/manage_rescheduled.html", {
+                    "appointment": services.appointment_for_token(token), "token": token})
+    today = timezone.localdate(now)
+    first = _parse_date(request.GET.get("from")) or today
+    first = min(max(first, today), today + timedelta(days=settings.BOOKING_HORIZON_DAYS))
+    last = first + timedelta(days=6)
+    slots = services.available_slots(service=appointment.service, practitioner=appointment.practitioner,
+                                     first=first, last=last, now=now, exclude_appointment=appointment)
+    by_day = availability.group_by_local_date(slots, services.clinic_zone())
+    return render(request, "booking/manage_reschedule.html", {
+        "appointment": appointment, "token": token, "by_day": by_day, "error": error,
+        "first": first, "last": last,
+        "next_url": f"?from={(first + timedelta(days=7)).isoformat()}",
+        "prev_url": f"?from={(first - timedelta(days=7)).isoformat()}" if first > today else None,
+    }, status=400 if error else 200)

@@ -158,8 +158,26 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # See clinic/__init__.py: zones come from the tzdata package; nothing converts zones in SQL.
 USE_TZ = True
 TIME_ZONE = env_str("CLINIC_TIME_ZONE", "America/Vancouver")
+CLINIC_TIME_ZONE_LABEL = env_str("CLINIC_TIME_ZONE_LABEL", "BC time")
 LANGUAGE_CODE = "en-ca"
 USE_I18N = True
+
+
+# --- booking rules -----------------------------------------------------------------------------
+BOOKING_MIN_NOTICE_HOURS = env_int("BOOKING_MIN_NOTICE_HOURS", 12)
+BOOKING_HORIZON_DAYS = env_int("BOOKING_HORIZON_DAYS", 60)
+BOOKING_SLOT_STEP_MINUTES = env_int("BOOKING_SLOT_STEP_MINUTES", 15)
+BOOKING_CANCEL_CUTOFF_HOURS = env_int("BOOKING_CANCEL_CUTOFF_HOURS", 24)
+BOOKING_RATE_LIMIT_PER_HOUR = env_int("BOOKING_RATE_LIMIT_PER_HOUR", 10)
+IMS_MIN_SPACING_DAYS = 7
+
+# The database cache holds rate-limit counters, shared by every app server (no Redis needed).
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "django_cache",
+    }
+}
 
 
 # --- static files ------------------------------------------------------------------------------

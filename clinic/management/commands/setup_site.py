@@ -5,6 +5,7 @@ never overwrites what staff have edited.
 """
 
 from django.contrib.auth import get_user_model
+from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
@@ -25,6 +26,7 @@ class Command(BaseCommand):
         parser.add_argument("--banner", action="store_true", help="Print the URLs a newcomer needs.")
 
     def handle(self, *args, demo: bool, banner: bool, **options):
+        call_command("createcachetable", verbosity=0)  # the database cache (rate limits); idempotent
         with transaction.atomic():
             ClinicProfile.load()
             self._load_content()

@@ -1,0 +1,403 @@
+"""Booking data: practitioners, services, schedules, patients, appointments.
+
+The database is the last line of defence: an exclusion constraint makes it impossible for two
+requested/confirmed appointments of one practitioner to overlap (buffers included), whatever
+the code above it does. It needs no extension (no btree_gist): the practitioner is compared as a
+one-point ``int8range`` with ``&&``, which stock PostgreSQL indexes with GiST.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.postgres.constraints import ExclusionConstraint
+from django.contrib.postgres.fields import BigIntegerRangeField, DateTimeRangeField, RangeOperators
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import F, Func, Q, Value
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+
+class Int8Range(Func):
+    function = "INT8RANGE"
+    output_field = BigIntegerRangeField()
+
+
+class TsTzRange(Func):
+    function = "TSTZRANGE"
+    output_field = DateTimeRangeField()
+
+
+phn_validator = RegexValidator(r"^\d{10}$", "A BC Personal Health Number is 10 digits.")
+
+
+class Service(models.Model):
+    name = models.CharField(max_length=120)
+    slug = models.SlugField(unique=True)
+    description = models.TextField(blank=True)
+    duration_minutes = models.PositiveSmallIntegerField()
+    buffer_minutes = models.PositiveSmallIntegerField(
+        default=0, help_text="Time kept free after the visit (notes, cleaning)."
+    )
+    price = models.DecimalField(max_digits=7, decimal_places=2, help_text="Price shown to patients, in dollars.")
+    bookable_online = models.BooleanField(default=True)
+    requires_confirmation = models.BooleanField(default=True, help_text="Staff confirm each online request.")
+    requires_prior_assessment = models.BooleanField(
+        default=False, help_text="For follow-ups: flag requests from patients with no assessment on record."
+    )
+    is_ims = models.BooleanField(default=True, help_text="Counts for the 7-day IMS spacing flag.")
+    order = models.PositiveSmallIntegerField(default=0)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["order", "name"]
+        constraints = [
+            models.CheckConstraint(condition=Q(duration_minutes__gt=0), name="service_duration_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def duration(self) -> timedelta:
+        return timedelta(minutes=self.duration_minutes)
+
+    @property
+    def buffer(self) -> timedelta:
+        return timedelta(minutes=self.buffer_minutes)
+
+
+class PractitionerQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(active=True)
+
+    def offering(self, service: Service):
+        return self.active().filter(services=service)
+
+
+class Practitioner(models.Model):
+    name = models.CharField(max_length=120)
+    slug = models.SlugField(unique=True)
+    credentials = models.CharField(max_length=200, help_text='e.g. "Physiotherapist, Gunn IMS certified"')
+    bio = models.TextField(blank=True)
+    photo = models.FileField(upload_to="practitioners/", blank=True)
+    active = models.BooleanField(default=True)
+    services = models.ManyToManyField(Service, related_name="practitioners", blank=True)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="practitioner"
+    )
+    order = models.PositiveSmallIntegerField(default=0)
+
+    objects = PractitionerQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["order", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class WorkingHours(models.Model):
+    """One wall-clock interval of a weekly timetable; lunch is the gap between two rows."""
+
+    class Weekday(models.IntegerChoices):
+        MONDAY = 0
+        TUESDAY = 1
+        WEDNESDAY = 2
+        THURSDAY = 3
+        FRIDAY = 4
+        SATURDAY = 5
+        SUNDAY = 6
+
+    practitioner = models.ForeignKey(Practitioner, on_delete=models.CASCADE, related_name="working_hours")
+    weekday = models.PositiveSmallIntegerField(choices=Weekday.choices)
+    start = models.TimeField()
+    end = models.TimeField()
+    valid_from = models.DateField(null=True, blank=True, help_text="First day this timetable applies.")
+    valid_until = models.DateField(null=True, blank=True, help_text="Last day this timetable applies.")
+
+    class Meta:
+        ordering = ["practitioner", "weekday", "start"]
+        verbose_name_plural = "working hours"
+        constraints = [
+            models.CheckConstraint(condition=Q(start__lt=F("end")), name="hours_start_before_end"),
+            models.CheckConstraint(condition=Q(weekday__lte=6), name="hours_weekday_valid"),
+            models.CheckConstraint(
+                condition=Q(valid_from__isnull=True)
+                | Q(valid_until__isnull=True)
+                | Q(valid_from__lte=F("valid_until")),
+                name="hours_valid_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.practitioner} {self.get_weekday_display()} {self.start:%H:%M}-{self.end:%H:%M}"
+
+
+class TimeOff(models.Model):
+    practitioner = models.ForeignKey(Practitioner, on_delete=models.CASCADE, related_name="time_off")
+    start = models.DateTimeField()
+    end = models.DateTimeField()
+    reason = models.CharField(max_length=120, blank=True)
+
+    class Meta:
+        ordering = ["start"]
+        verbose_name_plural = "time off"
+        constraints = [models.CheckConstraint(condition=Q(start__lt=F("end")), name="timeoff_start_before_end")]
+
+    def __str__(self) -> str:
+        return f"{self.practitioner} off {self.start:%Y-%m-%d %H:%M}"
+
+
+class ClinicClosure(models.Model):
+    """A whole local day the clinic is closed, added by staff (BC statutory holidays are automatic)."""
+
+    date = models.DateField(unique=True)
+    name = models.CharField(max_length=120)
+
+    class Meta:
+        ordering = ["date"]
+
+    def __str__(self) -> str:
+        return f"{self.date}: {self.name}"
+
+
+class Patient(models.Model):
+    first_name = models.CharField(max_length=80)
+    last_name = models.CharField(max_length=80)
+    email = models.EmailField()
+    phone = models.CharField(max_length=30)
+    date_of_birth = models.DateField()
+    phn = models.CharField("BC Personal Health Number", max_length=10, blank=True, validators=[phn_validator])
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["last_name", "first_name"]
+        constraints = [models.UniqueConstraint(Lower("email"), name="patient_email_unique_ci")]
+
+    def __str__(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+
+class AppointmentQuerySet(models.QuerySet):
+    def active(self):
+        """Appointments that hold their time: requested or confirmed."""
+        return self.filter(status__in=Appointment.HOLDING_STATUSES)
+
+    def overlapping(self, start, end):
+        """Appointments whose blocked time (visit plus buffer) overlaps [start, end)."""
+        return self.filter(start__lt=end, blocks_until__gt=start)
+
+
+class Appointment(models.Model):
+    class Status(models.TextChoices):
+        REQUESTED = "requested", "Requested"
+        CONFIRMED = "confirmed", "Confirmed"
+        DECLINED = "declined", "Declined"
+        CANCELLED = "cancelled", "Cancelled"
+        COMPLETED = "completed", "Completed"
+        NO_SHOW = "no_show", "No-show"
+
+    class Source(models.TextChoices):
+        ONLINE = "online", "Online"
+        STAFF = "staff", "Staff"
+
+    HOLDING_STATUSES = (Status.REQUESTED, Status.CONFIRMED)
+
+    reference = models.CharField(max_length=12, unique=True, editable=False)
+    practitioner = models.ForeignKey(Practitioner, on_delete=models.PROTECT, related_name="appointments")
+    service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="appointments")
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="appointments")
+    start = models.DateTimeField()
+    end = models.DateTimeField()
+    # end + the service's buffer: the time this appointment keeps from other bookings.
+    blocks_until = models.DateTimeField(editable=False)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.REQUESTED)
+    source = models.CharField(max_length=8, choices=Source.choices, default=Source.ONLINE)
+    patient_note = models.TextField("note from the patient", blank=True, max_length=2000)
+    staff_note = models.TextField(blank=True)
+    contact_phone = models.CharField(
+        max_length=30, blank=True, help_text="The phone number given with this request."
+    )
+    status_reason = models.CharField(max_length=300, blank=True, help_text="Why it was declined or cancelled.")
+    spacing_flag = models.BooleanField(default=False, help_text="Another IMS visit within 7 days.")
+    no_prior_assessment_flag = models.BooleanField(default=False, help_text="Follow-up with no assessment on record.")
+    outside_hours = models.BooleanField(default=False, help_text="Booked by staff outside working hours.")
+    manage_token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    sequence = models.PositiveIntegerField(default=0, help_text="Bumped on every change (calendar files).")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = AppointmentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["start"]
+        indexes = [
+            models.Index(fields=["start"]),
+            models.Index(fields=["status", "created_at"]),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(start__lt=F("end")), name="appointment_start_before_end"),
+            models.CheckConstraint(condition=Q(end__lte=F("blocks_until")), name="appointment_end_within_block"),
+            ExclusionConstraint(
+                name="appointment_no_overlap",
+                index_type="gist",
+                expressions=[
+                    (Int8Range(F("practitioner_id"), F("practitioner_id"), Value("[]")), RangeOperators.OVERLAPS),
+                    (TsTzRange(F("start"), F("blocks_until"), Value("[)")), RangeOperators.OVERLAPS),
+                ],
+                condition=Q(status__in=["requested", "confirmed"]),
+                violation_error_message="That time overlaps another appointment.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference} {self.service} {self.start:%Y-%m-%d %H:%M}"
+
+    @property
+    def holds_time(self) -> bool:
+        return self.status in self.HOLDING_STATUSES
+
+    @property
+    def local_start(self):
+        return timezone.localtime(self.start)
+
+    @property
+    def local_end(self):
+        return timezone.localtime(self.end)
+
+    def issue_manage_token(self) -> str:
+        """Create a new private manage token (256 bits); only its hash is stored."""
+        token = secrets.token_urlsafe(32)
+        self.manage_token_hash = hash_token(token)
+        return token
+
+    @staticmethod
+    def new_reference() -> str:
+        # Unambiguous letters and digits; staff read these out on the phone.
+        alphabet = "ACDEFGHJKMNPQRTUVWXY34679"
+        return "".join(secrets.choice(alphabet) for _ in range(8))
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class InsuranceNote(models.Model):
+    """How the patient will pay, with what the clinic needs for each way."""
+
+    class Kind(models.TextChoices):
+        SELF_PAY = "self_pay", "I will pay myself"
+        EXTENDED_HEALTH = "extended_health", "Extended health benefits (work or private plan)"
+        ICBC = "icbc", "ICBC (after a motor vehicle crash)"
+        WORKSAFEBC = "worksafebc", "WorkSafeBC (after a work injury)"
+        MSP_SUPPLEMENTARY = "msp_supplementary", "MSP supplementary benefits (premium assistance)"
+
+    appointment = models.OneToOneField(Appointment, on_delete=models.CASCADE, related_name="insurance")
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.SELF_PAY)
+    insurer = models.CharField(max_length=120, blank=True)
+    plan_number = models.CharField("plan or group number", max_length=60, blank=True)
+    member_id = models.CharField("member or certificate ID", max_length=60, blank=True)
+    is_dependent = models.BooleanField("covered as a dependent", default=False)
+    plan_holder_name = models.CharField(max_length=120, blank=True)
+    plan_holder_dob = models.DateField("plan holder's date of birth", null=True, blank=True)
+    direct_billing = models.BooleanField("bill the insurer directly", default=False)
+    claim_number = models.CharField(max_length=40, blank=True)
+    claim_not_yet_reported = models.BooleanField(default=False)
+    incident_date = models.DateField("date of the crash or injury", null=True, blank=True)
+    employer = models.CharField(max_length=120, blank=True)
+    contact_name = models.CharField("ICBC recovery specialist or WorkSafeBC case manager", max_length=120, blank=True)
+    phn = models.CharField("BC Personal Health Number", max_length=10, blank=True, validators=[phn_validator])
+
+    def __str__(self) -> str:
+        return self.summary
+
+    @property
+    def summary(self) -> str:
+        kind = self.Kind(self.kind)
+        if kind == self.Kind.EXTENDED_HEALTH:
+            billing = "direct billing" if self.direct_billing else "patient pays and claims"
+            return f"Extended health: {self.insurer or 'insurer not given'} ({billing})"
+        if kind == self.Kind.ICBC:
+            return f"ICBC claim {self.claim_number or 'not given'}"
+        if kind == self.Kind.WORKSAFEBC:
+            claim = "not yet reported" if self.claim_not_yet_reported else (self.claim_number or "not given")
+            return f"WorkSafeBC claim {claim}"
+        if kind == self.Kind.MSP_SUPPLEMENTARY:
+            return "MSP supplementary benefits"
+        return "Self-pay"
+
+
+class Screening(models.Model):
+    """Safety questions before needling. Answers never block a request; they flag it for staff."""
+
+    # (field, label shown to the patient, contraindication?) — contraindications per ims-facts.md:
+    # pregnancy and infection (local or systemic); the rest are precautions to talk through.
+    QUESTIONS = [
+        ("pregnant", "Are you pregnant, or could you be?", True),
+        ("fever_or_infection", "Do you have a fever or an infection right now?", True),
+        ("skin_problem_at_site", "Do you have a wound or skin infection where you have pain?", True),
+        ("weakened_immune_system", "Is your immune system weakened (for example by an illness or medicine)?", False),
+        ("blood_thinners", "Do you take blood thinners, or do you have a bleeding disorder?", False),
+        ("pacemaker_or_implants", "Do you have a pacemaker or other implant?", False),
+        ("lymph_nodes_removed", "Have you had lymph nodes removed (for example after cancer surgery)?", False),
+        ("recent_surgery", "Have you had surgery in the last 3 months?", False),
+        ("fear_of_needles", "Are you afraid of needles, or have you fainted with needles before?", False),
+    ]
+
+    appointment = models.OneToOneField(Appointment, on_delete=models.CASCADE, related_name="screening")
+    pregnant = models.BooleanField(default=False)
+    fever_or_infection = models.BooleanField(default=False)
+    skin_problem_at_site = models.BooleanField(default=False)
+    weakened_immune_system = models.BooleanField(default=False)
+    blood_thinners = models.BooleanField(default=False)
+    pacemaker_or_implants = models.BooleanField(default=False)
+    lymph_nodes_removed = models.BooleanField(default=False)
+    recent_surgery = models.BooleanField(default=False)
+    fear_of_needles = models.BooleanField(default=False)
+    details = models.TextField(blank=True, max_length=1000)
+
+    def __str__(self) -> str:
+        return f"Screening for {self.appointment_id}"
+
+    def _answered_yes(self, contraindication: bool) -> list[str]:
+        return [label for field, label, ci in self.QUESTIONS if ci == contraindication and getattr(self, field)]
+
+    @property
+    def contraindications(self) -> list[str]:
+        return self._answered_yes(True)
+
+    @property
+    def precautions(self) -> list[str]:
+        return self._answered_yes(False)
+
+    @property
+    def has_flags(self) -> bool:
+        return bool(self.contraindications or self.precautions)
+
+
+class AppointmentEvent(models.Model):
+    """History: who did what to an appointment, when, from what to what."""
+
+    appointment = models.ForeignKey(Appointment, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField(default=timezone.now)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    actor_label = models.CharField(max_length=60, help_text="Who acted: a staff user, the patient, or the system.")
+    action = models.CharField(max_length=40)
+    from_status = models.CharField(max_length=12, blank=True)
+    to_status = models.CharField(max_length=12, blank=True)
+    details = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.appointment_id} {self.action} by {self.actor_label}"

@@ -1,0 +1,377 @@
+"""Writes and reads that span several rows: the one place booking rules are applied.
+
+Patient pages and staff pages both call these functions, so every rule (no overlap, spacing
+flags, history) holds whoever books. Views stay thin: parse, call, render.
+
+Time: callers pass ``now`` (``timezone.now()`` once per request) so tests control the clock.
+Zones: local day boundaries come from ``availability.local_day_bounds``; every query filters
+on UTC ranges (see clinic/__init__.py for why no query converts zones in SQL).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import holidays
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from . import availability
+from .models import (
+    Appointment,
+    AppointmentEvent,
+    ClinicClosure,
+    InsuranceNote,
+    Patient,
+    Practitioner,
+    Screening,
+    Service,
+    TimeOff,
+    WorkingHours,
+)
+
+logger = logging.getLogger(__name__)
+Status = Appointment.Status
+
+
+class BookingError(Exception):
+    """A booking rule said no; ``str(error)`` is a message fit to show the user."""
+
+
+class SlotTaken(BookingError):
+    def __init__(self, message: str = "Sorry, that time was just taken by someone else."):
+        super().__init__(message)
+
+
+def clinic_zone() -> ZoneInfo:
+    return ZoneInfo(settings.TIME_ZONE)
+
+
+def booking_rules() -> availability.Rules:
+    return availability.Rules(
+        min_notice=timedelta(hours=settings.BOOKING_MIN_NOTICE_HOURS),
+        horizon=timedelta(days=settings.BOOKING_HORIZON_DAYS),
+        step=timedelta(minutes=settings.BOOKING_SLOT_STEP_MINUTES),
+    )
+
+
+def closed_dates(first: date, last: date) -> set[date]:
+    """Staff-added closures plus BC statutory holidays (from the ``holidays`` package)."""
+    years = range(first.year, last.year + 1)
+    statutory = holidays.country_holidays("CA", subdiv="BC", years=years, categories=("public",))
+    days = {d for d in statutory if first <= d <= last}
+    days.update(ClinicClosure.objects.filter(date__range=(first, last)).values_list("date", flat=True))
+    return days
+
+
+@dataclass
+class ScheduleData:
+    """Everything the availability engine needs, fetched in a fixed number of queries."""
+
+    practitioner_ids: list[int]
+    weekly_hours: list[availability.WeeklyHours]
+    busy: dict[int, list[availability.Interval]] = field(default_factory=dict)
+    closed: set[date] = field(default_factory=set)
+
+
+def load_schedule(*, practitioner_ids: list[int], first: date, last: date,
+                  exclude_appointment: Appointment | None = None) -> ScheduleData:
+    """Fetch hours, time off, active appointments and closures for a date range: 4 queries."""
+    tz = clinic_zone()
+    range_start, _ = availability.local_day_bounds(first, tz)
+    _, range_end = availability.local_day_bounds(last, tz)
+    hours = [
+        availability.WeeklyHours(
+            practitioner_id=h.practitioner_id, weekday=h.weekday, start=h.start, end=h.end,
+            valid_from=h.valid_from, valid_until=h.valid_until,
+        )
+        for h in WorkingHours.objects.filter(practitioner_id__in=practitioner_ids)
+        .filter(Q(valid_from__isnull=True) | Q(valid_from__lte=last))
+        .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=first))
+    ]
+    busy: dict[int, list[availability.Interval]] = defaultdict(list)
+    for pid, start, end in TimeOff.objects.filter(
+        practitioner_id__in=practitioner_ids, start__lt=range_end, end__gt=range_start
+    ).values_list("practitioner_id", "start", "end"):
+        busy[pid].append(availability.Interval(start, end))
+    appointments = Appointment.objects.active().filter(
+        practitioner_id__in=practitioner_ids, start__lt=range_end, blocks_until__gt=range_start
+    )
+    if exclude_appointment is not None:
+        appointments = appointments.exclude(pk=exclude_appointment.pk)
+    for pid, start, blocks_until in appointments.values_list("practitioner_id", "start", "blocks_until"):
+        busy[pid].append(availability.Interval(start, blocks_until))
+    return ScheduleData(practitioner_ids, hours, dict(busy), closed_dates(first, last))
+
+
+def practitioners_for(service: Service, practitioner: Practitioner | None) -> list[int]:
+    if practitioner is not None:
+        return [practitioner.pk] if practitioner.active and practitioner.services.filter(pk=service.pk).exists() else []
+    return list(Practitioner.objects.offering(service).values_list("pk", flat=True))
+
+
+def available_slots(*, service: Service, practitioner: Practitioner | None, first: date, last: date,
+                    now: datetime, exclude_appointment: Appointment | None = None,
+                    rules: availability.Rules | None = None) -> list[availability.Slot]:
+    """Free start times for ``service`` between two local dates, for one practitioner or all.
+
+    "First available" (``practitioner=None``) merges every practitioner offering the service;
+    each slot lists who is free, and the practitioner is chosen when the booking is made.
+    """
+    ids = practitioners_for(service, practitioner)
+    if not ids:
+        return []
+    data = load_schedule(practitioner_ids=ids, first=first, last=last, exclude_appointment=exclude_appointment)
+    return availability.free_slots(
+        practitioner_ids=ids, duration=service.duration, buffer=service.buffer,
+        weekly_hours=data.weekly_hours, busy=data.busy, closed_dates=data.closed,
+        first_date=first, last_date=last, tz=clinic_zone(), now=now, rules=rules or booking_rules(),
+    )
+
+
+def nearest_slots(*, service: Service, practitioner: Practitioner | None, around: datetime, now: datetime,
+                  count: int = 4) -> list[availability.Slot]:
+    """Free times closest to ``around`` (same day first, then a week either side)."""
+    local_day = timezone.localtime(around, clinic_zone()).date()
+    slots = available_slots(service=service, practitioner=practitioner,
+                            first=local_day - timedelta(days=7), last=local_day + timedelta(days=7), now=now)
+    slots.sort(key=lambda s: abs((s.start - around).total_seconds()))
+    return sorted(slots[:count], key=lambda s: s.start)
+
+
+def free_practitioners_at(*, service: Service, practitioner: Practitioner | None, start: datetime,
+                          now: datetime, exclude_appointment: Appointment | None = None,
+                          rules: availability.Rules | None = None) -> list[int]:
+    local_day = timezone.localtime(start, clinic_zone()).date()
+    for slot in available_slots(service=service, practitioner=practitioner, first=local_day, last=local_day,
+                                now=now, exclude_appointment=exclude_appointment, rules=rules):
+        if slot.start == start:
+            return list(slot.practitioner_ids)
+    return []
+
+
+# --- patients ---------------------------------------------------------------------------------
+def find_or_create_patient(*, first_name: str, last_name: str, email: str, phone: str,
+                           date_of_birth: date, phn: str = "") -> Patient:
+    """Match a returning patient by email (case-insensitive); never reveal or overwrite their record.
+
+    Someone typing another person's email into the public form must learn nothing and change
+    nothing: the request is attached to that record and staff see the details typed with it.
+    """
+    patient = Patient.objects.filter(email__iexact=email).first()
+    if patient is not None:
+        if phn and not patient.phn:
+            patient.phn = phn
+            patient.save(update_fields=["phn"])
+        return patient
+    return Patient.objects.create(first_name=first_name, last_name=last_name, email=email, phone=phone,
+                                  date_of_birth=date_of_birth, phn=phn)
+
+
+def _flags(*, patient: Patient, service: Service, start: datetime,
+           exclude: Appointment | None = None) -> tuple[bool, bool]:
+    """(spacing_flag, no_prior_assessment_flag) for a visit; both are shown to staff only."""
+    others = patient.appointments.filter(
+        status__in=[Status.REQUESTED, Status.CONFIRMED, Status.COMPLETED]
+    )
+    if exclude is not None:
+        others = others.exclude(pk=exclude.pk)
+    spacing = timedelta(days=settings.IMS_MIN_SPACING_DAYS)
+    spacing_flag = service.is_ims and others.filter(
+        service__is_ims=True, start__gt=start - spacing, start__lt=start + spacing
+    ).exists()
+    no_prior = service.requires_prior_assessment and not others.filter(
+        service__requires_prior_assessment=False, start__lt=start
+    ).exists()
+    return spacing_flag, no_prior
+
+
+def _record(appointment: Appointment, *, action: str, actor=None, actor_label: str,
+            from_status: str = "", to_status: str = "", **details: Any) -> None:
+    AppointmentEvent.objects.create(
+        appointment=appointment, action=action, actor=actor, actor_label=actor_label,
+        from_status=from_status, to_status=to_status, details=details,
+    )
+
+
+def _actor_label(actor, by_patient: bool) -> str:
+    if by_patient:
+        return "patient"
+    return actor.get_username() if actor is not None else "system"
+
+
+# --- booking ----------------------------------------------------------------------------------
+def staff_rules() -> availability.Rules:
+    """Staff book phone calls for later today too: no minimum notice, a year ahead."""
+    return availability.Rules(min_notice=timedelta(0), horizon=timedelta(days=365),
+                              step=timedelta(minutes=settings.BOOKING_SLOT_STEP_MINUTES))
+
+
+@transaction.atomic
+def book_appointment(*, service: Service, practitioner: Practitioner | None, patient: Patient,
+                     start: datetime, now: datetime, insurance: dict[str, Any] | None = None,
+                     screening: dict[str, Any] | None = None, patient_note: str = "",
+                     contact_phone: str = "", source: str = Appointment.Source.ONLINE, actor=None,
+                     allow_outside_hours: bool = False) -> tuple[Appointment, str]:
+    """Book ``service`` at ``start``; return the appointment and its private manage token.
+
+    The code checks availability first to give a friendly message; the exclusion constraint
+    then makes a double booking impossible even when two requests race for the same time.
+    With ``practitioner=None`` the first free practitioner is chosen here, inside the transaction.
+    Staff (``allow_outside_hours``, which needs a chosen practitioner) may book outside working
+    hours, but never over another appointment.
+    """
+    online = source == Appointment.Source.ONLINE
+    rules = booking_rules() if online else staff_rules()
+    end = start + service.duration
+    blocks_until = end + service.buffer
+    candidates = free_practitioners_at(service=service, practitioner=practitioner, start=start, now=now,
+                                       rules=rules)
+    outside_hours = False
+    if not candidates and allow_outside_hours and not online:
+        if practitioner is None:
+            raise BookingError("Choose a practitioner to book outside working hours.")
+        if Appointment.objects.active().filter(practitioner=practitioner).overlapping(start, blocks_until).exists():
+            raise SlotTaken("That time overlaps another appointment for this practitioner.")
+        candidates, outside_hours = [practitioner.pk], True
+    if not candidates:
+        raise SlotTaken()
+    spacing_flag, no_prior = _flags(patient=patient, service=service, start=start)
+    status = Status.REQUESTED if online and service.requires_confirmation else Status.CONFIRMED
+    for pid in candidates:
+        appointment = Appointment(
+            reference=Appointment.new_reference(), practitioner_id=pid, service=service, patient=patient,
+            start=start, end=end, blocks_until=blocks_until, source=source, status=status,
+            patient_note=patient_note, contact_phone=contact_phone, spacing_flag=spacing_flag,
+            no_prior_assessment_flag=no_prior, outside_hours=outside_hours,
+        )
+        token = appointment.issue_manage_token()
+        try:
+            with transaction.atomic():  # a savepoint: a lost race leaves the outer transaction usable
+                appointment.save()
+        except IntegrityError:
+            continue  # someone else took this practitioner at this time: try the next free one
+        InsuranceNote.objects.create(appointment=appointment, **(insurance or {}))
+        Screening.objects.create(appointment=appointment, **(screening or {}))
+        _record(appointment, action="requested" if status == Status.REQUESTED else "booked", actor=actor,
+                actor_label=_actor_label(actor, online), to_status=status, source=source)
+        return appointment, token
+    raise SlotTaken()
+
+
+def _set_status(appointment: Appointment, *, to: str, allowed_from: tuple[str, ...], action: str,
+                actor=None, by_patient: bool = False, reason: str = "") -> Appointment:
+    locked = Appointment.objects.select_for_update().get(pk=appointment.pk)
+    if locked.status not in allowed_from:
+        raise BookingError(f"This appointment is {locked.get_status_display().lower()}; it cannot be {action}.")
+    before = locked.status
+    locked.status = to
+    locked.sequence += 1
+    if reason:
+        locked.status_reason = reason
+    locked.save(update_fields=["status", "sequence", "status_reason", "updated_at"])
+    _record(locked, action=action, actor=actor, actor_label=_actor_label(actor, by_patient),
+            from_status=before, to_status=to, **({"reason": reason} if reason else {}))
+    return locked
+
+
+@transaction.atomic
+def confirm_appointment(*, appointment: Appointment, actor) -> Appointment:
+    return _set_status(appointment, to=Status.CONFIRMED, allowed_from=(Status.REQUESTED,), action="confirmed",
+                       actor=actor)
+
+
+@transaction.atomic
+def decline_appointment(*, appointment: Appointment, actor, reason: str) -> Appointment:
+    return _set_status(appointment, to=Status.DECLINED, allowed_from=(Status.REQUESTED,), action="declined",
+                       actor=actor, reason=reason)
+
+
+def cancellation_cutoff(appointment: Appointment) -> datetime:
+    return appointment.start - timedelta(hours=settings.BOOKING_CANCEL_CUTOFF_HOURS)
+
+
+def patient_can_change(appointment: Appointment, now: datetime) -> bool:
+    return appointment.holds_time and now < cancellation_cutoff(appointment)
+
+
+@transaction.atomic
+def cancel_appointment(*, appointment: Appointment, now: datetime, actor=None, by_patient: bool = False,
+                       reason: str = "") -> Appointment:
+    """Cancel and free the time. Patients may do so only until the cut-off before the start."""
+    if by_patient and not patient_can_change(appointment, now):
+        raise BookingError("It is too late to cancel online. Please call the clinic.")
+    return _set_status(appointment, to=Status.CANCELLED, allowed_from=Appointment.HOLDING_STATUSES,
+                       action="cancelled", actor=actor, by_patient=by_patient, reason=reason)
+
+
+@transaction.atomic
+def mark_attendance(*, appointment: Appointment, status: str, actor) -> Appointment:
+    action = {Status.COMPLETED: "completed", Status.NO_SHOW: "marked no-show"}[status]
+    return _set_status(appointment, to=status, allowed_from=(Status.CONFIRMED,), action=action, actor=actor)
+
+
+@transaction.atomic
+def reschedule_appointment(*, appointment: Appointment, new_start: datetime, now: datetime,
+                           practitioner: Practitioner | None = None, actor=None, by_patient: bool = False,
+                           allow_outside_hours: bool = False) -> Appointment:
+    """Move an appointment to ``new_start`` in one transaction.
+
+    The row is updated in place, so the new time is held (the exclusion constraint checks it)
+    in the same statement that releases the old one: there is no moment when the patient holds
+    neither, and no moment when both are held.
+    """
+    locked = Appointment.objects.select_for_update().select_related("service", "practitioner", "patient").get(
+        pk=appointment.pk
+    )
+    if not locked.holds_time:
+        raise BookingError("Only requested or confirmed appointments can be moved.")
+    if by_patient and not patient_can_change(locked, now):
+        raise BookingError("It is too late to change this appointment online. Please call the clinic.")
+    service = locked.service
+    target = practitioner or locked.practitioner
+    spacing_flag, no_prior = _flags(patient=locked.patient, service=service, start=new_start, exclude=locked)
+    if by_patient and spacing_flag:
+        raise BookingError(
+            f"IMS visits need to be at least {settings.IMS_MIN_SPACING_DAYS} days apart. Please choose another day."
+        )
+    free = free_practitioners_at(service=service, practitioner=target, start=new_start, now=now,
+                                 exclude_appointment=locked, rules=booking_rules() if by_patient else staff_rules())
+    if not free and not (allow_outside_hours and not by_patient):
+        raise SlotTaken()
+    before = {"start": locked.start.isoformat(), "practitioner": locked.practitioner.name}
+    locked.practitioner = target
+    locked.start = new_start
+    locked.end = new_start + service.duration
+    locked.blocks_until = locked.end + service.buffer
+    locked.spacing_flag, locked.no_prior_assessment_flag = spacing_flag, no_prior
+    locked.outside_hours = not free
+    locked.sequence += 1
+    try:
+        with transaction.atomic():
+            locked.save()
+    except IntegrityError:
+        raise SlotTaken() from None
+    _record(locked, action="rescheduled", actor=actor, actor_label=_actor_label(actor, by_patient),
+            from_status=locked.status, to_status=locked.status,
+            old=before, new={"start": new_start.isoformat(), "practitioner": target.name})
+    return locked
+
+
+def appointment_for_token(token: str) -> Appointment | None:
+    from .models import hash_token
+
+    if not token or len(token) > 100:
+        return None
+    return (
+        Appointment.objects.select_related("service", "practitioner", "patient")
+        .filter(manage_token_hash=hash_token(token))
+        .first()
+    )
