@@ -1,0 +1,194 @@
+"""The patient's booking flow, through real URLs: response and database both checked."""
+
+import re
+
+import pytest
+import time_machine
+from django.test import override_settings
+
+from booking.models import Appointment, InsuranceNote, Patient, Screening
+from tests.factories import NOW, book, details_data, local, make_patient, make_practitioner, make_service
+
+pytestmark = pytest.mark.django_db
+DETAILS = "/book/ims-assessment/details/"
+
+
+@pytest.fixture(autouse=True)
+def frozen_clock():
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
+@pytest.fixture
+def practitioner():
+    return make_practitioner("Maya Chen")
+
+
+def test_the_assessment_can_be_preselected_from_an_article_link(client):
+    make_service()
+    response = client.get("/book/?service=ims-assessment")
+    assert response.status_code == 302 and response["Location"] == "/book/ims-assessment/"
+
+
+def test_week_view_shows_days_with_free_times_and_the_times_of_the_chosen_day(client, practitioner):
+    html = client.get("/book/ims-assessment/?who=any&week=2026-11-30&day=2026-12-01").content.decode()
+    assert "Week of Monday 30 November" in html
+    assert "Times on Tuesday 1 December" in html
+    assert "9:00 a.m." in html and "4:00 p.m." in html
+    assert "BC time (UTC−7)" in html
+    assert re.search(r'<span class="day day--none"><span class="day__name">Sat', html)
+
+
+@pytest.mark.parametrize("query", ["?week=garbage&day=2026-13-45", "?who=nobody", "?week=0001-01-01",
+                                   "?week=9999-12-31", "?day=%00", "?who=" + "x" * 5000])
+def test_bad_query_strings_fall_back_to_sensible_defaults(client, practitioner, query):
+    assert client.get("/book/ims-assessment/" + query).status_code == 200
+
+
+@pytest.mark.parametrize("start", ["", "garbage", "2026-12-01T16:00:00", "2026-99-01T16:00:00Z", "%00", "9" * 500])
+def test_a_missing_or_malformed_time_sends_the_patient_back_to_choose_one(client, practitioner, start):
+    response = client.post(DETAILS, {**details_data(local(2026, 12, 1, 9)), "start": start})
+    assert response.status_code == 302 and response["Location"].startswith("/book/ims-assessment/")
+    assert Appointment.objects.count() == 0
+
+
+def test_details_review_and_submit_creates_the_request_with_insurance_and_screening(client, practitioner):
+    start = local(2026, 12, 1, 9)
+    data = details_data(start, **{"i-kind": "icbc", "i-claim_number": "ab-1234", "i-incident_date": "2026-10-01",
+                                  "s-pregnant": "yes", "s-blood_thinners": "yes"})
+    review = client.post(DETAILS, data)
+    assert review.status_code == 200
+    assert "Check your request" in review.content.decode()
+    assert Appointment.objects.count() == 0  # nothing is stored before the patient confirms
+
+    confirm = client.post(DETAILS, {**data, "action": "confirm"})
+    assert confirm.status_code == 302 and confirm["Location"] == "/book/requested/"
+    appointment = Appointment.objects.select_related("insurance", "screening", "patient").get()
+    assert appointment.start == start and appointment.status == "requested" and appointment.source == "online"
+    assert appointment.insurance.kind == "icbc" and appointment.insurance.claim_number == "AB-1234"
+    assert appointment.screening.pregnant and appointment.screening.blood_thinners
+    assert appointment.screening.contraindications == [Screening.QUESTIONS[0][1]]
+    assert appointment.patient.email == data["p-email"]
+
+    done = client.get("/book/requested/").content.decode()
+    assert appointment.reference in done and "confirms it by email" in done
+    assert re.search(r"http://testserver/book/manage/[A-Za-z0-9_-]{43,}/", done)
+
+
+def test_validation_errors_are_summarised_and_nothing_typed_is_lost(client, practitioner):
+    data = details_data(local(2026, 12, 1, 9), **{"p-email": "not-an-email", "p-phone": "12", "p-consent": None,
+                                                   "p-first_name": "Zoë", "p-patient_note": "Left shoulder"})
+    response = client.post(DETAILS, data)
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "<title>Error: " in html
+    assert 'id="error-summary"' in html and 'href="#id_p-email"' in html and 'href="#id_p-phone"' in html
+    assert "Please tick the box to agree" in html
+    assert 'value="Zoë"' in html and "Left shoulder" in html and 'value="not-an-email"' in html
+    assert Appointment.objects.count() == 0 and Patient.objects.count() == 0
+
+
+def test_screening_answers_are_required_but_a_yes_never_blocks(client, practitioner):
+    missing = details_data(local(2026, 12, 1, 9), **{"s-pregnant": None})
+    assert "Please answer yes or no" in client.post(DETAILS, missing).content.decode()
+    every_yes = details_data(local(2026, 12, 1, 9), action="confirm",
+                             **{f"s-{name}": "yes" for name, _, _ in Screening.QUESTIONS})
+    assert client.post(DETAILS, every_yes).status_code == 302
+    assert Appointment.objects.get().screening.has_flags
+
+
+def test_a_time_taken_between_choosing_and_submitting_keeps_everything_and_offers_alternatives(client, practitioner):
+    start = local(2026, 12, 1, 10)
+    data = details_data(start, action="confirm", **{"p-first_name": "Jamie", "i-kind": "extended_health",
+                                                    "i-insurer": "Sun Life", "i-member_id": "12345"})
+    book(start=start, practitioner=practitioner)  # someone else gets there first
+    response = client.post(DETAILS, data)
+    html = response.content.decode()
+    assert response.status_code == 409
+    assert "that time was just taken" in html
+    assert 'value="Jamie"' in html and 'value="Sun Life"' in html
+    alternatives = re.findall(r'name="alt_start" value="([^"]+)"', html)
+    assert alternatives and "2026-12-01T17:00:00Z" not in alternatives
+    assert alternatives[0].startswith("2026-12-01")  # the nearest free times, same day first
+    # picking an alternative goes to the review with everything still there
+    review = client.post(DETAILS, {**data, "action": "", "alt_start": alternatives[0]})
+    assert review.status_code == 200 and "Check your request" in review.content.decode()
+    assert Appointment.objects.count() == 1
+
+
+def test_the_honeypot_stores_nothing(client, practitioner):
+    response = client.post(DETAILS, details_data(local(2026, 12, 1, 9), action="confirm",
+                                                 **{"p-website": "http://spam.example"}))
+    assert response.status_code == 200
+    assert Appointment.objects.count() == 0 and Patient.objects.count() == 0
+
+
+@override_settings(BOOKING_RATE_LIMIT_PER_HOUR=2)
+def test_too_many_submissions_from_one_address_are_refused_kindly(client, practitioner):
+    for hour in (9, 10):
+        assert client.post(DETAILS, details_data(local(2026, 12, 1, hour), action="confirm")).status_code == 302
+    data = details_data(local(2026, 12, 1, 13), action="confirm", **{"p-first_name": "Kept"})
+    response = client.post(DETAILS, data)
+    assert response.status_code == 429
+    assert "please call us" in response.content.decode() and 'value="Kept"' in response.content.decode()
+    assert Appointment.objects.count() == 2
+
+
+def test_an_existing_patients_details_are_never_shown_to_whoever_types_their_email(client, practitioner):
+    make_patient(email="private@example.com", first_name="Secretname", last_name="Hidden", phn="9123456789")
+    data = details_data(local(2026, 12, 1, 9), **{"p-email": "private@example.com"})
+    for action in ("review", "confirm"):
+        response = client.post(DETAILS, {**data, "action": action})
+        assert b"Secretname" not in response.content and b"9123456789" not in response.content
+    done = client.get("/book/requested/").content
+    assert b"Secretname" not in done and b"9123456789" not in done
+
+
+@pytest.mark.parametrize(
+    ("kind", "fields", "errors"),
+    [
+        ("extended_health", {}, ["Enter the name of your insurance company", "Enter your member or certificate ID"]),
+        ("extended_health", {"i-insurer": "Canada Life", "i-member_id": "1", "i-is_dependent": "on"},
+         ["Enter the name of the person whose plan covers you", "Enter the plan holder"]),
+        ("icbc", {}, ["Enter your ICBC claim number", "Enter the date of the crash"]),
+        ("icbc", {"i-claim_number": "AB 12/3", "i-incident_date": "2030-01-01"},
+         ["only letters, numbers and dashes", "cannot be in the future"]),
+        ("worksafebc", {},
+         ["Enter the date of your injury", "Enter the name of your employer", "Enter your claim number"]),
+        ("msp_supplementary", {}, ["Enter your Personal Health Number"]),
+        ("msp_supplementary", {"i-phn": "12345"}, ["10 digits"]),
+    ],
+    ids=["ehb-missing", "ehb-dependent", "icbc-missing", "icbc-bad", "wsbc-missing", "msp-missing", "msp-bad-phn"],
+)
+def test_insurance_rules_per_type(client, practitioner, kind, fields, errors):
+    html = client.post(DETAILS, details_data(local(2026, 12, 1, 9), **{"i-kind": kind, **fields})).content.decode()
+    for error in errors:
+        assert error in html
+    assert Appointment.objects.count() == 0
+
+
+def test_worksafebc_without_a_claim_yet_is_accepted_and_stray_fields_are_dropped(client, practitioner):
+    data = details_data(local(2026, 12, 1, 9), action="confirm", **{
+        "i-kind": "worksafebc", "i-claim_not_yet_reported": "on", "i-incident_date": "2026-11-20",
+        "i-employer": "Harbour Freight Ltd", "i-insurer": "typed before switching"})
+    assert client.post(DETAILS, data).status_code == 302
+    note = InsuranceNote.objects.get()
+    assert note.claim_not_yet_reported and note.claim_number == "" and note.insurer == ""
+
+
+def test_the_msp_choice_says_plainly_that_ims_is_not_msp_insured(client, practitioner):
+    html = client.get(DETAILS + "?who=any&start=2026-12-01T16:00:00Z").content.decode()
+    assert "IMS is not an MSP-insured service" in html and "MSP does not pay for IMS" in html
+
+
+def test_nul_bytes_get_a_clear_message_and_store_nothing(client, practitioner):
+    data = details_data(local(2026, 12, 1, 9), action="confirm", **{"p-first_name": "Al\x00ex"})
+    response = client.post(DETAILS, data)
+    assert response.status_code == 200 and "Null characters are not allowed" in response.content.decode()
+    assert Appointment.objects.count() == 0
+
+
+def test_other_control_characters_are_stripped(client, practitioner):
+    data = details_data(local(2026, 12, 1, 9), action="confirm", **{"p-patient_note": "a\x1fb\x07c"})
+    assert client.post(DETAILS, data).status_code == 302
+    assert Appointment.objects.get().patient_note == "abc"

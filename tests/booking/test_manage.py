@@ -1,0 +1,118 @@
+"""The patient's private manage link: view, cancel, reschedule, and everything it must refuse."""
+
+from datetime import timedelta
+
+import pytest
+import time_machine
+
+from booking.models import Appointment
+from tests.factories import NOW, book, local, make_patient, make_practitioner
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def frozen_clock():
+    with time_machine.travel(NOW, tick=False) as traveller:
+        yield traveller
+
+
+@pytest.fixture
+def booked():
+    practitioner = make_practitioner()
+    appointment, token = book(start=local(2026, 12, 3, 9), practitioner=practitioner)
+    return appointment, token
+
+
+def url(token, action=""):
+    return f"/book/manage/{token}/" + (f"{action}/" if action else "")
+
+
+def test_the_link_shows_the_appointment_and_is_never_cached(client, booked):
+    appointment, token = booked
+    response = client.get(url(token))
+    assert response.status_code == 200
+    assert appointment.reference in response.content.decode()
+    assert "no-store" in response["Cache-Control"] or "no-cache" in response["Cache-Control"]
+
+
+@pytest.mark.parametrize("bad", ["wrong", "x" * 43, "x" * 500, "%00"])
+def test_a_wrong_token_finds_nothing(client, booked, bad):
+    for path in (url(bad), url(bad, "reschedule")):
+        assert client.get(path).status_code == 404
+    assert client.post(url(bad, "cancel")).status_code == 404
+    assert Appointment.objects.get().status == "requested"
+
+
+def test_cancel_frees_the_time_and_the_spent_link_cannot_be_reused(client, booked):
+    appointment, token = booked
+    response = client.post(url(token, "cancel"), {"reason": "Feeling better"})
+    assert response.status_code == 200 and "cancelled" in response.content.decode()
+    appointment.refresh_from_db()
+    assert appointment.status == "cancelled" and appointment.status_reason == "Feeling better"
+    assert appointment.events.filter(action="cancelled", actor_label="patient").exists()
+    # the same time can be booked again
+    book(start=local(2026, 12, 3, 9), practitioner=appointment.practitioner)
+    # the spent link acts no more and shows no details
+    for response in (client.get(url(token)), client.post(url(token, "cancel")), client.get(url(token, "reschedule"))):
+        assert response.status_code == 410
+        assert appointment.reference not in response.content.decode()
+
+
+def test_the_link_expires_once_the_visit_has_started(client, booked, frozen_clock):
+    appointment, token = booked
+    frozen_clock.move_to(appointment.start + timedelta(minutes=1))
+    assert client.get(url(token)).status_code == 410
+    assert client.post(url(token, "cancel")).status_code == 410
+    appointment.refresh_from_db()
+    assert appointment.status == "requested"
+
+
+def test_cancelling_online_is_refused_inside_the_cutoff(client, booked, frozen_clock):
+    appointment, token = booked
+    frozen_clock.move_to(appointment.start - timedelta(hours=23))
+    page = client.get(url(token)).content.decode()
+    assert "can no longer be changed online" in page and "Cancel this appointment" not in page
+    response = client.post(url(token, "cancel"), follow=True)
+    assert "too late to cancel online" in response.content.decode()
+    assert client.get(url(token, "reschedule")).status_code == 302
+    appointment.refresh_from_db()
+    assert appointment.status == "requested"
+
+
+def test_reschedule_moves_the_visit_and_frees_the_old_time(client, booked):
+    appointment, token = booked
+    page = client.get(url(token, "reschedule")).content.decode()
+    assert 'name="start" value="2026-12-04T20:00:00Z"' in page  # free times of the same practitioner
+    response = client.post(url(token, "reschedule"), {"start": "2026-12-04T20:00:00Z"})  # Fri 13:00 local
+    assert response.status_code == 200 and "has moved" in response.content.decode()
+    appointment.refresh_from_db()
+    assert appointment.start == local(2026, 12, 4, 13) and appointment.sequence == 1
+    book(start=local(2026, 12, 3, 9), practitioner=appointment.practitioner)  # the old time is free again
+
+
+def test_reschedule_to_a_taken_or_invalid_time_keeps_the_old_one(client, booked):
+    appointment, token = booked
+    book(start=local(2026, 12, 4, 13), practitioner=appointment.practitioner)
+    for start in ("2026-12-04T20:00:00Z", "nonsense", "2026-12-05T20:00:00Z"):  # taken, junk, a Saturday
+        response = client.post(url(token, "reschedule"), {"start": start})
+        assert response.status_code == 400
+        assert "There is a problem" in response.content.decode()
+    appointment.refresh_from_db()
+    assert appointment.start == local(2026, 12, 3, 9)
+
+
+def test_the_patient_cannot_reschedule_within_seven_days_of_another_ims_visit(client):
+    practitioner = make_practitioner()
+    patient = make_patient()
+    book(start=local(2026, 12, 1, 9), practitioner=practitioner, patient=patient)
+    appointment, token = book(start=local(2026, 12, 10, 9), practitioner=practitioner, patient=patient)
+    response = client.post(url(token, "reschedule"), {"start": "2026-12-03T16:00:00Z"})
+    assert response.status_code == 400 and "at least 7 days apart" in response.content.decode()
+    appointment.refresh_from_db()
+    assert appointment.start == local(2026, 12, 10, 9)
+
+
+def test_state_changing_manage_actions_reject_get(client, booked):
+    _, token = booked
+    assert client.get(url(token, "cancel")).status_code == 405
