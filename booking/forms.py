@@ -57,9 +57,7 @@ class PatientDetailsForm(CleanTextMixin, forms.Form):
         max_length=30, help_text="So we can call you if something changes.",
         widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel", "type": "tel"}),
     )
-    date_of_birth = forms.DateField(
-        widget=DateInput(attrs={"autocomplete": "bday"}), help_text="For example 1980-04-23."
-    )
+    date_of_birth = forms.DateField(widget=DateInput(attrs={"autocomplete": "bday"}))
     phn = forms.CharField(
         label="BC Personal Health Number (optional)", required=False, max_length=20,
         help_text="The 10-digit number on your BC Services Card.",
