@@ -65,3 +65,18 @@ def axe():
         assert results.violations_count == 0, f"axe-core on {page.url}:\n{results.generate_report()}"
 
     return check
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache(request):
+    """The database cache (rate-limit counters) is not a model table, so Django's flush leaves it:
+    clear it so one test's submissions never count against another's."""
+    marker = request.node.get_closest_marker("django_db")
+    if marker is None:
+        yield
+        return
+    from django.core.cache import cache
+
+    request.getfixturevalue("transactional_db" if marker.kwargs.get("transaction") else "db")
+    cache.clear()
+    yield
