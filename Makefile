@@ -43,8 +43,9 @@ browser:
 	  fi; \
 	fi
 
+## make bench-availability: time the free-slot list (pure engine, then with the database).
 bench-availability: $(STAMP)
-	$(PY) -m booking.bench_availability
+	DJANGO_DEBUG=1 $(WITH_DB) $(PY) manage.py bench_availability
 
 db-stop: $(STAMP)
 	$(PY) -m clinic.embedded_db stop

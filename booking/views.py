@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime, timedelta
 from django.conf import settings
 from django.contrib import messages
 from django.core.cache import cache
-from django.http import Http404, HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -23,6 +23,7 @@ from django.views.decorators.debug import sensitive_post_parameters, sensitive_v
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from . import availability, services
+from .calendar import appointment_ics
 from .forms import INSURANCE_HELP, InsuranceForm, PatientDetailsForm, ScreeningForm
 from .models import Appointment, InsuranceNote, Practitioner, Screening, Service
 
@@ -283,7 +284,7 @@ def requested(request):
         return redirect("booking:start")
     manage_url = request.build_absolute_uri(reverse("booking:manage", args=[done["token"]]))
     return render(request, "booking/requested.html", {"step": 5, "appointment": appointment,
-                                                      "manage_url": manage_url})
+                                                      "manage_url": manage_url, "token": done["token"]})
 
 
 # --- the private manage link ------------------------------------------------------------------
@@ -312,6 +313,17 @@ def manage(request, token):
         "appointment": appointment, "token": token, "can_change": services.patient_can_change(appointment, now),
         "cutoff_hours": settings.BOOKING_CANCEL_CUTOFF_HOURS,
     })
+
+
+@never_cache
+@require_GET
+def manage_calendar(request, token):
+    """The appointment as a calendar file; works for cancelled ones too (METHOD:CANCEL)."""
+    appointment = _managed(token)
+    body = appointment_ics(appointment, domain=request.get_host().split(":")[0], now=timezone.now())
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="appointment-{appointment.reference}.ics"'
+    return response
 
 
 @never_cache

@@ -116,3 +116,20 @@ def test_the_patient_cannot_reschedule_within_seven_days_of_another_ims_visit(cl
 def test_state_changing_manage_actions_reject_get(client, booked):
     _, token = booked
     assert client.get(url(token, "cancel")).status_code == 405
+
+
+def test_the_calendar_file_has_a_stable_uid_the_utc_start_and_a_rising_sequence(client, booked):
+    from icalendar import Calendar
+
+    appointment, token = booked
+    first = Calendar.from_ical(client.get(url(token, "calendar.ics").rstrip("/")).content)
+    event = first.walk("VEVENT")[0]
+    assert event.decoded("dtstart") == local(2026, 12, 3, 9) and str(event["dtstart"].to_ical().decode()).endswith("Z")
+    assert int(event["sequence"]) == 0 and str(first["method"]) == "PUBLISH"
+    client.post(url(token, "reschedule"), {"start": "2026-12-04T20:00:00Z"})
+    moved = Calendar.from_ical(client.get(url(token, "calendar.ics").rstrip("/")).content).walk("VEVENT")[0]
+    assert str(moved["uid"]) == str(event["uid"]) and int(moved["sequence"]) == 1
+    assert moved.decoded("dtstart") == local(2026, 12, 4, 13)
+    client.post(url(token, "cancel"))
+    cancelled = Calendar.from_ical(client.get(url(token, "calendar.ics").rstrip("/")).content)
+    assert str(cancelled["method"]) == "CANCEL" and str(cancelled.walk("VEVENT")[0]["status"]) == "CANCELLED"

@@ -1,0 +1,86 @@
+from django.contrib import admin
+
+from .models import (
+    Appointment,
+    AppointmentEvent,
+    ClinicClosure,
+    InsuranceNote,
+    Patient,
+    Practitioner,
+    Screening,
+    Service,
+    TimeOff,
+    WorkingHours,
+)
+
+
+@admin.register(Service)
+class ServiceAdmin(admin.ModelAdmin):
+    list_display = ["name", "duration_minutes", "buffer_minutes", "price", "bookable_online", "active"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+class WorkingHoursInline(admin.TabularInline):
+    model = WorkingHours
+    extra = 1
+
+
+@admin.register(Practitioner)
+class PractitionerAdmin(admin.ModelAdmin):
+    list_display = ["name", "credentials", "active"]
+    prepopulated_fields = {"slug": ["name"]}
+    filter_horizontal = ["services"]
+    inlines = [WorkingHoursInline]
+
+
+@admin.register(TimeOff)
+class TimeOffAdmin(admin.ModelAdmin):
+    list_display = ["practitioner", "start", "end", "reason"]
+    list_filter = ["practitioner"]
+
+
+@admin.register(ClinicClosure)
+class ClinicClosureAdmin(admin.ModelAdmin):
+    list_display = ["date", "name"]
+
+
+@admin.register(Patient)
+class PatientAdmin(admin.ModelAdmin):
+    list_display = ["last_name", "first_name", "email", "phone"]
+    search_fields = ["last_name", "first_name", "email", "phone"]
+
+
+class InsuranceInline(admin.StackedInline):
+    model = InsuranceNote
+    extra = 0
+
+
+class ScreeningInline(admin.StackedInline):
+    model = Screening
+    extra = 0
+
+
+class EventInline(admin.TabularInline):
+    model = AppointmentEvent
+    extra = 0
+    can_delete = False
+    readonly_fields = ["at", "actor_label", "action", "from_status", "to_status", "details"]
+    exclude = ["actor"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Appointment)
+class AppointmentAdmin(admin.ModelAdmin):
+    """Read-mostly: status changes go through the front desk so rules and history apply."""
+
+    list_display = ["reference", "start", "practitioner", "service", "patient", "status", "source"]
+    list_filter = ["status", "source", "practitioner"]
+    search_fields = ["reference", "patient__last_name", "patient__email"]
+    date_hierarchy = "start"
+    readonly_fields = [f.name for f in Appointment._meta.fields if f.name != "staff_note"]
+    inlines = [InsuranceInline, ScreeningInline, EventInline]
+
+    def has_add_permission(self, request):
+        return False
