@@ -279,12 +279,20 @@ def _taken(request, context, forms, service, practitioner, start_at, now, status
 @require_GET
 def requested(request):
     done = request.session.get(SESSION_DONE)
-    appointment = services.appointment_for_token(done["token"]) if done else None
+    if not done:
+        return redirect("booking:start")
+    # The private token is shown once and then dropped from the session, so it is stored nowhere
+    # but in the patient's hands (the database keeps only its hash). A reload shows the reference.
+    token = done.pop("token", None)
+    request.session[SESSION_DONE] = done
+    appointment = (services.appointment_for_token(token) if token
+                   else Appointment.objects.select_related("service", "practitioner")
+                   .filter(reference=done.get("reference")).first())
     if appointment is None:
         return redirect("booking:start")
-    manage_url = request.build_absolute_uri(reverse("booking:manage", args=[done["token"]]))
+    manage_url = request.build_absolute_uri(reverse("booking:manage", args=[token])) if token else None
     return render(request, "booking/requested.html", {"step": 5, "appointment": appointment,
-                                                      "manage_url": manage_url, "token": done["token"]})
+                                                      "manage_url": manage_url, "token": token})
 
 
 # --- the private manage link ------------------------------------------------------------------

@@ -258,10 +258,15 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"mask_tokens": {"()": "clinic.logging.MaskTokensFilter"}},
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["mask_tokens"]},
+    },
     "root": {"handlers": ["console"], "level": env_str("DJANGO_LOG_LEVEL", "INFO")},
     "loggers": {
         "pgserver": {"level": "WARNING"},
+        # runserver's access log has its own handler: route it through ours so tokens are masked
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
     },
 }

@@ -73,6 +73,10 @@ def test_details_review_and_submit_creates_the_request_with_insurance_and_screen
     done = client.get("/book/requested/").content.decode()
     assert appointment.reference in done and "confirms it by email" in done
     assert re.search(r"http://testserver/book/manage/[A-Za-z0-9_-]{43,}/", done)
+    # the private link is shown once, then kept nowhere but with the patient
+    again = client.get("/book/requested/").content.decode()
+    assert appointment.reference in again and "/book/manage/" not in again
+    assert "manage" not in str(dict(client.session))
 
 
 def test_validation_errors_are_summarised_and_nothing_typed_is_lost(client, practitioner):
