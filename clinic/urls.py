@@ -2,10 +2,17 @@ from django.contrib import admin
 from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 
+from education.sitemaps import ArticleSitemap, ConditionSitemap, EducationPagesSitemap
+
 from . import views
 from .sitemaps import StaticPagesSitemap
 
-SITEMAPS = {"pages": StaticPagesSitemap}
+SITEMAPS = {
+    "pages": StaticPagesSitemap,
+    "education": EducationPagesSitemap,
+    "articles": ArticleSitemap,
+    "conditions": ConditionSitemap,
+}
 
 urlpatterns = [
     path("", views.home, name="home"),

@@ -1,0 +1,107 @@
+"""Full-text search across published articles, conditions and FAQs, ranked together.
+
+One SQL query (a UNION of the three tables) however much content there is. Vectors are computed
+on the fly: a few dozen pages do not need a stored, indexed column yet.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank, SearchVector
+from django.db.models import CharField, F, Value
+from django.db.models.functions import Concat
+from django.urls import reverse
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+from .models import FAQ, Article, Condition
+
+CONFIG = "english"
+MAX_QUERY_LENGTH = 200
+MAX_RESULTS = 50
+START_SEL, STOP_SEL = "<mark>", "</mark>"
+_CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")  # PostgreSQL refuses NUL in text
+_MARK_SPLIT = re.compile(f"({re.escape(START_SEL)}|{re.escape(STOP_SEL)})")
+
+KIND_LABELS = {"article": "Article", "condition": "Condition", "faq": "Question"}
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    kind: str
+    title: str
+    slug: str
+    summary: str
+    rank: float
+    snippet: SafeString
+
+    @property
+    def kind_label(self) -> str:
+        return KIND_LABELS[self.kind]
+
+    @property
+    def url(self) -> str:
+        if self.kind == "article":
+            return reverse("education:article-detail", args=[self.slug])
+        if self.kind == "condition":
+            return reverse("education:condition-detail", args=[self.slug])
+        return reverse("education:faq") + f"#{self.slug}"
+
+
+def clean_query(raw: str | None) -> str:
+    """What we search for: no control characters, single spaces, at most MAX_QUERY_LENGTH characters."""
+    text = _CONTROL_CHARS.sub(" ", raw or "")
+    return " ".join(text.split())[:MAX_QUERY_LENGTH].strip()
+
+
+def safe_snippet(headline: str) -> SafeString:
+    """Escape everything in a headline except the <mark> tags SearchHeadline put there."""
+    parts = _MARK_SPLIT.split(headline or "")
+    return mark_safe("".join(part if part in (START_SEL, STOP_SEL) else escape(part) for part in parts))  # noqa: S308
+
+
+def _matches(model, kind: str, query: SearchQuery):
+    vector = (
+        SearchVector("title", weight="A", config=CONFIG)
+        + SearchVector("summary", weight="B", config=CONFIG)
+        + SearchVector("body_text", weight="C", config=CONFIG)
+    )
+    return (
+        model.objects.published()
+        .annotate(document=vector)
+        .filter(document=query)
+        .annotate(
+            kind=Value(kind, output_field=CharField()),
+            rank=SearchRank(F("document"), query),
+            headline=SearchHeadline(
+                Concat("summary", Value(" "), "body_text", output_field=CharField()),
+                query,
+                config=CONFIG,
+                start_sel=START_SEL,
+                stop_sel=STOP_SEL,
+                max_words=30,
+                min_words=12,
+                max_fragments=2,
+                fragment_delimiter=" … ",
+            ),
+        )
+        .values_list("kind", "title", "slug", "summary", "rank", "headline")
+    )
+
+
+def search_pages(raw_query: str) -> list[SearchHit]:
+    text = clean_query(raw_query)
+    if not text:
+        return []
+    query = SearchQuery(text, search_type="websearch", config=CONFIG)
+    combined = (
+        _matches(Article, "article", query)
+        .union(_matches(Condition, "condition", query), _matches(FAQ, "faq", query), all=True)
+        .order_by("-rank", "title")[:MAX_RESULTS]
+    )
+    return [
+        SearchHit(kind=kind, title=title, slug=slug, summary=summary, rank=rank, snippet=safe_snippet(headline))
+        for kind, title, slug, summary, rank, headline in combined
+    ]
