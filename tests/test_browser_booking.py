@@ -76,3 +76,15 @@ def test_patient_books_an_ims_assessment_end_to_end(page, axe):
     page.locator(".manage-link a").click()
     assert page.get_by_role("heading", name="Your appointment", exact=True).is_visible()
     axe(page)
+
+
+def test_the_book_cta_on_an_article_opens_booking_with_the_assessment_chosen(page):
+    from education.loader import load_shipped_content
+
+    load_shipped_content()
+    page.goto("/ims/what-is-ims/")
+    page.get_by_role("link", name="Book an IMS assessment").first.click()
+    page.wait_for_url("**/book/ims-assessment/")
+    assert page.get_by_role("heading", name="Choose a time").is_visible()
+    assert "IMS initial assessment and treatment" in page.locator(".booking-summary").inner_text()
+    assert page.locator('.booking-steps li[aria-current="step"]').inner_text() == "Time"
