@@ -231,6 +231,7 @@ class Appointment(models.Model):
     spacing_flag = models.BooleanField(default=False, help_text="Another IMS visit within 7 days.")
     no_prior_assessment_flag = models.BooleanField(default=False, help_text="Follow-up with no assessment on record.")
     outside_hours = models.BooleanField(default=False, help_text="Booked by staff outside working hours.")
+    arrived_at = models.DateTimeField(null=True, blank=True, help_text="When the front desk marked arrival.")
     manage_token_hash = models.CharField(max_length=64, unique=True, editable=False)
     sequence = models.PositiveIntegerField(default=0, help_text="Bumped on every change (calendar files).")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -240,6 +241,12 @@ class Appointment(models.Model):
 
     class Meta:
         ordering = ["start"]
+        permissions = [
+            ("use_staff_area", "Can use the staff calendar and request queue"),
+            ("manage_appointments", "Can book, confirm, decline, cancel, reschedule and mark appointments"),
+            ("view_all_patient_details", "Can see the details of every practitioner's patients"),
+            ("export_appointments", "Can export appointments as CSV"),
+        ]
         indexes = [
             models.Index(fields=["start"]),
             models.Index(fields=["status", "created_at"]),
@@ -401,3 +408,39 @@ class AppointmentEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.appointment_id} {self.action} by {self.actor_label}"
+
+
+class EmailNotice(models.Model):
+    """Outbox: an email owed about an appointment, written in the same transaction as the change.
+
+    A rolled-back change therefore owes nothing, and a committed one is never forgotten: the
+    sender (the task worker) claims each row with a conditional update and stamps ``sent_at``.
+    """
+
+    class Kind(models.TextChoices):
+        REQUEST_RECEIVED = "request_received", "Request received"
+        CLINIC_NEW_REQUEST = "clinic_new_request", "New online request (to the clinic)"
+        CONFIRMED = "confirmed", "Confirmed"
+        DECLINED = "declined", "Declined"
+        CANCELLED_BY_PATIENT = "cancelled_by_patient", "Cancelled by the patient"
+        CANCELLED_BY_CLINIC = "cancelled_by_clinic", "Cancelled by the clinic"
+        RESCHEDULED = "rescheduled", "Rescheduled"
+        REMINDER = "reminder", "Reminder"
+
+    appointment = models.ForeignKey(Appointment, on_delete=models.CASCADE, related_name="email_notices")
+    kind = models.CharField(max_length=24, choices=Kind.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.CharField(max_length=200, blank=True, help_text="The error class only: never personal data.")
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["sent_at", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} for {self.appointment_id}"
+
+    @property
+    def to_clinic(self) -> bool:
+        return self.kind == self.Kind.CLINIC_NEW_REQUEST

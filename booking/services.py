@@ -28,6 +28,7 @@ from .models import (
     Appointment,
     AppointmentEvent,
     ClinicClosure,
+    EmailNotice,
     InsuranceNote,
     Patient,
     Practitioner,
@@ -201,6 +202,11 @@ def _record(appointment: Appointment, *, action: str, actor=None, actor_label: s
     )
 
 
+def _notify(appointment: Appointment, *kinds: str) -> None:
+    """Queue emails in the same transaction as the change (see EmailNotice)."""
+    EmailNotice.objects.bulk_create(EmailNotice(appointment=appointment, kind=kind) for kind in kinds)
+
+
 def _actor_label(actor, by_patient: bool) -> str:
     if by_patient:
         return "patient"
@@ -262,6 +268,10 @@ def book_appointment(*, service: Service, practitioner: Practitioner | None, pat
         Screening.objects.create(appointment=appointment, **(screening or {}))
         _record(appointment, action="requested" if status == Status.REQUESTED else "booked", actor=actor,
                 actor_label=_actor_label(actor, online), to_status=status, source=source)
+        if status == Status.REQUESTED:
+            _notify(appointment, EmailNotice.Kind.REQUEST_RECEIVED, EmailNotice.Kind.CLINIC_NEW_REQUEST)
+        else:
+            _notify(appointment, EmailNotice.Kind.CONFIRMED)
         return appointment, token
     raise SlotTaken()
 
@@ -284,14 +294,20 @@ def _set_status(appointment: Appointment, *, to: str, allowed_from: tuple[str, .
 
 @transaction.atomic
 def confirm_appointment(*, appointment: Appointment, actor) -> Appointment:
-    return _set_status(appointment, to=Status.CONFIRMED, allowed_from=(Status.REQUESTED,), action="confirmed",
-                       actor=actor)
+    """Confirm a request (one click at the front desk); the patient is emailed."""
+    confirmed = _set_status(appointment, to=Status.CONFIRMED, allowed_from=(Status.REQUESTED,),
+                            action="confirmed", actor=actor)
+    _notify(confirmed, EmailNotice.Kind.CONFIRMED)
+    return confirmed
 
 
 @transaction.atomic
 def decline_appointment(*, appointment: Appointment, actor, reason: str) -> Appointment:
-    return _set_status(appointment, to=Status.DECLINED, allowed_from=(Status.REQUESTED,), action="declined",
-                       actor=actor, reason=reason)
+    """Decline a request with a reason the patient will read; frees the time."""
+    declined = _set_status(appointment, to=Status.DECLINED, allowed_from=(Status.REQUESTED,), action="declined",
+                           actor=actor, reason=reason)
+    _notify(declined, EmailNotice.Kind.DECLINED)
+    return declined
 
 
 def cancellation_cutoff(appointment: Appointment) -> datetime:
@@ -308,8 +324,33 @@ def cancel_appointment(*, appointment: Appointment, now: datetime, actor=None, b
     """Cancel and free the time. Patients may do so only until the cut-off before the start."""
     if by_patient and not patient_can_change(appointment, now):
         raise BookingError("It is too late to cancel online. Please call the clinic.")
-    return _set_status(appointment, to=Status.CANCELLED, allowed_from=Appointment.HOLDING_STATUSES,
-                       action="cancelled", actor=actor, by_patient=by_patient, reason=reason)
+    cancelled = _set_status(appointment, to=Status.CANCELLED, allowed_from=Appointment.HOLDING_STATUSES,
+                            action="cancelled", actor=actor, by_patient=by_patient, reason=reason)
+    _notify(cancelled, EmailNotice.Kind.CANCELLED_BY_PATIENT if by_patient else EmailNotice.Kind.CANCELLED_BY_CLINIC)
+    return cancelled
+
+
+@transaction.atomic
+def mark_arrived(*, appointment: Appointment, actor, now: datetime) -> Appointment:
+    locked = Appointment.objects.select_for_update().get(pk=appointment.pk)
+    if locked.status != Status.CONFIRMED:
+        raise BookingError("Only a confirmed appointment can be marked as arrived.")
+    if locked.arrived_at is None:
+        locked.arrived_at = now
+        locked.save(update_fields=["arrived_at", "updated_at"])
+        _record(locked, action="arrived", actor=actor, actor_label=_actor_label(actor, False))
+    return locked
+
+
+@transaction.atomic
+def update_staff_note(*, appointment: Appointment, actor, note: str) -> Appointment:
+    locked = Appointment.objects.select_for_update().get(pk=appointment.pk)
+    old = locked.staff_note
+    locked.staff_note = note
+    locked.save(update_fields=["staff_note", "updated_at"])
+    _record(locked, action="edited staff note", actor=actor, actor_label=_actor_label(actor, False),
+            old=old, new=note)
+    return locked
 
 
 @transaction.atomic
@@ -362,6 +403,7 @@ def reschedule_appointment(*, appointment: Appointment, new_start: datetime, now
     _record(locked, action="rescheduled", actor=actor, actor_label=_actor_label(actor, by_patient),
             from_status=locked.status, to_status=locked.status,
             old=before, new={"start": new_start.isoformat(), "practitioner": target.name})
+    _notify(locked, EmailNotice.Kind.RESCHEDULED)
     return locked
 
 

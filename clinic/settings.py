@@ -89,6 +89,7 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "crispy_forms",
     "crispy_bootstrap5",
+    "axes",
     "clinic",
     "education",
     "booking",
@@ -103,6 +104,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: it turns lockouts into the lockout page
 ]
 
 ROOT_URLCONF = "clinic.urls"
@@ -205,8 +207,21 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 
 
 # --- auth and sessions -------------------------------------------------------------------------
-LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "/"
+LOGIN_URL = "staff:login"
+LOGIN_REDIRECT_URL = "staff:today"
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # refuses sign-ins while locked out; must be first
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Failed sign-ins are throttled per username *and* IP address: 5 failures lock that pair out for
+# an hour. The message never says whether the username exists.
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = 1  # hours
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "staff/locked_out.html"
+AXES_VERBOSE = False
+AXES_SENSITIVE_PARAMETERS = ["password"]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
@@ -266,6 +281,7 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("DJANGO_LOG_LEVEL", "INFO")},
     "loggers": {
         "pgserver": {"level": "WARNING"},
+        "axes": {"level": "WARNING"},  # no per-sign-in chatter with usernames and addresses
         # runserver's access log has its own handler: route it through ours so tokens are masked
         "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
     },

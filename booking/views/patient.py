@@ -22,10 +22,10 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from . import availability, services
-from .calendar import appointment_ics
-from .forms import INSURANCE_HELP, InsuranceForm, PatientDetailsForm, ScreeningForm
-from .models import Appointment, InsuranceNote, Practitioner, Screening, Service
+from .. import availability, services
+from ..calendar import appointment_ics
+from ..forms import INSURANCE_HELP, InsuranceForm, PatientDetailsForm, ScreeningForm
+from ..models import Appointment, InsuranceNote, Practitioner, Screening, Service
 
 SESSION_DONE = "booking_done"
 

@@ -1,0 +1,219 @@
+"""Front desk: sign-in, Today with the request queue, and one appointment with its actions.
+
+Every action is a POST through booking/services.py, so the rules (no overlap, flags, history,
+emails) hold whoever acts. Each view is wrapped in staff_view (sign-in, permission, no-store).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse_lazy
+from django.utils import timezone
+from django.utils.decorators import method_decorator
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from .. import availability, services
+from ..models import Appointment, Practitioner
+from ..staff_access import MANAGE, can_see_details, require_details, staff_view
+from .patient import _parse_start
+
+Status = Appointment.Status
+
+
+# --- sign-in ----------------------------------------------------------------------------------
+@method_decorator(never_cache, name="dispatch")
+class LoginView(auth_views.LoginView):
+    template_name = "staff/login.html"
+    redirect_authenticated_user = True
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    template_name = "staff/password_change.html"
+    success_url = reverse_lazy("staff:password-change-done")
+
+
+class PasswordChangeDoneView(auth_views.PasswordChangeDoneView):
+    template_name = "staff/password_change_done.html"
+
+
+# --- helpers ----------------------------------------------------------------------------------
+def _appointment(reference: str) -> Appointment:
+    return get_object_or_404(
+        Appointment.objects.select_related("patient", "service", "practitioner", "insurance", "screening"),
+        reference=reference,
+    )
+
+
+def _back(request, appointment: Appointment):
+    """Return to where the action was taken (Today or the appointment page)."""
+    target = request.POST.get("next", "")
+    if target.startswith("/staff/") and "//" not in target:
+        return redirect(target)
+    return redirect("staff:appointment-detail", reference=appointment.reference)
+
+
+def _act(request, reference: str, action, success: str, **kwargs):
+    appointment = _appointment(reference)
+    require_details(request.user, appointment)
+    try:
+        action(appointment=appointment, actor=request.user, **kwargs)
+    except services.BookingError as error:
+        messages.error(request, f"{appointment.reference}: {error}")
+    else:
+        messages.success(request, f"{appointment.reference} {success}.")
+    return _back(request, appointment)
+
+
+def local_day_range(day):
+    return availability.local_day_bounds(day, services.clinic_zone())
+
+
+# --- Today ------------------------------------------------------------------------------------
+@require_GET
+@staff_view()
+def today(request):
+    now = timezone.now()
+    day = timezone.localdate(now)
+    start, end = local_day_range(day)
+    visible = (lambda a: True) if request.user.has_perm("booking.view_all_patient_details") else (
+        lambda a: can_see_details(request.user, a))
+    todays = [a for a in Appointment.objects.filter(start__gte=start, start__lt=end)
+              .exclude(status__in=[Status.DECLINED]).select_related("patient", "service", "practitioner")
+              .order_by("start", "practitioner__order") if visible(a)]
+    queue = [a for a in Appointment.objects.filter(status=Status.REQUESTED)
+             .select_related("patient", "service", "practitioner", "insurance", "screening")
+             .order_by("created_at") if visible(a)]
+    arrivals_due = [a for a in todays if a.status == Status.CONFIRMED and a.arrived_at is None
+                    and a.start <= now + timedelta(hours=2)]
+    return render(request, "staff/today.html", {
+        "day": day, "now": now, "appointments": todays, "queue": queue, "arrivals_due": arrivals_due,
+        "can_manage": request.user.has_perm(MANAGE),
+    })
+
+
+# --- one appointment --------------------------------------------------------------------------
+@require_GET
+@staff_view()
+def appointment_detail(request, reference):
+    appointment = _appointment(reference)
+    require_details(request.user, appointment)
+    return render(request, "staff/appointment_detail.html", {
+        "appointment": appointment,
+        "events": appointment.events.select_related("actor").order_by("at", "id"),
+        "notices": appointment.email_notices.all(),
+        "other_visits": appointment.patient.appointments.exclude(pk=appointment.pk)
+        .select_related("service", "practitioner").order_by("-start")[:10],
+        "can_manage": request.user.has_perm(MANAGE),
+        "now": timezone.now(),
+    })
+
+
+@require_POST
+@staff_view(MANAGE)
+def confirm(request, reference):
+    return _act(request, reference, services.confirm_appointment, "confirmed")
+
+
+@require_POST
+@staff_view(MANAGE)
+def decline(request, reference):
+    reason = request.POST.get("reason", "").strip()[:300]
+    if not reason:
+        messages.error(request, "Please give a reason for declining: the patient will read it.")
+        return _back(request, _appointment(reference))
+    return _act(request, reference, services.decline_appointment, "declined", reason=reason)
+
+
+@require_POST
+@staff_view(MANAGE)
+def cancel(request, reference):
+    return _act(request, reference, lambda **kw: services.cancel_appointment(now=timezone.now(), **kw),
+                "cancelled", reason=request.POST.get("reason", "").strip()[:300])
+
+
+@require_POST
+@staff_view(MANAGE)
+def arrived(request, reference):
+    return _act(request, reference, lambda **kw: services.mark_arrived(now=timezone.now(), **kw),
+                "marked as arrived")
+
+
+@require_POST
+@staff_view(MANAGE)
+def completed(request, reference):
+    return _act(request, reference, lambda **kw: services.mark_attendance(status=Status.COMPLETED, **kw),
+                "marked as completed")
+
+
+@require_POST
+@staff_view(MANAGE)
+def no_show(request, reference):
+    return _act(request, reference, lambda **kw: services.mark_attendance(status=Status.NO_SHOW, **kw),
+                "marked as a no-show")
+
+
+@require_POST
+@staff_view(MANAGE)
+def staff_note(request, reference):
+    return _act(request, reference, services.update_staff_note, "note saved",
+                note=request.POST.get("staff_note", "")[:5000])
+
+
+def _parse_local(date_raw: str, time_raw: str) -> datetime | None:
+    try:
+        naive = datetime.fromisoformat(f"{date_raw[:10]}T{time_raw[:8]}")
+    except ValueError:
+        return None
+    return naive.replace(tzinfo=services.clinic_zone()).astimezone(UTC)
+
+
+@require_http_methods(["GET", "POST"])
+@staff_view(MANAGE)
+def reschedule(request, reference):
+    """Offer another time: the same engine as the patient's, plus an explicit outside-hours override."""
+    appointment = _appointment(reference)
+    require_details(request.user, appointment)
+    now = timezone.now()
+    practitioners = list(Practitioner.objects.offering(appointment.service))
+    chosen = next((p for p in practitioners if p.slug == request.GET.get("practitioner", "")),
+                  appointment.practitioner)
+    error = None
+    if request.method == "POST":
+        chosen = next((p for p in practitioners if p.slug == request.POST.get("practitioner")), chosen)
+        override = request.POST.get("override") == "on"
+        raw = request.POST.get("start")
+        new_start = _parse_start(raw) if raw else _parse_local(request.POST.get("date", ""),
+                                                                request.POST.get("time", ""))
+        if new_start is None:
+            error = "Choose one of the free times, or enter a date and time."
+        else:
+            try:
+                moved = services.reschedule_appointment(appointment=appointment, new_start=new_start, now=now,
+                                                        practitioner=chosen, actor=request.user,
+                                                        allow_outside_hours=override)
+                if request.POST.get("then_confirm") == "on" and moved.status == Status.REQUESTED:
+                    services.confirm_appointment(appointment=moved, actor=request.user)
+            except services.BookingError as exc:
+                error = str(exc)
+            else:
+                messages.success(request, f"{appointment.reference} moved.")
+                return redirect("staff:appointment-detail", reference=appointment.reference)
+    today = timezone.localdate(now)
+    try:
+        first = datetime.fromisoformat(request.GET.get("from", "")[:10]).date()
+    except ValueError:
+        first = max(today, timezone.localdate(appointment.start) - timedelta(days=3))
+    last = first + timedelta(days=6)
+    slots = services.available_slots(service=appointment.service, practitioner=chosen, first=first, last=last,
+                                     now=now, exclude_appointment=appointment, rules=services.staff_rules())
+    return render(request, "staff/reschedule.html", {
+        "appointment": appointment, "practitioners": practitioners, "chosen": chosen, "error": error,
+        "by_day": availability.group_by_local_date(slots, services.clinic_zone()), "first": first, "last": last,
+        "prev_from": (first - timedelta(days=7)).isoformat(), "next_from": (first + timedelta(days=7)).isoformat(),
+        "then_confirm": request.GET.get("then") == "confirm" or request.POST.get("then_confirm") == "on",
+    }, status=400 if error else 200)
