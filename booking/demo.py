@@ -42,6 +42,11 @@ def create_demo_data(*, stdout=None) -> None:
             )
     if created and stdout:
         stdout.write(f"Created {created} demo practitioners with weekly hours.")
+    # the demo practitioner sign-in (see setup_site) sees Maya Chen's patients
+    from django.contrib.auth import get_user_model
+
+    Practitioner.objects.filter(slug="maya-chen", user__isnull=True).update(
+        user=get_user_model().objects.filter(username="maya").first())
     _demo_requests(stdout)
 
 

@@ -80,3 +80,17 @@ def _fresh_cache(request):
     request.getfixturevalue("transactional_db" if marker.kwargs.get("transaction") else "db")
     cache.clear()
     yield
+
+
+@pytest.fixture
+def staff_roles(django_db_blocker):
+    """The role groups, as the migration creates them.
+
+    Transactional tests (browser, races) flush every table afterwards, migration-made rows
+    included, so tests that need the groups ask for this fixture to run the same function again.
+    """
+    import importlib
+
+    from django.apps import apps
+
+    importlib.import_module("booking.migrations.0004_staff_roles").create_roles(apps, None)

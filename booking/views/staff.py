@@ -74,8 +74,8 @@ def local_day_range(day):
 
 
 # --- Today ------------------------------------------------------------------------------------
-@require_GET
 @staff_view()
+@require_GET
 def today(request):
     now = timezone.now()
     day = timezone.localdate(now)
@@ -97,8 +97,8 @@ def today(request):
 
 
 # --- one appointment --------------------------------------------------------------------------
-@require_GET
 @staff_view()
+@require_GET
 def appointment_detail(request, reference):
     appointment = _appointment(reference)
     require_details(request.user, appointment)
@@ -113,14 +113,14 @@ def appointment_detail(request, reference):
     })
 
 
-@require_POST
 @staff_view(MANAGE)
+@require_POST
 def confirm(request, reference):
     return _act(request, reference, services.confirm_appointment, "confirmed")
 
 
-@require_POST
 @staff_view(MANAGE)
+@require_POST
 def decline(request, reference):
     reason = request.POST.get("reason", "").strip()[:300]
     if not reason:
@@ -129,36 +129,36 @@ def decline(request, reference):
     return _act(request, reference, services.decline_appointment, "declined", reason=reason)
 
 
-@require_POST
 @staff_view(MANAGE)
+@require_POST
 def cancel(request, reference):
     return _act(request, reference, lambda **kw: services.cancel_appointment(now=timezone.now(), **kw),
                 "cancelled", reason=request.POST.get("reason", "").strip()[:300])
 
 
-@require_POST
 @staff_view(MANAGE)
+@require_POST
 def arrived(request, reference):
     return _act(request, reference, lambda **kw: services.mark_arrived(now=timezone.now(), **kw),
                 "marked as arrived")
 
 
-@require_POST
 @staff_view(MANAGE)
+@require_POST
 def completed(request, reference):
     return _act(request, reference, lambda **kw: services.mark_attendance(status=Status.COMPLETED, **kw),
                 "marked as completed")
 
 
-@require_POST
 @staff_view(MANAGE)
+@require_POST
 def no_show(request, reference):
     return _act(request, reference, lambda **kw: services.mark_attendance(status=Status.NO_SHOW, **kw),
                 "marked as a no-show")
 
 
-@require_POST
 @staff_view(MANAGE)
+@require_POST
 def staff_note(request, reference):
     return _act(request, reference, services.update_staff_note, "note saved",
                 note=request.POST.get("staff_note", "")[:5000])
@@ -172,8 +172,8 @@ def _parse_local(date_raw: str, time_raw: str) -> datetime | None:
     return naive.replace(tzinfo=services.clinic_zone()).astimezone(UTC)
 
 
-@require_http_methods(["GET", "POST"])
 @staff_view(MANAGE)
+@require_http_methods(["GET", "POST"])
 def reschedule(request, reference):
     """Offer another time: the same engine as the patient's, plus an explicit outside-hours override."""
     appointment = _appointment(reference)

@@ -14,6 +14,7 @@ from clinic.models import ClinicProfile
 DEMO_USERS = [
     # (username, password, is_superuser, groups)
     ("frontdesk", "frontdesk-demo-2026", False, ["Front desk"]),
+    ("maya", "maya-demo-2026", False, ["Practitioner"]),
     ("admin", "admin-demo-2026", True, ["Clinic admin"]),
 ]
 
