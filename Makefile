@@ -22,7 +22,9 @@ run: $(STAMP)
 	DJANGO_DEBUG=1 $(WITH_DB) bash -c '\
 	  $(PY) manage.py migrate --no-input && \
 	  $(PY) manage.py setup_site --demo --banner && \
-	  exec $(PY) manage.py runserver 127.0.0.1:8000'
+	  { $(PY) manage.py db_worker --queue-name "*" & \
+	    trap "kill $$! 2>/dev/null" EXIT; \
+	    $(PY) manage.py runserver 127.0.0.1:8000; }'
 
 ## make test: set up, lint, check, and run the whole suite (browser tests included).
 test: $(STAMP) browser

@@ -90,6 +90,8 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "axes",
+    "django_tasks",
+    "django_tasks_db",
     "clinic",
     "education",
     "booking",
@@ -180,6 +182,21 @@ CACHES = {
         "LOCATION": "django_cache",
     }
 }
+
+
+# --- background tasks --------------------------------------------------------------------------
+# Django's task API (the django-tasks backport) with the database backend: the same Postgres, no
+# broker. `manage.py db_worker` runs them (make run starts one). Tests run tasks immediately.
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks.backends.immediate.ImmediateBackend" if TESTING
+        else "django_tasks_db.DatabaseBackend",
+    }
+}
+EMAIL_REMINDER_HOURS = env_int("EMAIL_REMINDER_HOURS", 24)
+# The clinic inbox for new-request notices (default: the email in the clinic profile).
+CLINIC_NOTIFY_EMAIL = env_str("CLINIC_NOTIFY_EMAIL")
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")  # absolute links in emails
 
 
 # --- static files ------------------------------------------------------------------------------
