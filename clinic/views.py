@@ -7,14 +7,14 @@ from django.shortcuts import render
 from django.template import loader
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from .models import ClinicProfile
 
 logger = logging.getLogger(__name__)
 
 
-@require_GET
+@require_safe
 def home(request):
     profile = ClinicProfile.load()
     structured = {
@@ -38,12 +38,12 @@ def home(request):
     return render(request, "home.html", {"structured_data": structured})
 
 
-@require_GET
+@require_safe
 def privacy(request):
     return render(request, "privacy.html")
 
 
-@require_GET
+@require_safe
 @never_cache
 def healthz(request):
     """200 when the database answers, 503 when it does not. Says nothing else."""
@@ -57,7 +57,7 @@ def healthz(request):
     return JsonResponse({"status": "ok"})
 
 
-@require_GET
+@require_safe
 def robots_txt(request):
     lines = [
         "User-agent: *",

@@ -6,7 +6,7 @@ from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from clinic.models import ClinicProfile
 
@@ -69,7 +69,7 @@ def _grouped(items, choices, attribute: str) -> list[tuple[str, str, list]]:
     return [(value, label, groups[value]) for value, label in choices.choices if groups[value]]
 
 
-@require_GET
+@require_safe
 def index(request):
     articles = Article.objects.published()
     return _render_page(
@@ -79,7 +79,7 @@ def index(request):
     )
 
 
-@require_GET
+@require_safe
 def article_detail(request, slug):
     article = get_object_or_404(
         _visible(request, Article).prefetch_related(
@@ -104,7 +104,7 @@ def article_detail(request, slug):
     )
 
 
-@require_GET
+@require_safe
 def condition_list(request):
     conditions = Condition.objects.published().defer("body", "body_html", "body_text")
     return _render_page(
@@ -117,7 +117,7 @@ def condition_list(request):
     )
 
 
-@require_GET
+@require_safe
 def condition_detail(request, slug):
     condition = get_object_or_404(
         _visible(request, Condition).prefetch_related(
@@ -141,7 +141,7 @@ def condition_detail(request, slug):
     )
 
 
-@require_GET
+@require_safe
 def faq(request):
     # Staff see draft questions here too (marked as drafts): the FAQ has no page of its own.
     preview = can_preview(request.user, FAQ)
@@ -164,7 +164,7 @@ def faq(request):
     )
 
 
-@require_GET
+@require_safe
 def search(request):
     raw = request.GET.get("q", "")
     query = clean_query(raw)

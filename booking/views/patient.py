@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.http import urlencode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from .. import availability, services
 from ..calendar import appointment_ics
@@ -79,7 +79,7 @@ def _schedule_url(service: Service, practitioner: Practitioner | None, **params)
 
 
 # --- step 1: service --------------------------------------------------------------------------
-@require_GET
+@require_safe
 def start(request):
     slug = request.GET.get("service")
     if slug and Service.objects.filter(slug=slug, active=True, bookable_online=True).exists():
@@ -89,7 +89,7 @@ def start(request):
 
 
 # --- steps 2-3: who, week, day, time ----------------------------------------------------------
-@require_GET
+@require_safe
 def schedule(request, service):
     service = _bookable_service(service)
     practitioners = list(Practitioner.objects.offering(service))
@@ -276,7 +276,7 @@ def _taken(request, context, forms, service, practitioner, start_at, now, status
 
 
 @never_cache
-@require_GET
+@require_safe
 def requested(request):
     done = request.session.get(SESSION_DONE)
     if not done:
@@ -311,7 +311,7 @@ def _inactive(request, appointment: Appointment, now: datetime):
 
 
 @never_cache
-@require_GET
+@require_safe
 def manage(request, token):
     appointment = _managed(token)
     now = timezone.now()
@@ -324,7 +324,7 @@ def manage(request, token):
 
 
 @never_cache
-@require_GET
+@require_safe
 def manage_calendar(request, token):
     """The appointment as a calendar file; works for cancelled ones too (METHOD:CANCEL)."""
     appointment = _managed(token)

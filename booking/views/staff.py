@@ -15,7 +15,7 @@ from django.urls import reverse_lazy
 from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from .. import availability, services
 from ..models import Appointment, Practitioner
@@ -75,7 +75,7 @@ def local_day_range(day):
 
 # --- Today ------------------------------------------------------------------------------------
 @staff_view()
-@require_GET
+@require_safe
 def today(request):
     now = timezone.now()
     day = timezone.localdate(now)
@@ -98,7 +98,7 @@ def today(request):
 
 # --- one appointment --------------------------------------------------------------------------
 @staff_view()
-@require_GET
+@require_safe
 def appointment_detail(request, reference):
     appointment = _appointment(reference)
     require_details(request.user, appointment)
