@@ -19,9 +19,10 @@ def _local_today() -> date:
     return timezone.localdate()
 
 
-def _clean_text(value: str) -> str:
+def clean_text(value: str, max_length: int | None = None) -> str:
     """Strip control characters (NUL and friends) that no person types and Postgres refuses."""
-    return "".join(ch for ch in value if ch in "\n\t" or ord(ch) >= 32).strip()
+    cleaned = "".join(ch for ch in value if ch in "\n\t" or ord(ch) >= 32).strip()
+    return cleaned[:max_length] if max_length else cleaned
 
 
 class DateInput(forms.DateInput):
@@ -42,7 +43,7 @@ class CleanTextMixin:
         cleaned = super().clean()
         for name, value in list(cleaned.items()):
             if isinstance(value, str):
-                cleaned[name] = _clean_text(value)
+                cleaned[name] = clean_text(value)
         return cleaned
 
 
@@ -80,7 +81,7 @@ class PatientDetailsForm(CleanTextMixin, forms.Form):
                               widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}))
 
     def clean_phone(self):
-        phone = _clean_text(self.cleaned_data["phone"])
+        phone = clean_text(self.cleaned_data["phone"])
         digits = re.sub(r"\D", "", phone)
         if not re.fullmatch(r"[\d\s()+.\-]+", phone) or not 10 <= len(digits) <= 15:
             raise ValidationError("Enter a phone number with area code, for example 604-555-0123.")
@@ -168,7 +169,7 @@ class InsuranceForm(CleanTextMixin, forms.ModelForm):
     }
 
     def clean_claim_number(self):
-        claim = _clean_text(self.cleaned_data.get("claim_number", "")).upper()
+        claim = clean_text(self.cleaned_data.get("claim_number", "")).upper()
         if claim and not CLAIM_RE.fullmatch(claim):
             raise ValidationError("A claim number has only letters, numbers and dashes.")
         return claim

@@ -3,6 +3,8 @@
 import logging
 import time
 
+from django.shortcuts import render
+
 from .logging import mask
 
 request_log = logging.getLogger("clinic.requests")
@@ -16,6 +18,21 @@ PERMISSIONS_POLICY = ", ".join(
         "publickey-credentials-get", "screen-wake-lock", "serial", "usb", "xr-spatial-tracking",
     )
 )
+
+
+class RejectNulMiddleware:
+    """A NUL byte in the address is never typed by a person and PostgreSQL refuses it in any query,
+    so answer it with a plain 400 page instead of letting it reach a lookup. (Form fields already
+    reject NUL with a message next to the field, keeping what was typed.)"""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if "\x00" in request.path or any("\x00" in key or "\x00" in value
+                                          for key, values in request.GET.lists() for value in values):
+            return render(request, "400.html", status=400)
+        return self.get_response(request)
 
 
 class SecurityHeadersMiddleware:

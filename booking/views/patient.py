@@ -8,6 +8,7 @@ so a taken slot or a validation error never loses it.
 from __future__ import annotations
 
 import hashlib
+import re
 from datetime import UTC, date, datetime, timedelta
 
 from django.conf import settings
@@ -24,10 +25,11 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from .. import availability, services
 from ..calendar import appointment_ics
-from ..forms import INSURANCE_HELP, InsuranceForm, PatientDetailsForm, ScreeningForm
+from ..forms import INSURANCE_HELP, InsuranceForm, PatientDetailsForm, ScreeningForm, clean_text
 from ..models import Appointment, InsuranceNote, Practitioner, Screening, Service
 
 SESSION_DONE = "booking_done"
+SLUG_RE = re.compile(r"[-a-zA-Z0-9_]{1,50}")
 
 
 # --- parsing helpers: bad query strings fall back to defaults, never a 500 ----------------------
@@ -64,7 +66,7 @@ def _week_start(day: date, earliest: date, last_day: date) -> date:
 
 
 def _chosen_practitioner(service: Service, who: str | None) -> Practitioner | None:
-    if not who or who == "any":
+    if not who or who == "any" or not SLUG_RE.fullmatch(who):
         return None
     return Practitioner.objects.offering(service).filter(slug=who).first()
 
@@ -82,10 +84,10 @@ def _schedule_url(service: Service, practitioner: Practitioner | None, **params)
 @require_safe
 def start(request):
     slug = request.GET.get("service")
-    if slug and Service.objects.filter(slug=slug, active=True, bookable_online=True).exists():
+    bookable = Service.objects.filter(active=True, bookable_online=True)
+    if slug and SLUG_RE.fullmatch(slug) and bookable.filter(slug=slug).exists():
         return redirect("booking:schedule", service=slug)
-    services_list = Service.objects.filter(active=True, bookable_online=True)
-    return render(request, "booking/start.html", {"services": services_list, "step": 1})
+    return render(request, "booking/start.html", {"services": bookable, "step": 1})
 
 
 # --- steps 2-3: who, week, day, time ----------------------------------------------------------
@@ -343,7 +345,7 @@ def manage_cancel(request, token):
         return response
     try:
         services.cancel_appointment(appointment=appointment, now=now, by_patient=True,
-                                    reason=request.POST.get("reason", "")[:300])
+                                    reason=clean_text(request.POST.get("reason", ""), 300))
     except services.BookingError as error:
         messages.error(request, str(error))
         return redirect("booking:manage", token=token)

@@ -18,6 +18,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from .. import availability, services
+from ..forms import clean_text
 from ..models import Appointment, Practitioner
 from ..staff_access import MANAGE, can_see_details, require_details, staff_view
 from .patient import _parse_start
@@ -122,7 +123,7 @@ def confirm(request, reference):
 @staff_view(MANAGE)
 @require_POST
 def decline(request, reference):
-    reason = request.POST.get("reason", "").strip()[:300]
+    reason = clean_text(request.POST.get("reason", ""), 300)
     if not reason:
         messages.error(request, "Please give a reason for declining: the patient will read it.")
         return _back(request, _appointment(reference))
@@ -133,7 +134,7 @@ def decline(request, reference):
 @require_POST
 def cancel(request, reference):
     return _act(request, reference, lambda **kw: services.cancel_appointment(now=timezone.now(), **kw),
-                "cancelled", reason=request.POST.get("reason", "").strip()[:300])
+                "cancelled", reason=clean_text(request.POST.get("reason", ""), 300))
 
 
 @staff_view(MANAGE)
@@ -161,7 +162,7 @@ def no_show(request, reference):
 @require_POST
 def staff_note(request, reference):
     return _act(request, reference, services.update_staff_note, "note saved",
-                note=request.POST.get("staff_note", "")[:5000])
+                note=clean_text(request.POST.get("staff_note", ""), 5000))
 
 
 def _parse_local(date_raw: str, time_raw: str) -> datetime | None:
