@@ -40,9 +40,14 @@ def test_week_view_shows_days_with_free_times_and_the_times_of_the_chosen_day(cl
 
 
 @pytest.mark.parametrize("query", ["?week=garbage&day=2026-13-45", "?who=nobody", "?week=0001-01-01",
-                                   "?week=9999-12-31", "?day=%00", "?who=" + "x" * 5000])
+                                   "?week=9999-12-31", "?who=" + "x" * 5000, "?who=%27%3B--"])
 def test_bad_query_strings_fall_back_to_sensible_defaults(client, practitioner, query):
     assert client.get("/book/ims-assessment/" + query).status_code == 200
+
+
+def test_a_nul_byte_in_the_address_gets_a_plain_400_page(client, practitioner):
+    response = client.get("/book/ims-assessment/?day=%00")
+    assert response.status_code == 400 and "could not read that address" in response.content.decode()
 
 
 @pytest.mark.parametrize("start", ["", "garbage", "2026-12-01T16:00:00", "2026-99-01T16:00:00Z", "%00", "9" * 500])
