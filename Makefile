@@ -22,6 +22,7 @@ run: $(STAMP)
 	DJANGO_DEBUG=1 $(WITH_DB) bash -c '\
 	  $(PY) manage.py migrate --no-input && \
 	  $(PY) manage.py setup_site --demo --banner && \
+	  $(PY) manage.py send_reminders --enqueue && \
 	  { $(PY) manage.py db_worker --queue-name "*" & \
 	    trap "kill $$! 2>/dev/null" EXIT; \
 	    $(PY) manage.py runserver 127.0.0.1:8000; }'

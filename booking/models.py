@@ -234,6 +234,9 @@ class Appointment(models.Model):
     arrived_at = models.DateTimeField(null=True, blank=True, help_text="When the front desk marked arrival.")
     manage_token_hash = models.CharField(max_length=64, unique=True, editable=False)
     sequence = models.PositiveIntegerField(default=0, help_text="Bumped on every change (calendar files).")
+    reminder_sent_at = models.DateTimeField(
+        null=True, blank=True, editable=False, help_text="When the reminder email was queued (claimed once)."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -433,6 +436,11 @@ class EmailNotice(models.Model):
     sent_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.CharField(max_length=200, blank=True, help_text="The error class only: never personal data.")
+    # A worker holds a notice while sending it; a claim older than the sender's timeout is dead.
+    claimed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    retry_after = models.DateTimeField(null=True, blank=True, help_text="When a failed send is tried again.")
+
+    MAX_ATTEMPTS = 6
 
     class Meta:
         ordering = ["created_at", "id"]
@@ -444,3 +452,27 @@ class EmailNotice(models.Model):
     @property
     def to_clinic(self) -> bool:
         return self.kind == self.Kind.CLINIC_NEW_REQUEST
+
+    @property
+    def given_up(self) -> bool:
+        return self.sent_at is None and self.attempts >= self.MAX_ATTEMPTS
+
+
+class ManageLink(models.Model):
+    """An extra private manage link, issued each time an email carries one.
+
+    Only the token's hash is stored (like ``Appointment.manage_token_hash``), so the sender cannot
+    recover an earlier token: every email gets a new one.
+    """
+
+    appointment = models.ForeignKey(Appointment, on_delete=models.CASCADE, related_name="manage_links")
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"Manage link for {self.appointment_id}"
+
+    @classmethod
+    def issue(cls, appointment: Appointment) -> tuple[ManageLink, str]:
+        token = secrets.token_urlsafe(32)
+        return cls.objects.create(appointment=appointment, token_hash=hash_token(token)), token

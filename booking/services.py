@@ -203,8 +203,14 @@ def _record(appointment: Appointment, *, action: str, actor=None, actor_label: s
 
 
 def _notify(appointment: Appointment, *kinds: str) -> None:
-    """Queue emails in the same transaction as the change (see EmailNotice)."""
-    EmailNotice.objects.bulk_create(EmailNotice(appointment=appointment, kind=kind) for kind in kinds)
+    """Queue emails in the same transaction as the change (see EmailNotice); sent after commit."""
+    from .tasks import queue_notices
+
+    if EmailNotice.Kind.RESCHEDULED in kinds:
+        # A new time deserves its own reminder.
+        Appointment.objects.filter(pk=appointment.pk).update(reminder_sent_at=None)
+        appointment.reminder_sent_at = None
+    queue_notices(appointment.pk, *kinds)
 
 
 def _actor_label(actor, by_patient: bool) -> str:
@@ -408,12 +414,13 @@ def reschedule_appointment(*, appointment: Appointment, new_start: datetime, now
 
 
 def appointment_for_token(token: str) -> Appointment | None:
+    """The appointment of a manage token: the one shown after booking, or one sent by email."""
     from .models import hash_token
 
     if not token or len(token) > 100:
         return None
-    return (
-        Appointment.objects.select_related("service", "practitioner", "patient")
-        .filter(manage_token_hash=hash_token(token))
-        .first()
-    )
+    digest = hash_token(token)
+    appointments = Appointment.objects.select_related("service", "practitioner", "patient")
+    # Two indexed lookups: an OR across the join would make Postgres scan every appointment.
+    return (appointments.filter(manage_token_hash=digest).first()
+            or appointments.filter(manage_links__token_hash=digest).first())

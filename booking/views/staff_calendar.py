@@ -1,15 +1,438 @@
-"""Staff calendars: the day (a column per practitioner) and one practitioner's week."""
+"""Staff calendars: the day (a column per practitioner) and one practitioner's week.
 
-from django.http import HttpResponse
+Both pages are one CSS grid of 15-minute rows, laid out here in Python: every block carries a
+``row-start-N`` and a ``row-span-N`` class (defined in static/css/staff_calendar.css) because the
+Content-Security-Policy forbids inline styles. Rows are wall-clock times in the clinic's zone;
+every query filters on UTC ranges from ``availability.local_day_bounds`` (see clinic/__init__.py
+for why no query converts zones in SQL).
 
-from ..staff_access import staff_view
+Queries are fixed whatever the number of practitioners and appointments: practitioners, working
+hours, time off, closures and appointments (with patient, service and practitioner joined), one
+query each.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from urllib.parse import urlencode
+
+import holidays
+from django.db.models import Q
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_safe
+
+from .. import availability, services
+from ..models import Appointment, ClinicClosure, Practitioner, TimeOff, WorkingHours
+from ..staff_access import can_see_details, staff_view
+
+Status = Appointment.Status
+
+ROW_MINUTES = 15
+DAY_MINUTES = 24 * 60
+# staff_calendar.css defines row-start-1..97 and row-span-1..96: enough for a whole day.
+MAX_ROWS = DAY_MINUTES // ROW_MINUTES
+# Shown when nobody works that day, so the page still has a familiar shape.
+DEFAULT_OPEN, DEFAULT_CLOSE = 8 * 60, 18 * 60
+# Dates outside this range fall back to today: far-off years only risk overflow (date.max + 1 day).
+EARLIEST, LATEST = date(2000, 1, 1), date(2099, 12, 31)
+# Overlapping appointments (a no-show and the visit booked into its time) sit side by side.
+MAX_LANES = 3
+HIDDEN_STATUSES = (Status.CANCELLED, Status.DECLINED)
 
 
-@staff_view()
+# --- plain data for the templates ---------------------------------------------------------------
+@dataclass
+class Block:
+    """Something placed in a column: shading (work, time off, closure, buffer) or an appointment."""
+
+    kind: str
+    row: int
+    span: int
+    label: str = ""
+    appointment: Appointment | None = None
+    visible: bool = False  # may this user see the patient's name and open the appointment?
+    status: str = ""  # CSS modifier: requested, confirmed, arrived, completed, no_show
+    status_label: str = ""
+    when: tuple[str, str] = ("", "")  # the time span and its period ("9:00–9:45", " a.m.")
+    lane: int = 0  # 0: the column's full width; 1..MAX_LANES: one lane of an overlapping group
+
+    @property
+    def fit(self) -> str:
+        """Short visits show fewer lines (the rest stays in the link text for screen readers)."""
+        return {1: "cal-appt--tiny", 2: "cal-appt--short"}.get(self.span, "")
+
+
+@dataclass
+class Column:
+    key: str
+    heading: str
+    subheading: str
+    link: str
+    link_hint: str  # read after the heading by screen readers: where the link goes
+    day: date
+    hours_label: str
+    off_label: str = ""
+    closed: str = ""
+    is_today: bool = False  # a week's column for today (the day page says so in its title)
+    shading: list[Block] = field(default_factory=list)
+    appointments: list[Block] = field(default_factory=list)
+    lanes: int = 1
+    now_row: int = 0  # 0: no "now" line in this column
+    now_minute: int = 0  # minutes past the start of that row, for the line's offset class
+
+
+@dataclass
+class Grid:
+    first_minute: int
+    rows: int
+    columns: list[Column]
+    hour_labels: list[Block]
+    has_hours: bool
+
+    @property
+    def size(self) -> str:
+        """How tall a sheet this is, so print CSS can fit it on one landscape page."""
+        return "s" if self.rows <= 40 else "m" if self.rows <= 56 else "l"
+
+
+@dataclass
+class _Raw:
+    """One column's facts in minutes since local midnight, before rows are known."""
+
+    column: Column
+    periods: list[tuple[int, int]]
+    time_off: list[tuple[int, int, str]]
+    appointments: list[tuple[int, int, int, Appointment]]  # start, end, end of buffer, appointment
+
+
+# --- parsing --------------------------------------------------------------------------------------
+def _parse_day(raw: str | None, default: date) -> date:
+    try:
+        day = date.fromisoformat((raw or "").strip())
+    except ValueError:
+        return default
+    return day if EARLIEST <= day <= LATEST else default
+
+
+# --- time and labels ------------------------------------------------------------------------------
+def _clock(minute: int, *, suffix: bool = True) -> str:
+    if minute == DAY_MINUTES:
+        return "midnight"
+    hour, mins = divmod(minute, 60)
+    text = f"{hour % 12 or 12}:{mins:02d}"
+    return f"{text} {'a.m.' if hour < 12 else 'p.m.'}" if suffix else text
+
+
+def _span_parts(start: int, end: int) -> tuple[str, str]:
+    """('9:00–9:45', ' a.m.'), ('11:30 a.m.–12:15', ' p.m.'): the end's period apart, so a
+    printed sheet can drop it where the column is narrow (the time axis says it)."""
+    if start <= 0 and end >= DAY_MINUTES:
+        return "all day", ""
+    same_half = end < DAY_MINUTES and start // 720 == end // 720
+    period = "" if end == DAY_MINUTES else " a.m." if end < 720 else " p.m."
+    return f"{_clock(start, suffix=not same_half)}–{_clock(end, suffix=False)}", period
+
+
+def _span_label(start: int, end: int) -> str:
+    """'9:00–9:45 a.m.', '11:30 a.m.–12:15 p.m.' (en dash; the period once when it is shared)."""
+    return "".join(_span_parts(start, end))
+
+
+def _hour_label(minute: int) -> str:
+    hour = minute // 60
+    return "noon" if hour == 12 else f"{hour % 12 or 12} {'a.m.' if hour < 12 else 'p.m.'}"
+
+
+def _minute_of(moment: datetime, day: date, tz) -> int:
+    """Wall-clock minutes since midnight of local ``day``, clipped to the day.
+
+    Rows are labelled with wall-clock times, so on a fall-back day (not in BC since 2026, but the
+    zone is a setting) the repeated hour shares its rows and blocks there may overlap in lanes.
+    """
+    local = moment.astimezone(tz)
+    if local.date() < day:
+        return 0
+    if local.date() > day:
+        return DAY_MINUTES
+    return local.hour * 60 + local.minute
+
+
+def _to_minutes(t: time) -> int:
+    return t.hour * 60 + t.minute
+
+
+def _status(appointment: Appointment) -> tuple[str, str]:
+    if appointment.status == Status.CONFIRMED and appointment.arrived_at:
+        return "arrived", "Arrived"
+    return appointment.status, appointment.get_status_display()
+
+
+# --- queries (one each) ---------------------------------------------------------------------------
+def _appointments(*, start: datetime, end: datetime, practitioner_ids: list[int] | None = None) -> list[Appointment]:
+    """Every appointment overlapping ``[start, end)``, whatever its status."""
+    qs = Appointment.objects.filter(start__lt=end, end__gt=start)
+    if practitioner_ids is not None:
+        qs = qs.filter(practitioner_id__in=practitioner_ids)
+    return list(qs.select_related("patient", "service", "practitioner").order_by("start", "pk"))
+
+
+def _weekly_hours(practitioner_ids: list[int], first: date, last: date) -> list[availability.WeeklyHours]:
+    return [
+        availability.WeeklyHours(practitioner_id=h.practitioner_id, weekday=h.weekday, start=h.start, end=h.end,
+                                 valid_from=h.valid_from, valid_until=h.valid_until)
+        for h in WorkingHours.objects.filter(practitioner_id__in=practitioner_ids)
+        .filter(Q(valid_from__isnull=True) | Q(valid_from__lte=last))
+        .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=first))
+        .order_by("start")
+    ]
+
+
+def _time_off(practitioner_ids: list[int], start: datetime, end: datetime) -> list[TimeOff]:
+    return list(TimeOff.objects.filter(practitioner_id__in=practitioner_ids, start__lt=end, end__gt=start))
+
+
+def _closures(first: date, last: date) -> dict[date, str]:
+    """Closed local dates with their names: the same days as ``services.closed_dates``, in one query.
+
+    It repeats that function's holiday rule rather than calling it, because the calendar needs the
+    names too and has a fixed query budget; tests/booking/test_staff_calendar.py checks that the
+    two agree.
+    """
+    statutory = holidays.country_holidays("CA", subdiv="BC", years=range(first.year, last.year + 1),
+                                          categories=("public",))
+    names = {d: name for d, name in statutory.items() if first <= d <= last}
+    names.update(ClinicClosure.objects.filter(date__range=(first, last)).values_list("date", "name"))
+    return names
+
+
+# --- layout ---------------------------------------------------------------------------------------
+def _raw_column(column: Column, *, practitioner_id: int, hours: Iterable[availability.WeeklyHours],
+                time_off: Iterable[TimeOff], appointments: Iterable[Appointment], tz) -> _Raw:
+    day = column.day
+    bounds = availability.local_day_bounds(day, tz)
+    periods = [] if column.closed else sorted(
+        (_to_minutes(h.start), _to_minutes(h.end))
+        for h in hours if h.practitioner_id == practitioner_id and h.applies_on(day)
+    )
+    offs = [
+        (_minute_of(t.start, day, tz), _minute_of(t.end, day, tz), t.reason)
+        for t in time_off if t.practitioner_id == practitioner_id and t.start < bounds[1] and t.end > bounds[0]
+    ]
+    visits = [
+        (_minute_of(a.start, day, tz), _minute_of(a.end, day, tz), _minute_of(a.blocks_until, day, tz), a)
+        for a in appointments
+        if a.practitioner_id == practitioner_id and a.start < bounds[1] and a.end > bounds[0]
+        and a.status not in HIDDEN_STATUSES
+    ]
+    if column.closed:
+        column.hours_label = f"Closed: {column.closed}"
+    elif periods:
+        column.hours_label = "Working " + ", ".join(_span_label(s, e) for s, e in periods)
+    else:
+        column.hours_label = "Not working"
+    if offs:
+        # Written in the heading too: an appointment may cover the label of the shaded block.
+        column.off_label = "; ".join(_off_label(s, e, reason) for s, e, reason in sorted(offs))
+    return _Raw(column, periods, offs, visits)
+
+
+def _off_label(start: int, end: int, reason: str) -> str:
+    return f"Time off {_span_label(start, end)}" + (f" ({reason})" if reason else "")
+
+
+def _row_range(raws: list[_Raw]) -> tuple[int, int, bool]:
+    """First and last minute shown: whole hours around all working hours and appointments."""
+    periods = [p for raw in raws for p in raw.periods]
+    has_hours = bool(periods)
+    first = min((s for s, _ in periods), default=DEFAULT_OPEN)
+    last = max((e for _, e in periods), default=DEFAULT_CLOSE)
+    for raw in raws:  # a visit booked outside working hours must still be on the sheet
+        for start, end, _, _ in raw.appointments:
+            first, last = min(first, start), max(last, end)
+    first = first // 60 * 60
+    last = min(DAY_MINUTES, -(-last // 60) * 60)
+    if last <= first:
+        last = min(DAY_MINUTES, first + 60)
+    return first, last, has_hours
+
+
+def _place(start: int, end: int, first: int, last: int) -> tuple[int, int] | None:
+    """Grid line and span of [start, end) in minutes, or None when it is not on the sheet."""
+    start, end = max(start, first), min(end, last)
+    if end <= start:
+        return None
+    row = (start - first) // ROW_MINUTES + 1
+    end_row = -(-(end - first) // ROW_MINUTES) + 1
+    return row, max(1, end_row - row)
+
+
+def _assign_lanes(blocks: list[Block]) -> int:
+    """Put overlapping appointments side by side; return how many lanes the column needs.
+
+    Greedy interval partitioning within each group of blocks that overlap on the grid; a block
+    that overlaps nothing keeps the full width (lane 0).
+    """
+    most = 1
+    group: list[Block] = []
+    lane_ends: list[int] = []
+    group_end = 0
+
+    def finish(group: list[Block], lane_count: int) -> int:
+        if lane_count == 1:
+            for block in group:
+                block.lane = 0
+        return lane_count
+
+    for block in sorted(blocks, key=lambda b: (b.row, -b.span)):
+        if group and block.row >= group_end:
+            most = max(most, finish(group, len(lane_ends)))
+            group, lane_ends, group_end = [], [], 0
+        lane = next((i for i, lane_end in enumerate(lane_ends) if lane_end <= block.row), len(lane_ends))
+        if lane == len(lane_ends):
+            lane_ends.append(0)
+        lane_ends[lane] = block.row + block.span
+        block.lane = min(lane, MAX_LANES - 1) + 1
+        group.append(block)
+        group_end = max(group_end, block.row + block.span)
+    if group:
+        most = max(most, finish(group, len(lane_ends)))
+    return min(most, MAX_LANES)
+
+
+def _build_grid(raws: list[_Raw], *, user, now: datetime, tz) -> Grid:
+    first, last, has_hours = _row_range(raws)
+    rows = (last - first) // ROW_MINUTES
+    now_local = now.astimezone(tz)
+    now_minute = now_local.hour * 60 + now_local.minute
+    for raw in raws:
+        column = raw.column
+        if column.closed:
+            column.shading.append(Block("closed", 1, rows, f"Closed: {column.closed}"))
+        for start, end in raw.periods:
+            if placed := _place(start, end, first, last):
+                column.shading.append(Block("work", *placed, _span_label(start, end)))
+        for start, end, reason in raw.time_off:
+            if placed := _place(start, end, first, last):
+                column.shading.append(Block("off", *placed, _off_label(start, end, reason)))
+        for start, end, blocks_until, appointment in raw.appointments:
+            placed = _place(start, end, first, last)
+            if placed is None:
+                continue
+            if appointment.holds_time and (buffer := _place(end, blocks_until, first, last)):
+                column.shading.append(Block("buffer", *buffer, "Buffer"))
+            status, status_label = _status(appointment)
+            column.appointments.append(Block(
+                "appointment", *placed, appointment=appointment, visible=can_see_details(user, appointment),
+                status=status, status_label=status_label, when=_span_parts(start, end),
+            ))
+        column.lanes = _assign_lanes(column.appointments)
+        column.appointments.sort(key=lambda b: (b.row, b.lane))
+        if column.day == now_local.date() and first <= now_minute < last:
+            column.now_row = (now_minute - first) // ROW_MINUTES + 1
+            column.now_minute = (now_minute - first) % ROW_MINUTES
+    hour_labels = [Block("hour", (m - first) // ROW_MINUTES + 1, 60 // ROW_MINUTES, _hour_label(m))
+                   for m in range(first, last, 60)]
+    return Grid(first, rows, [raw.column for raw in raws], hour_labels, has_hours)
+
+
+def _hidden(appointments: Iterable[Appointment], user) -> list[tuple[Appointment, bool]]:
+    """Cancelled and declined visits: listed under the grid, never occupying it."""
+    return [(a, can_see_details(user, a)) for a in appointments if a.status in HIDDEN_STATUSES]
+
+
+def _url(name: str, **params) -> str:
+    return f"{reverse(name)}?{urlencode(params)}"
+
+
+# --- views ----------------------------------------------------------------------------------------
+@staff_view()  # outermost: sign-in and permission come before the method check
+@require_safe
 def day(request):
-    return HttpResponse("Day calendar: coming soon")
+    """Every active practitioner's column for one local day (default today)."""
+    now = timezone.now()
+    tz = services.clinic_zone()
+    today = now.astimezone(tz).date()
+    the_day = _parse_day(request.GET.get("date"), today)
+    start, end = availability.local_day_bounds(the_day, tz)
+
+    appointments = _appointments(start=start, end=end)
+    practitioners = {p.pk: p for p in Practitioner.objects.active()}
+    for a in appointments:  # a visit with someone since made inactive still needs a column
+        practitioners.setdefault(a.practitioner_id, a.practitioner)
+    ordered = sorted(practitioners.values(), key=lambda p: (p.order, p.name, p.pk))
+    ids = [p.pk for p in ordered]
+    hours = _weekly_hours(ids, the_day, the_day)
+    time_off = _time_off(ids, start, end)
+    closed = _closures(the_day, the_day).get(the_day, "")
+
+    raws = [
+        _raw_column(
+            Column(key=p.slug, heading=p.name, subheading="", day=the_day, hours_label="", closed=closed,
+                   link=_url("staff:week", practitioner=p.slug, date=the_day.isoformat()),
+                   link_hint="week calendar"),
+            practitioner_id=p.pk, hours=hours, time_off=time_off, appointments=appointments, tz=tz,
+        )
+        for p in ordered
+    ]
+    grid = _build_grid(raws, user=request.user, now=now, tz=tz)
+    return render(request, "staff/day.html", {
+        "day": the_day, "today": today, "now": now, "grid": grid, "closed": closed,
+        "hidden": _hidden(appointments, request.user),
+        "prev_url": _url("staff:day", date=(the_day - timedelta(days=1)).isoformat()),
+        "next_url": _url("staff:day", date=(the_day + timedelta(days=1)).isoformat()),
+        "today_url": reverse("staff:day"),
+    })
 
 
-@staff_view()
+@staff_view()  # outermost: sign-in and permission come before the method check
+@require_safe
 def week(request):
-    return HttpResponse("Week calendar: coming soon")
+    """One practitioner's Monday-to-Sunday week (default: your own, else the first active one)."""
+    now = timezone.now()
+    tz = services.clinic_zone()
+    today = now.astimezone(tz).date()
+    picked = _parse_day(request.GET.get("date"), today)
+    monday = picked - timedelta(days=picked.weekday())
+    days = [monday + timedelta(days=i) for i in range(7)]
+    start, _ = availability.local_day_bounds(days[0], tz)
+    _, end = availability.local_day_bounds(days[-1], tz)
+
+    practitioners = list(Practitioner.objects.active())
+    slug = request.GET.get("practitioner", "")
+    chosen = next((p for p in practitioners if p.slug == slug), None)
+    if chosen is None:
+        own = getattr(request.user, "practitioner", None)
+        chosen = next((p for p in practitioners if own is not None and p.pk == own.pk),
+                      practitioners[0] if practitioners else None)
+    context = {
+        "practitioners": practitioners, "chosen": chosen, "monday": monday, "sunday": days[-1], "today": today,
+        "now": now, "picked": picked,
+    }
+    if chosen is None:
+        return render(request, "staff/week.html", context)
+
+    appointments = _appointments(start=start, end=end, practitioner_ids=[chosen.pk])
+    hours = _weekly_hours([chosen.pk], days[0], days[-1])
+    time_off = _time_off([chosen.pk], start, end)
+    closures = _closures(days[0], days[-1])
+    raws = [
+        _raw_column(
+            Column(key=d.isoformat(), heading=f"{d:%a} {d.day} {d:%b}", subheading=f"{d:%A} {d.day} {d:%B}",
+                   day=d, hours_label="", closed=closures.get(d, ""), is_today=d == today,
+                   link=_url("staff:day", date=d.isoformat()), link_hint="day calendar"),
+            practitioner_id=chosen.pk, hours=hours, time_off=time_off, appointments=appointments, tz=tz,
+        )
+        for d in days
+    ]
+    grid = _build_grid(raws, user=request.user, now=now, tz=tz)
+    context.update({
+        "grid": grid, "hidden": _hidden(appointments, request.user),
+        "prev_url": _url("staff:week", practitioner=chosen.slug, date=(monday - timedelta(days=7)).isoformat()),
+        "next_url": _url("staff:week", practitioner=chosen.slug, date=(monday + timedelta(days=7)).isoformat()),
+        "this_week_url": _url("staff:week", practitioner=chosen.slug),
+    })
+    return render(request, "staff/week.html", context)
