@@ -108,3 +108,18 @@ def test_static_files_are_local_not_a_cdn(client):
     html = client.get("/").content.decode()
     assert "/static/vendor/bootstrap/bootstrap.min.css" in html
     assert "cdn" not in html.lower()
+
+
+def test_forbidden_pages_use_the_sites_own_look(client, django_user_model):
+    client.force_login(django_user_model.objects.create_user("norole", password="a-long-test-password"))
+    response = client.get("/staff/")
+    assert response.status_code == 403
+    assert b"You do not have access to this page" in response.content and b'href="/book/"' in response.content
+
+
+def test_setup_site_gives_existing_demo_users_their_roles(django_user_model):
+    from django.core.management import call_command
+
+    django_user_model.objects.create_user("frontdesk", password="x-long-password-1")  # made before the roles
+    call_command("setup_site", "--demo", stdout=__import__("io").StringIO())
+    assert django_user_model.objects.get(username="frontdesk").has_perm("booking.use_staff_area")

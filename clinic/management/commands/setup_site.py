@@ -57,8 +57,9 @@ class Command(BaseCommand):
             if created:
                 user.set_password(password)
                 user.save()
-                user.groups.add(*Group.objects.filter(name__in=groups))
                 self.stdout.write(f"Created demo user {username}.")
+            # the roles exist once migrations have run; adding a group twice changes nothing
+            user.groups.add(*Group.objects.filter(name__in=groups))
 
     def _demo_booking(self) -> None:
         try:
