@@ -1,0 +1,286 @@
+"""Reads and writes behind the staff records screens (patients, schedules, export).
+
+Same rules as ``services.py``: keyword-only, type-hinted functions; local days become UTC ranges
+in Python (``availability.local_day_bounds``), never in SQL, because Postgres's zone rules for BC
+are stale (see clinic/__init__.py).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+
+import holidays
+from django.db import transaction
+from django.db.models import CharField, Count, F, Func, Max, Q, QuerySet, Value
+from django.utils import timezone
+
+from . import availability, services
+from .models import Appointment, ClinicClosure, Patient, Practitioner, Screening, TimeOff, WorkingHours
+
+MAX_SEARCH_LENGTH = 100
+
+
+# --- time -------------------------------------------------------------------------------------
+def local_to_utc(*, day: date, at: time) -> datetime:
+    """The UTC instant of wall-clock ``at`` on local date ``day`` in the clinic's zone."""
+    return datetime.combine(day, at).replace(tzinfo=services.clinic_zone()).astimezone(UTC)
+
+
+def local_date(value: datetime) -> date:
+    return timezone.localtime(value, services.clinic_zone()).date()
+
+
+def local_range(*, first: date, last: date) -> tuple[datetime, datetime]:
+    """UTC ``[start, end)`` covering local dates ``first``..``last`` inclusive."""
+    zone = services.clinic_zone()
+    return availability.local_day_bounds(first, zone)[0], availability.local_day_bounds(last, zone)[1]
+
+
+# --- patients ---------------------------------------------------------------------------------
+class _Digits(Func):
+    """The digits of a text column ("604-555-0100" -> "6045550100"), so phones match however typed."""
+
+    function = "REGEXP_REPLACE"
+    output_field = CharField()
+
+    def __init__(self, expression):
+        super().__init__(expression, Value("[^0-9]"), Value(""), Value("g"))
+
+
+def search_patients(*, query: str, queryset: QuerySet[Patient] | None = None) -> QuerySet[Patient]:
+    """Patients matching every word of ``query`` in first name, last name, email or phone digits.
+
+    Case-insensitive. "robin 0100" finds Robin whose phone ends in 0100; "604-555-0100" and
+    "6045550100" find the same phone. An empty query returns every patient.
+    """
+    patients = queryset if queryset is not None else Patient.objects.all()
+    # Control characters (NUL and friends) match nothing a person typed, and Postgres refuses NUL.
+    words = "".join(ch for ch in query[:MAX_SEARCH_LENGTH] if ord(ch) >= 32).split()
+    if not words:
+        return patients
+    patients = patients.annotate(phone_digits=_Digits(F("phone")))
+    for word in words:
+        match = Q(first_name__icontains=word) | Q(last_name__icontains=word) | Q(email__icontains=word)
+        digits = re.sub(r"\D", "", word)
+        if len(digits) >= 3 and len(digits) >= len(re.sub(r"[\s()+.\-]", "", word)):
+            match |= Q(phone_digits__contains=digits)
+        patients = patients.filter(match)
+    return patients
+
+
+def with_visit_summary(patients: QuerySet[Patient]) -> QuerySet[Patient]:
+    return patients.annotate(visit_count=Count("appointments"), latest_visit=Max("appointments__start"))
+
+
+@dataclass(frozen=True)
+class PatientFlag:
+    kind: str  # "stop", "warn" or "info", as the staff flag styles
+    label: str
+    appointment: Appointment
+
+
+def patient_flags(appointments: Iterable[Appointment]) -> list[PatientFlag]:
+    """Screening answers and spacing flags across visits, newest first, one line per distinct flag."""
+    seen: set[str] = set()
+    flags: list[PatientFlag] = []
+    for appointment in sorted(appointments, key=lambda a: a.start, reverse=True):
+        screening: Screening | None = getattr(appointment, "screening", None)
+        candidates: list[tuple[str, str]] = []
+        if screening is not None:
+            candidates += [("stop", f"Contraindication: {label}") for label in screening.contraindications]
+            candidates += [("warn", f"Precaution: {label}") for label in screening.precautions]
+        if appointment.spacing_flag:
+            candidates.append(("warn", "Another IMS visit within 7 days"))
+        if appointment.no_prior_assessment_flag:
+            candidates.append(("warn", "Follow-up with no assessment on record"))
+        for kind, label in candidates:
+            if label not in seen:
+                seen.add(label)
+                flags.append(PatientFlag(kind, label, appointment))
+    return flags
+
+
+# --- schedules --------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Timetable:
+    """A practitioner's weekly hours for one validity period: ``days`` maps weekday -> intervals."""
+
+    valid_from: date | None
+    valid_until: date | None
+    days: dict[int, list[tuple[time, time]]]
+
+    @property
+    def rows(self) -> list[tuple[str, list[tuple[time, time]]]]:
+        return [(WorkingHours.Weekday(day).label, self.days[day]) for day in sorted(self.days)]
+
+
+def timetables(rows: Iterable[WorkingHours], *, today: date) -> tuple[Timetable | None, list[Timetable]]:
+    """Split one practitioner's hours into the timetable valid ``today`` and those starting later."""
+    periods: dict[tuple[date | None, date | None], dict[int, list[tuple[time, time]]]] = defaultdict(
+        lambda: defaultdict(list))
+    for row in rows:
+        if row.valid_until is not None and row.valid_until < today:
+            continue  # history
+        periods[(row.valid_from, row.valid_until)][row.weekday].append((row.start, row.end))
+    current_days: dict[int, list[tuple[time, time]]] = defaultdict(list)
+    current_bounds: list[tuple[date | None, date | None]] = []
+    future: list[Timetable] = []
+    for (valid_from, valid_until), days in periods.items():
+        for intervals in days.values():
+            intervals.sort()
+        if valid_from is None or valid_from <= today:
+            current_bounds.append((valid_from, valid_until))
+            for day, intervals in days.items():
+                current_days[day].extend(intervals)
+        else:
+            future.append(Timetable(valid_from, valid_until, dict(days)))
+    future.sort(key=lambda t: t.valid_from or date.min)
+    current = None
+    if current_bounds:
+        ends = [until for _, until in current_bounds if until is not None]
+        current = Timetable(None, min(ends) if ends else None,
+                            {day: sorted(intervals) for day, intervals in current_days.items()})
+    return current, future
+
+
+def hours_on(*, practitioner: Practitioner, day: date) -> dict[int, list[tuple[time, time]]]:
+    """The weekly timetable that applies on local date ``day`` (weekday -> sorted intervals)."""
+    days: dict[int, list[tuple[time, time]]] = defaultdict(list)
+    rows = practitioner.working_hours.filter(Q(valid_from__isnull=True) | Q(valid_from__lte=day)).filter(
+        Q(valid_until__isnull=True) | Q(valid_until__gte=day))
+    for row in rows:
+        days[row.weekday].append((row.start, row.end))
+    return {weekday: sorted(intervals) for weekday, intervals in days.items()}
+
+
+@transaction.atomic
+def replace_weekly_hours(*, practitioner: Practitioner, effective_from: date,
+                         days: dict[int, list[tuple[time, time]]]) -> list[WorkingHours]:
+    """Give ``practitioner`` a new weekly timetable from ``effective_from`` on.
+
+    Rows still valid on or after that date end the day before it; rows that would only start on
+    or after it are deleted (the new timetable replaces them). The timetable before the date is
+    kept, so a change can be entered today for next month. Returns the new rows.
+    """
+    # Lock the practitioner so two admins saving at once cannot interleave their rows.
+    Practitioner.objects.select_for_update().filter(pk=practitioner.pk).first()
+    rows = WorkingHours.objects.filter(practitioner=practitioner)
+    rows.filter(valid_from__gte=effective_from).delete()
+    rows.filter(Q(valid_until__isnull=True) | Q(valid_until__gte=effective_from)).update(
+        valid_until=effective_from - timedelta(days=1))
+    return WorkingHours.objects.bulk_create(
+        WorkingHours(practitioner=practitioner, weekday=weekday, start=start, end=end, valid_from=effective_from)
+        for weekday, intervals in sorted(days.items()) for start, end in intervals
+    )
+
+
+def appointments_outside(*, practitioner: Practitioner, effective_from: date,
+                         days: dict[int, list[tuple[time, time]]]) -> list[Appointment]:
+    """Requested/confirmed visits from ``effective_from`` on that the new timetable does not cover."""
+    start, _ = availability.local_day_bounds(effective_from, services.clinic_zone())
+    outside = []
+    for appointment in Appointment.objects.active().filter(practitioner=practitioner, start__gte=start).select_related(
+            "patient"):
+        local_start = timezone.localtime(appointment.start, services.clinic_zone())
+        local_end = timezone.localtime(appointment.end, services.clinic_zone())
+        covered = local_start.date() == local_end.date() and any(
+            begin <= local_start.time() and local_end.time() <= end
+            for begin, end in days.get(local_start.weekday(), []))
+        if not covered:
+            outside.append(appointment)
+    return outside
+
+
+def active_overlapping(*, practitioner: Practitioner, start: datetime, end: datetime) -> list[Appointment]:
+    """Requested/confirmed visits of ``practitioner`` overlapping ``[start, end)``."""
+    return list(Appointment.objects.active().filter(practitioner=practitioner, start__lt=end, end__gt=start)
+                .select_related("patient", "service").order_by("start"))
+
+
+@transaction.atomic
+def add_time_off(*, practitioner: Practitioner, start: datetime, end: datetime,
+                 reason: str = "") -> tuple[TimeOff, list[Appointment]]:
+    """Record time off; return it with the visits it overlaps (kept: the front desk rebooks them)."""
+    time_off = TimeOff.objects.create(practitioner=practitioner, start=start, end=end, reason=reason)
+    return time_off, active_overlapping(practitioner=practitioner, start=start, end=end)
+
+
+@dataclass(frozen=True)
+class Closure:
+    day: date
+    name: str
+    statutory: bool
+
+
+def upcoming_closures(*, first: date, last: date) -> list[Closure]:
+    """Staff-added closures plus BC statutory holidays between two local dates, in date order."""
+    closed = services.closed_dates(first, last)
+    staff_added = dict(ClinicClosure.objects.filter(date__range=(first, last)).values_list("date", "name"))
+    statutory = holidays.country_holidays("CA", subdiv="BC", years=range(first.year, last.year + 1),
+                                          categories=("public",))
+    return [Closure(day, staff_added[day], False) if day in staff_added
+            else Closure(day, statutory.get(day, "Closed"), True) for day in sorted(closed)]
+
+
+def statutory_holiday_name(day: date) -> str | None:
+    return holidays.country_holidays("CA", subdiv="BC", years=[day.year], categories=("public",)).get(day)
+
+
+# --- export -----------------------------------------------------------------------------------
+EXPORT_HEADER = [
+    "reference", "start", "end", "practitioner", "service", "status", "source", "patient", "email", "phone",
+    "insurance", "claim number", "flags", "created",
+]
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe(value: object) -> str:
+    """Text a spreadsheet shows as text: a leading =, +, -, @ (or tab/CR) would start a formula."""
+    text = "" if value is None else str(value)
+    return f"'{text}" if text.startswith(_FORMULA_START) else text
+
+
+def export_appointments(*, first: date, last: date,
+                        practitioner: Practitioner | None = None) -> QuerySet[Appointment]:
+    """Appointments starting on local dates ``first``..``last`` (every status), in start order."""
+    start, end = local_range(first=first, last=last)
+    appointments = Appointment.objects.filter(start__gte=start, start__lt=end)
+    if practitioner is not None:
+        appointments = appointments.filter(practitioner=practitioner)
+    return appointments.select_related("practitioner", "service", "patient", "insurance", "screening").order_by(
+        "start", "practitioner__order", "pk")
+
+
+def _export_flags(appointment: Appointment) -> str:
+    flags = []
+    screening = getattr(appointment, "screening", None)
+    if screening is not None:
+        flags += [f"contraindication: {name.replace('_', ' ')}" for name, _, ci in Screening.QUESTIONS
+                  if ci and getattr(screening, name)]
+        flags += [f"precaution: {name.replace('_', ' ')}" for name, _, ci in Screening.QUESTIONS
+                  if not ci and getattr(screening, name)]
+    if appointment.spacing_flag:
+        flags.append("IMS within 7 days")
+    if appointment.no_prior_assessment_flag:
+        flags.append("no prior assessment")
+    if appointment.outside_hours:
+        flags.append("outside working hours")
+    return "; ".join(flags)
+
+
+def export_rows(appointments: Iterable[Appointment]) -> Iterator[list[str]]:
+    """The CSV header, then one row per appointment, every cell safe to open in a spreadsheet."""
+    zone = services.clinic_zone()
+    yield EXPORT_HEADER
+    for a in appointments:
+        insurance = getattr(a, "insurance", None)
+        yield [csv_safe(value) for value in (
+            a.reference, a.start.astimezone(zone).isoformat(), a.end.astimezone(zone).isoformat(),
+            a.practitioner.name, a.service.name, a.status, a.source, a.patient.full_name, a.patient.email,
+            a.patient.phone, insurance.kind if insurance else "", insurance.claim_number if insurance else "",
+            _export_flags(a), a.created_at.astimezone(zone).isoformat(),
+        )]

@@ -1,0 +1,84 @@
+"""Every staff URL, found from the URL configuration (so new ones are covered automatically)."""
+
+import pytest
+from django.contrib.auth.models import Group
+from django.test import Client
+from django.urls import URLPattern, reverse
+
+from booking import staff_urls
+from tests.factories import book, local, make_practitioner
+
+pytestmark = pytest.mark.django_db
+ACCOUNT_PAGES = {"login", "logout", "password-change", "password-change-done"}  # a signed-in user's own account
+# Actions that change state: POST only, CSRF required. A new POST-only view must be listed here.
+ACTIONS = {"appointment-confirm", "appointment-decline", "appointment-cancel", "appointment-arrived",
+           "appointment-completed", "appointment-no-show", "appointment-note", "time-off-add", "closure-add"}
+
+
+@pytest.fixture
+def sample():
+    practitioner = make_practitioner()
+    appointment, _ = book(start=local(2026, 12, 1, 9), practitioner=practitioner)
+    return {"reference": appointment.reference, "pk": appointment.patient_id, "practitioner": practitioner.slug}
+
+
+def staff_paths(sample):
+    for pattern in staff_urls.urlpatterns:
+        assert isinstance(pattern, URLPattern)
+        args = {name: sample[name] for name in pattern.pattern.converters}
+        yield pattern.name, reverse(f"staff:{pattern.name}", kwargs=args)
+
+
+@pytest.fixture
+def desk_user(django_user_model, staff_roles):
+    user = django_user_model.objects.create_user("desk", password="a-long-test-password")
+    user.groups.add(Group.objects.get(name="Clinic admin"))
+    return user
+
+
+def test_anonymous_visitors_are_sent_to_sign_in_from_every_staff_url(client, sample):
+    for name, path in staff_paths(sample):
+        if name in ACCOUNT_PAGES:
+            continue
+        for response in (client.get(path), client.post(path)):
+            assert response.status_code == 302, (name, response.status_code)
+            assert response["Location"].startswith("/staff/login/?next="), name
+
+
+def test_a_signed_in_user_without_a_role_gets_403_everywhere(client, sample, django_user_model):
+    client.force_login(django_user_model.objects.create_user("nobody", password="a-long-test-password"))
+    for name, path in staff_paths(sample):
+        if name in ACCOUNT_PAGES:
+            continue
+        assert client.get(path).status_code in (403, 405), name
+        assert client.post(path).status_code == 403, name
+
+
+def test_state_changing_actions_reject_get(client, sample, desk_user):
+    client.force_login(desk_user)
+    post_only = set()
+    for name, path in staff_paths(sample):
+        if name in ACCOUNT_PAGES:
+            continue
+        if client.get(path).status_code == 405:
+            post_only.add(name)
+    assert post_only == ACTIONS
+
+
+def test_every_post_requires_a_csrf_token(sample, desk_user):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(desk_user)
+    for name, path in staff_paths(sample):
+        if name == "login":
+            continue
+        assert client.post(path).status_code == 403, name
+
+
+def test_every_staff_page_is_never_stored_by_a_cache(client, sample, desk_user):
+    client.force_login(desk_user)
+    for name, path in staff_paths(sample):
+        if name in ACCOUNT_PAGES or name in ACTIONS:
+            continue
+        response = client.get(path)
+        assert response.status_code == 200, name
+        assert "no-store" in response["Cache-Control"], name

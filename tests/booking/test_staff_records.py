@@ -1,0 +1,617 @@
+"""Staff records through the front door: phone bookings, patients, schedules, weekly hours, export."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from datetime import UTC, date, datetime, time
+
+import pytest
+import time_machine
+from django.contrib.auth.models import Group, User
+from django.test import Client
+
+from booking import services
+from booking.models import Appointment, ClinicClosure, InsuranceNote, Patient, Screening, TimeOff, WorkingHours
+from tests.factories import NOW, book, local, make_patient, make_practitioner, make_service
+
+pytestmark = pytest.mark.django_db
+
+NEW = "/staff/appointments/new/"
+PATIENTS = "/staff/patients/"
+SCHEDULES = "/staff/schedules/"
+TIME_OFF = "/staff/schedules/time-off/"
+CLOSURES = "/staff/schedules/closures/"
+EXPORT = "/staff/export/"
+
+
+@pytest.fixture(autouse=True)
+def frozen_clock():
+    with time_machine.travel(NOW, tick=False) as traveller:  # Monday 30 Nov 2026, 08:00 in BC
+        yield traveller
+
+
+def staff_user(role: str, name: str | None = None, practitioner=None) -> User:
+    user = User.objects.create_user(username=name or role.lower().replace(" ", "-"), password="not-used-here")
+    user.groups.add(Group.objects.get(name=role))
+    if practitioner is not None:
+        practitioner.user = user
+        practitioner.save(update_fields=["user"])
+    return user
+
+
+@pytest.fixture
+def front_desk(client):
+    user = staff_user("Front desk")
+    client.force_login(user)
+    return user
+
+
+@pytest.fixture
+def clinic_admin(client):
+    user = staff_user("Clinic admin")
+    client.force_login(user)
+    return user
+
+
+@pytest.fixture
+def practitioner():
+    return make_practitioner("Maya Chen")  # Mon-Fri 09:00-12:00 and 13:00-17:00
+
+
+def iso(value: datetime) -> str:
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def booking_data(who, **overrides) -> dict:
+    data = {"service": make_service().pk, "practitioner": who.pk, "day": "2026-12-03",
+            "kind": "self_pay", "claim_number": "", "patient_note": ""}
+    data.update(overrides)
+    return {k: v for k, v in data.items() if v is not None}
+
+
+def new_patient_data(**overrides) -> dict:
+    data = {"first_name": "Alex", "last_name": "Rivera", "email": "alex.rivera@example.com",
+            "phone": "604-555-0199", "date_of_birth": "1984-02-29", "phn": ""}
+    data.update(overrides)
+    return data
+
+
+def slot_starts(practitioner, day: date) -> list[datetime]:
+    return [s.start for s in services.available_slots(service=make_service(), practitioner=practitioner, first=day,
+                                                      last=day, now=NOW, rules=services.staff_rules())]
+
+
+# --- 1. phone bookings ------------------------------------------------------------------------
+def test_the_new_appointment_page_lists_the_days_free_times(client, front_desk, practitioner):
+    patient = make_patient()
+    response = client.get(NEW, {"patient": patient.pk, "service": make_service().pk,
+                                "practitioner": practitioner.pk, "day": "2026-12-03"})
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert patient.full_name in page
+    assert f'value="{iso(local(2026, 12, 3, 9))}"' in page  # a button per free time
+    assert f'value="{iso(local(2026, 12, 3, 12))}"' not in page  # lunch
+    assert "no-store" in response["Cache-Control"]
+
+
+def test_phone_booking_for_an_existing_patient_is_confirmed_with_history(client, front_desk, practitioner):
+    patient = make_patient()
+    start = local(2026, 12, 3, 9)
+    response = client.post(NEW, {"patient": patient.pk, **booking_data(practitioner, kind="icbc",
+                                                                        claim_number="ab-1234"), "start": iso(start)})
+    appointment = Appointment.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == f"/staff/appointments/{appointment.reference}/"
+    assert (appointment.patient, appointment.practitioner, appointment.start) == (patient, practitioner, start)
+    assert appointment.status == Appointment.Status.CONFIRMED
+    assert appointment.source == Appointment.Source.STAFF
+    assert not appointment.outside_hours
+    assert (appointment.insurance.kind, appointment.insurance.claim_number) == ("icbc", "AB-1234")
+    event = appointment.events.get()
+    assert (event.action, event.actor, event.actor_label) == ("booked", front_desk, front_desk.username)
+    assert appointment.email_notices.filter(kind="confirmed").exists()
+    followed = client.get(response["Location"])
+    assert "booked and confirmed" in followed.content.decode()
+
+
+def test_phone_booking_for_a_new_patient_creates_the_patient_and_the_appointment(client, front_desk, practitioner):
+    start = local(2026, 12, 3, 13, 30)
+    response = client.post(NEW, {**new_patient_data(phn="9123 456 789"), **booking_data(practitioner),
+                                 "start": iso(start)})
+    assert response.status_code == 302
+    patient = Patient.objects.get()
+    assert (patient.full_name, patient.email, patient.phn) == ("Alex Rivera", "alex.rivera@example.com", "9123456789")
+    appointment = patient.appointments.get()
+    assert appointment.status == "confirmed" and appointment.source == "staff" and appointment.start == start
+    assert appointment.contact_phone == "604-555-0199"
+    assert appointment.events.get().actor == front_desk
+
+
+def test_a_new_patient_with_an_existing_email_is_refused_and_linked(client, front_desk, practitioner):
+    existing = make_patient(email="alex.rivera@example.com")
+    response = client.post(NEW, {**new_patient_data(email="Alex.Rivera@EXAMPLE.com"), **booking_data(practitioner),
+                                 "start": iso(local(2026, 12, 3, 9))})
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert "A patient with this email already exists" in page
+    assert f'href="?patient={existing.pk}"' in page
+    assert Patient.objects.count() == 1 and not Appointment.objects.exists()
+
+
+def test_bad_new_patient_details_are_shown_next_to_the_fields_and_nothing_is_lost(client, front_desk, practitioner):
+    response = client.post(NEW, {**new_patient_data(phone="12", date_of_birth="2090-01-01"),
+                                 **booking_data(practitioner, patient_note="Left shoulder, 3 weeks"),
+                                 "start": iso(local(2026, 12, 3, 9))})
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert 'id="error-summary"' in page and 'href="#id_phone"' in page and 'href="#id_date_of_birth"' in page
+    assert "Enter a phone number with area code" in page
+    assert "The date of birth cannot be in the future" in page
+    assert 'value="Alex"' in page and 'value="alex.rivera@example.com"' in page
+    assert "Left shoulder, 3 weeks" in page
+    assert not Patient.objects.exists() and not Appointment.objects.exists()
+
+
+def test_a_taken_time_reshows_the_form_with_the_message_and_kept_values(client, front_desk, practitioner):
+    start = local(2026, 12, 3, 9)
+    book(start=start, practitioner=practitioner)  # someone booked it a moment ago
+    response = client.post(NEW, {**new_patient_data(), **booking_data(practitioner, kind="worksafebc",
+                                                                      claim_number="W-77"), "start": iso(start)})
+    page = response.content.decode()
+    assert response.status_code == 409
+    assert "that time was just taken" in page
+    assert 'value="Alex"' in page and 'value="W-77"' in page
+    assert '<option value="worksafebc" selected>' in page
+    # the new patient was rolled back with the refused booking; the time is no longer offered
+    assert not Patient.objects.filter(email="alex.rivera@example.com").exists()
+    assert f'value="{iso(start)}"' not in page and f'value="{iso(local(2026, 12, 3, 10))}"' in page
+
+
+def test_a_time_outside_working_hours_needs_the_override(client, front_desk, practitioner):
+    patient = make_patient()
+    data = {"patient": patient.pk, **booking_data(practitioner), "action": "manual",
+            "manual_date": "2026-12-03", "manual_time": "18:00"}
+    refused = client.post(NEW, data)
+    assert refused.status_code == 409
+    assert "Tick “Book outside working hours”" in refused.content.decode()
+    assert 'value="18:00"' in refused.content.decode()
+    assert not Appointment.objects.exists()
+
+    accepted = client.post(NEW, {**data, "override": "on"})
+    assert accepted.status_code == 302
+    appointment = Appointment.objects.get()
+    assert appointment.start == datetime(2026, 12, 4, 1, 0, tzinfo=UTC)  # 18:00 BC time = 01:00 UTC next day
+    assert appointment.outside_hours and appointment.status == "confirmed"
+
+
+def test_the_override_never_books_over_another_appointment(client, front_desk, practitioner):
+    book(start=local(2026, 12, 3, 18), practitioner=practitioner, source="staff", allow_outside_hours=True)
+    response = client.post(NEW, {"patient": make_patient().pk, **booking_data(practitioner), "action": "manual",
+                                 "manual_date": "2026-12-03", "manual_time": "18:30", "override": "on"})
+    assert response.status_code == 409
+    assert "overlaps another appointment" in response.content.decode()
+    assert Appointment.objects.count() == 1
+
+
+def test_a_manual_time_within_free_hours_books_without_the_override(client, front_desk, practitioner):
+    response = client.post(NEW, {"patient": make_patient().pk, **booking_data(practitioner), "action": "manual",
+                                 "manual_date": "2026-12-03", "manual_time": "10:00"})
+    assert response.status_code == 302
+    assert not Appointment.objects.get().outside_hours
+
+
+@pytest.mark.parametrize(("fields", "message"), [
+    ({"manual_date": "", "manual_time": ""}, "Enter the date of the appointment"),
+    ({"manual_date": "2026-12-03", "manual_time": "18:07"}, "5-minute mark"),
+    ({"manual_date": "2026-11-29", "manual_time": "10:00"}, "already passed"),
+    ({"manual_date": "not a date", "manual_time": "25:99"}, "Enter a valid date"),
+])
+def test_a_bad_manual_time_is_explained(client, front_desk, practitioner, fields, message):
+    response = client.post(NEW, {"patient": make_patient().pk, **booking_data(practitioner), "action": "manual",
+                                 "override": "on", **fields})
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    assert not Appointment.objects.exists()
+
+
+def test_the_practitioner_is_required_and_must_offer_the_service(client, front_desk, practitioner):
+    other = make_practitioner("Sam Other", services_=[make_service("massage")])
+    start = iso(local(2026, 12, 3, 9))
+    missing = client.post(NEW, {"patient": make_patient().pk, **booking_data(practitioner, practitioner=""),
+                                "start": start})
+    assert missing.status_code == 400 and "Choose the practitioner." in missing.content.decode()
+    wrong = client.post(NEW, {"patient": make_patient().pk, **booking_data(other), "start": start,
+                              "action": "manual", "manual_date": "2026-12-03", "manual_time": "09:00",
+                              "override": "on"})
+    assert wrong.status_code == 400 and "Sam Other does not offer" in wrong.content.decode()
+    assert not Appointment.objects.exists()
+
+
+def test_showing_free_times_keeps_what_was_typed_without_complaining(client, front_desk, practitioner):
+    response = client.post(NEW, {**new_patient_data(email="", phone=""), **booking_data(practitioner),
+                                 "goto": "2026-12-04"})
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert 'id="error-summary"' not in page
+    assert 'value="Alex"' in page and 'value="2026-12-04"' in page
+    assert f'value="{iso(local(2026, 12, 4, 9))}"' in page and not Patient.objects.exists()
+
+
+# (a NUL anywhere in the address is refused site-wide by clinic.middleware before any view runs)
+@pytest.mark.parametrize("query", ["patient=abc", "patient=999999", "day=2026-13-45&service=x&practitioner=-1",
+                                   "q=%01%02", "q=" + "x" * 5000, "day=" + "9" * 50, "patient=%C2%B2"])
+def test_hostile_query_strings_never_break_the_page(client, front_desk, practitioner, query):
+    assert client.get(f"{NEW}?{query}").status_code == 200
+
+
+def test_the_search_on_the_booking_page_lists_patients_to_pick(client, front_desk):
+    patient = make_patient(first_name="Juniper")
+    page = client.get(NEW, {"q": "junip"}).content.decode()
+    assert f'href="?patient={patient.pk}"' in page
+
+
+# --- 2. patients ------------------------------------------------------------------------------
+@pytest.mark.parametrize("query", ["juniper", "JUNIPER bell", "Bell", "jbell@", "6045550177", "604-555-0177",
+                                   "(604) 555 0177", "0177"])
+def test_patient_search_finds_by_name_email_or_phone(client, front_desk, query):
+    wanted = make_patient(first_name="Juniper", last_name="Bell", email="jbell@example.org", phone="604 555 0177")
+    other = make_patient(first_name="Robin", last_name="Other", phone="250-555-0100")
+    page = client.get(PATIENTS, {"q": query}).content.decode()
+    assert f"/staff/patients/{wanted.pk}/" in page
+    assert f"/staff/patients/{other.pk}/" not in page
+
+
+def test_patient_search_without_a_match_says_so(client, front_desk):
+    make_patient()
+    page = client.get(PATIENTS, {"q": "nobody-like-this"}).content.decode()
+    assert "0 patients match" in page
+
+
+def test_the_patient_list_pages_by_25_in_a_fixed_number_of_queries(client, front_desk,
+                                                                    django_assert_max_num_queries):
+    for _ in range(30):
+        make_patient()
+    client.get(PATIENTS)  # warm the clinic-profile cache
+    # session, user, 2 x permissions, the clinic profile (database cache), count, one page
+    with django_assert_max_num_queries(7):
+        first = client.get(PATIENTS).content.decode()
+    assert len(re.findall(r'href="/staff/patients/\d+/"', first)) == 25 and "Page 1 of 2" in first
+    second = client.get(PATIENTS, {"page": "2"}).content.decode()
+    assert len(re.findall(r'href="/staff/patients/\d+/"', second)) == 5
+    assert client.get(PATIENTS, {"page": "nonsense"}).status_code == 200
+
+
+def test_the_patient_page_shows_history_newest_first_with_insurance_and_flags(client, front_desk, practitioner):
+    patient = make_patient(first_name="Juniper")
+    old, _ = book(start=local(2026, 12, 1, 9), practitioner=practitioner, patient=patient,
+                  screening={"pregnant": True, "blood_thinners": True},
+                  insurance={"kind": InsuranceNote.Kind.ICBC, "claim_number": "CL-55"})
+    new, _ = book(start=local(2026, 12, 4, 9), practitioner=practitioner, patient=patient)
+    services.cancel_appointment(appointment=old, now=NOW, actor=front_desk)
+    response = client.get(f"{PATIENTS}{patient.pk}/")
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert patient.email in page and patient.phone in page
+    history = page[page.index('id="history-heading"'):]
+    assert history.index(f"/staff/appointments/{new.reference}/") < history.index(
+        f"/staff/appointments/{old.reference}/")
+    assert "Cancelled" in page
+    assert "ICBC claim CL-55" in page
+    assert "Contraindication: Are you pregnant" in page and "Precaution: Do you take blood thinners" in page
+    assert "Another IMS visit within 7 days" in page  # the 4 Dec visit is 3 days after the 1 Dec one
+    assert "no-store" in response["Cache-Control"]
+
+
+def test_an_unknown_patient_is_404(client, front_desk):
+    assert client.get(f"{PATIENTS}999999/").status_code == 404
+
+
+def test_a_practitioner_cannot_open_patients_not_even_their_own(client, practitioner):
+    user = staff_user("Practitioner", "maya", practitioner=practitioner)
+    appointment, _ = book(start=local(2026, 12, 3, 9), practitioner=practitioner)
+    client.force_login(user)
+    assert client.get(PATIENTS).status_code == 403
+    assert client.get(f"{PATIENTS}{appointment.patient.pk}/").status_code == 403
+    # while the appointment itself stays open to them
+    assert client.get(f"/staff/appointments/{appointment.reference}/").status_code == 200
+
+
+def test_view_patient_alone_reaches_only_patients_seen_by_that_practitioner(client, practitioner):
+    """If someone grants a practitioner view_patient, can_see_details still narrows them to their own."""
+    from django.contrib.auth.models import Permission
+
+    user = staff_user("Practitioner", "maya", practitioner=practitioner)
+    user.user_permissions.add(Permission.objects.get(codename="view_patient"))
+    own, _ = book(start=local(2026, 12, 3, 9), practitioner=practitioner)
+    others, _ = book(start=local(2026, 12, 3, 9), practitioner=make_practitioner())
+    client.force_login(user)
+    assert client.get(f"{PATIENTS}{own.patient.pk}/").status_code == 200
+    assert client.get(f"{PATIENTS}{others.patient.pk}/").status_code == 403
+    listing = client.get(PATIENTS).content.decode()
+    assert f"/staff/patients/{own.patient.pk}/" in listing and f"/staff/patients/{others.patient.pk}/" not in listing
+
+
+# --- 3. schedules: time off and closures ------------------------------------------------------
+def time_off_data(who, **overrides) -> dict:
+    data = {"off-practitioner": who.pk, "off-start_date": "2026-12-15", "off-start_time": "09:00",
+            "off-end_date": "2026-12-15", "off-end_time": "12:00", "off-reason": "Course"}
+    data.update({f"off-{k}": v for k, v in overrides.items()})
+    return data
+
+
+def test_the_schedules_page_shows_hours_time_off_and_closures(client, front_desk, practitioner):
+    WorkingHours.objects.create(practitioner=practitioner, weekday=5, start=time(9), end=time(13),
+                                valid_from=date(2027, 1, 2))
+    TimeOff.objects.create(practitioner=practitioner, start=local(2026, 12, 15, 9), end=local(2026, 12, 15, 12),
+                           reason="Course")
+    ClinicClosure.objects.create(date=date(2026, 12, 24), name="Staff party")
+    page = client.get(SCHEDULES).content.decode()
+    assert "Maya Chen" in page and "09:00–12:00," in page and "13:00–17:00" in page
+    assert "From 2 January 2027" in page
+    assert "Tuesday 15 December 2026 at 9:00 a.m." in page and "Course" in page
+    assert "Staff party" in page and "Christmas Day" in page
+
+
+def test_time_off_is_stored_in_utc_and_removes_those_slots(client, front_desk, practitioner):
+    response = client.post(TIME_OFF, time_off_data(practitioner))
+    assert response.status_code == 302
+    off = TimeOff.objects.get()
+    assert off.start == datetime(2026, 12, 15, 16, 0, tzinfo=UTC)  # 09:00 BC time, UTC-7
+    assert off.end == datetime(2026, 12, 15, 19, 0, tzinfo=UTC)
+    assert off.reason == "Course"
+    starts = slot_starts(practitioner, date(2026, 12, 15))
+    assert starts and min(starts) == local(2026, 12, 15, 13)
+
+
+def test_time_off_without_times_covers_whole_local_days(client, front_desk, practitioner):
+    client.post(TIME_OFF, time_off_data(practitioner, start_time="", end_date="2026-12-16", end_time=""))
+    off = TimeOff.objects.get()
+    assert (off.start, off.end) == (datetime(2026, 12, 15, 7, tzinfo=UTC), datetime(2026, 12, 17, 7, tzinfo=UTC))
+    assert slot_starts(practitioner, date(2026, 12, 16)) == []
+    assert slot_starts(practitioner, date(2026, 12, 17))
+
+
+@pytest.mark.parametrize(("overrides", "message"), [
+    ({"end_time": "08:00"}, "The end must be after the start"),
+    ({"end_date": "2026-12-14", "end_time": ""}, "The end must be after the start"),
+    ({"start_date": "2026-11-02", "end_date": "2026-11-03"}, "already over"),
+    ({"start_time": "09:03"}, "5-minute mark"),
+    ({"start_date": ""}, "Enter the first day of the time off"),
+    ({"practitioner": "999999"}, "Choose one of the practitioners listed"),
+])
+def test_bad_time_off_is_explained_and_kept(client, front_desk, practitioner, overrides, message):
+    response = client.post(TIME_OFF, time_off_data(practitioner, **overrides))
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert message in page and 'id="error-summary"' in page
+    assert 'value="Course"' in page
+    assert not TimeOff.objects.exists()
+
+
+def test_time_off_over_booked_visits_is_saved_with_a_warning_listing_them(client, front_desk, practitioner):
+    appointment, _ = book(start=local(2026, 12, 15, 10), practitioner=practitioner)
+    response = client.post(TIME_OFF, time_off_data(practitioner), follow=True)
+    page = response.content.decode()
+    assert TimeOff.objects.exists()
+    assert "1 appointment in this time off is still booked" in page and appointment.reference in page
+    assert f"/staff/appointments/{appointment.reference}/reschedule/" in page
+    appointment.refresh_from_db()
+    assert appointment.status == "requested"
+
+
+def test_a_clinic_closure_is_added_and_removes_the_days_slots(client, front_desk, practitioner):
+    response = client.post(CLOSURES, {"closure-date": "2026-12-16", "closure-name": "Staff training"})
+    assert response.status_code == 302
+    assert ClinicClosure.objects.get().name == "Staff training"
+    assert slot_starts(practitioner, date(2026, 12, 16)) == []
+
+
+@pytest.mark.parametrize(("data", "message"), [
+    ({"closure-date": "2026-12-16", "closure-name": "Again"}, "The clinic is already closed on 16 December 2026"),
+    ({"closure-date": "2026-12-25", "closure-name": "Xmas"}, "is a statutory holiday (Christmas Day)"),
+    ({"closure-date": "2026-11-01", "closure-name": "Past"}, "That date has passed"),
+    ({"closure-date": "2026-12-18", "closure-name": ""}, "Enter a name"),
+])
+def test_a_duplicate_or_bad_closure_gets_a_clear_message(client, front_desk, data, message):
+    ClinicClosure.objects.create(date=date(2026, 12, 16), name="Staff training")
+    response = client.post(CLOSURES, data)
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    assert ClinicClosure.objects.count() == 1
+
+
+# --- 4. weekly hours --------------------------------------------------------------------------
+def hours_data(effective_from: str, **days) -> dict:
+    data = {"effective_from": effective_from}
+    for weekday in range(7):
+        for n in (1, 2):
+            data[f"d{weekday}_start_{n}"] = data[f"d{weekday}_end_{n}"] = ""
+    data.update(days)
+    return data
+
+
+def test_new_weekly_hours_start_on_the_effective_date_and_keep_the_old_ones_before(client, clinic_admin,
+                                                                                   practitioner):
+    url = f"/staff/schedules/{practitioner.slug}/hours/"
+    assert 'value="09:00"' in client.get(url).content.decode()  # prefilled with today's hours
+    response = client.post(url, hours_data("2026-12-14", d0_start_1="08:00", d0_end_1="12:00",
+                                           d2_start_1="10:00", d2_end_1="14:00", d2_start_2="15:00",
+                                           d2_end_2="19:00"))
+    assert response.status_code == 302
+    before, after = date(2026, 12, 7), date(2026, 12, 14)  # Mondays either side
+    assert local(2026, 12, 7, 13) in slot_starts(practitioner, before)
+    assert local(2026, 12, 7, 8) not in slot_starts(practitioner, before)
+    assert local(2026, 12, 14, 8) in slot_starts(practitioner, after)
+    assert local(2026, 12, 14, 13) not in slot_starts(practitioner, after)
+    assert slot_starts(practitioner, date(2026, 12, 15)) == []  # Tuesday: no hours any more
+    assert local(2026, 12, 16, 18) in slot_starts(practitioner, date(2026, 12, 16))
+    assert set(WorkingHours.objects.filter(valid_from=None).values_list("valid_until", flat=True)) == {
+        date(2026, 12, 13)}
+
+
+def test_saving_hours_replaces_a_timetable_that_starts_later(client, clinic_admin, practitioner):
+    WorkingHours.objects.create(practitioner=practitioner, weekday=5, start=time(9), end=time(13),
+                                valid_from=date(2027, 1, 2))
+    client.post(f"/staff/schedules/{practitioner.slug}/hours/",
+                hours_data("2026-12-14", d0_start_1="08:00", d0_end_1="12:00"))
+    assert not WorkingHours.objects.filter(valid_from=date(2027, 1, 2)).exists()
+    assert list(WorkingHours.objects.filter(valid_from=date(2026, 12, 14)).values_list("weekday", "start", "end")) == [
+        (0, time(8), time(12))]
+
+
+def test_hours_from_today_end_the_old_timetable_yesterday(client, clinic_admin, practitioner):
+    client.post(f"/staff/schedules/{practitioner.slug}/hours/",
+                hours_data("2026-11-30", d0_start_1="10:00", d0_end_1="11:00"))
+    assert set(WorkingHours.objects.filter(valid_from=None).values_list("valid_until", flat=True)) == {
+        date(2026, 11, 29)}
+
+
+@pytest.mark.parametrize(("days", "message"), [
+    ({"d0_start_1": "12:00", "d0_end_1": "08:00"}, "Monday: the end (08:00) must be after the start (12:00)"),
+    ({"d1_start_1": "08:00", "d1_end_1": "12:00", "d1_start_2": "11:00", "d1_end_2": "15:00"}, "overlap"),
+    ({"d2_start_1": "08:02", "d2_end_1": "12:00"}, "5-minute mark"),
+    ({"d3_start_1": "08:00"}, "Thursday: enter both the start and the end"),
+    ({"d4_start_1": "nonsense", "d4_end_1": "12:00"}, "Enter a valid time"),
+])
+def test_bad_weekly_hours_are_refused_and_nothing_changes(client, clinic_admin, practitioner, days, message):
+    response = client.post(f"/staff/schedules/{practitioner.slug}/hours/", hours_data("2026-12-14", **days))
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert message in page and 'id="error-summary"' in page
+    assert not WorkingHours.objects.exclude(valid_until=None).exists()
+    assert not WorkingHours.objects.exclude(valid_from=None).exists()
+
+
+def test_hours_cannot_start_in_the_past(client, clinic_admin, practitioner):
+    response = client.post(f"/staff/schedules/{practitioner.slug}/hours/", hours_data("2026-11-01"))
+    assert response.status_code == 400 and "today at the earliest" in response.content.decode()
+
+
+def test_saving_hours_warns_about_visits_left_outside_them(client, clinic_admin, practitioner):
+    appointment, _ = book(start=local(2026, 12, 15, 9), practitioner=practitioner)
+    response = client.post(f"/staff/schedules/{practitioner.slug}/hours/",
+                           hours_data("2026-12-14", d0_start_1="08:00", d0_end_1="12:00"), follow=True)
+    assert "outside the new hours" in response.content.decode()
+    assert appointment.reference in response.content.decode()
+
+
+def test_the_front_desk_may_not_change_weekly_hours(client, front_desk, practitioner):
+    assert client.get(f"/staff/schedules/{practitioner.slug}/hours/").status_code == 403
+    assert client.get("/staff/schedules/nobody/hours/").status_code == 403
+
+
+# --- 5. export --------------------------------------------------------------------------------
+def export_rows(response) -> list[list[str]]:
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/csv")
+    assert response["Content-Disposition"].startswith("attachment;")
+    return list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+
+
+def test_export_follows_local_days_not_utc_days(client, front_desk, practitioner):
+    early, _ = book(start=local(2026, 12, 15, 0, 30), practitioner=practitioner, source="staff",
+                    allow_outside_hours=True)  # 07:30 UTC on the 15th
+    late, _ = book(start=local(2026, 12, 14, 23, 30), practitioner=practitioner, source="staff",
+                   allow_outside_hours=True)  # 06:30 UTC on the 15th, but the 14th in BC
+    fifteenth = export_rows(client.get(EXPORT, {"first_day": "2026-12-15", "last_day": "2026-12-15"}))
+    fourteenth = export_rows(client.get(EXPORT, {"first_day": "2026-12-14", "last_day": "2026-12-14"}))
+    assert [row[0] for row in fifteenth[1:]] == [early.reference]
+    assert [row[0] for row in fourteenth[1:]] == [late.reference]
+    header, row = fifteenth
+    assert header[:3] == ["reference", "start", "end"]
+    assert row[1] == "2026-12-15T00:30:00-07:00"
+    assert row[5:7] == ["confirmed", "staff"]
+    assert "outside working hours" in row[header.index("flags")]
+
+
+def test_export_rows_have_the_patient_insurance_and_flags(client, front_desk, practitioner):
+    patient = make_patient(first_name="Juniper", email="jb@example.org")
+    book(start=local(2026, 12, 3, 9), practitioner=practitioner, patient=patient, screening={"pregnant": True},
+         insurance={"kind": "worksafebc", "claim_number": "W123"})
+    header, row = export_rows(client.get(EXPORT, {"first_day": "2026-12-01", "last_day": "2026-12-31"}))
+    record = dict(zip(header, row, strict=True))
+    assert record["patient"] == patient.full_name and record["email"] == "jb@example.org"
+    assert (record["insurance"], record["claim number"]) == ("worksafebc", "W123")
+    assert record["practitioner"] == "Maya Chen" and record["status"] == "requested"
+    assert "contraindication: pregnant" in record["flags"]
+
+
+def test_export_escapes_formula_like_cells(client, front_desk, practitioner):
+    patient = make_patient(first_name='=HYPERLINK("http://evil.example","x")', last_name="Smith",
+                           phone="+1 604 555 0100")
+    book(start=local(2026, 12, 3, 9), practitioner=practitioner, patient=patient)
+    header, row = export_rows(client.get(EXPORT, {"first_day": "2026-12-03", "last_day": "2026-12-03"}))
+    record = dict(zip(header, row, strict=True))
+    assert record["patient"] == "'=HYPERLINK(\"http://evil.example\",\"x\") Smith"
+    assert record["phone"] == "'+1 604 555 0100"
+
+
+@pytest.mark.parametrize("params", [
+    {"first_day": "2026-12-15", "last_day": "2026-12-14"},
+    {"first_day": "2026-01-01", "last_day": "2027-01-02"},
+    {"first_day": "yesterday", "last_day": "2026-12-14"},
+    {"first_day": "2026-12-01"},
+    {"first_day": "2026-12-01", "last_day": "2026-12-01T00:00"},
+])
+def test_export_refuses_bad_ranges_with_400(client, front_desk, params):
+    response = client.get(EXPORT, params)
+    assert response.status_code == 400
+    assert response["Content-Type"].startswith("text/html")
+    assert 'id="error-summary"' in response.content.decode()
+
+
+def test_export_allows_a_full_year(client, front_desk):
+    rows = export_rows(client.get(EXPORT, {"first_day": "2026-01-01", "last_day": "2027-01-01"}))
+    assert len(rows) == 1 and rows[0][0] == "reference"  # 366 days, no appointments: just the header
+
+
+def test_the_export_page_without_dates_shows_the_form(client, front_desk):
+    response = client.get(EXPORT)
+    assert response.status_code == 200 and "Download CSV" in response.content.decode()
+
+
+# --- methods, permissions, CSRF ---------------------------------------------------------------
+@pytest.mark.parametrize("url", [TIME_OFF, CLOSURES])
+def test_post_endpoints_refuse_get(client, clinic_admin, url):
+    assert client.get(url).status_code == 405
+    assert not TimeOff.objects.exists() and not ClinicClosure.objects.exists()
+
+
+@pytest.mark.parametrize("url", [PATIENTS, f"{PATIENTS}1/", SCHEDULES, EXPORT])
+def test_read_only_pages_refuse_post(client, clinic_admin, url):
+    assert client.post(url).status_code == 405
+
+
+def test_post_endpoints_need_a_csrf_token(clinic_admin, practitioner):
+    strict = Client(enforce_csrf_checks=True)
+    strict.force_login(clinic_admin)
+    assert strict.post(TIME_OFF, time_off_data(practitioner)).status_code == 403
+    assert strict.post(CLOSURES, {"closure-date": "2026-12-16", "closure-name": "X"}).status_code == 403
+    assert strict.post(NEW, {"patient": make_patient().pk, **booking_data(practitioner),
+                             "start": iso(local(2026, 12, 3, 9))}).status_code == 403
+    assert not TimeOff.objects.exists() and not ClinicClosure.objects.exists() and not Appointment.objects.exists()
+
+
+@pytest.mark.parametrize("url", [NEW, PATIENTS, SCHEDULES, EXPORT, "/staff/schedules/maya/hours/"])
+def test_signed_out_visitors_are_sent_to_sign_in(client, url):
+    response = client.get(url)
+    assert response.status_code == 302 and response["Location"].startswith("/staff/login/")
+
+
+def test_a_practitioner_sees_schedules_but_nothing_else_here(client, practitioner):
+    client.force_login(staff_user("Practitioner", "maya", practitioner=practitioner))
+    assert client.get(SCHEDULES).status_code == 200
+    page = client.get(SCHEDULES).content.decode()
+    assert "Add time off" not in page and "Close the clinic" not in page
+    for url in (NEW, EXPORT, f"/staff/schedules/{practitioner.slug}/hours/"):
+        assert client.get(url).status_code == 403
+    assert client.post(TIME_OFF, time_off_data(practitioner)).status_code == 403
+    assert client.post(CLOSURES, {"closure-date": "2026-12-16", "closure-name": "X"}).status_code == 403
+    assert not TimeOff.objects.exists() and not ClinicClosure.objects.exists()
+
+
+def test_screening_answers_default_to_no_for_staff_bookings(client, front_desk, practitioner):
+    client.post(NEW, {"patient": make_patient().pk, **booking_data(practitioner), "start": iso(local(2026, 12, 3, 9))})
+    assert not Screening.objects.get().has_flags
