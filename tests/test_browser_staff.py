@@ -45,7 +45,13 @@ def test_front_desk_confirms_an_online_request(page, axe, request_waiting):
     request_waiting.refresh_from_db()
     assert request_waiting.status == Appointment.Status.CONFIRMED
 
-    page.goto(f"/staff/appointments/{request_waiting.reference}/")
+    page.goto("/staff/day/?date=2026-12-01")
+    block = page.locator(f'a.cal-appt[href="/staff/appointments/{request_waiting.reference}/"]')
+    assert "confirmed" in block.inner_text().lower() and request_waiting.patient.full_name in block.inner_text()
+    axe(page)
+
+    block.click()
+    page.wait_for_url(f"**/staff/appointments/{request_waiting.reference}/")
     assert "Confirmed" in page.inner_text(".status")
     assert "confirmed by sam" in page.inner_text("main")
     axe(page)
