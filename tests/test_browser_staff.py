@@ -37,6 +37,7 @@ def test_front_desk_confirms_an_online_request(page, axe, request_waiting):
     queue = page.get_by_role("region", name="Requests to answer 1")
     assert request_waiting.patient.full_name in queue.inner_text()
     assert "Neck pain since the summer" in queue.inner_text()
+    assert page.evaluate("document.documentElement.scrollWidth") <= page.viewport_size["width"]  # no sideways page
     axe(page)
 
     queue.get_by_role("button", name=f"Confirm {request_waiting.patient.full_name}").click()
