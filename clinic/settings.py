@@ -323,7 +323,8 @@ LOGGING = {
     "loggers": {
         "pgserver": {"level": "WARNING"},
         "axes": {"level": "WARNING"},  # no per-sign-in chatter with usernames and addresses
-        "clinic.requests": {"level": env_str("CLINIC_REQUEST_LOG_LEVEL", "INFO")},
+        # runserver logs each request itself in development
+        "clinic.requests": {"level": env_str("CLINIC_REQUEST_LOG_LEVEL", "WARNING" if DEBUG else "INFO")},
         # runserver's access log has its own handler: route it through ours so tokens are masked
         "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
     },
