@@ -53,3 +53,14 @@ def can_see_details(user, appointment: Appointment) -> bool:
 def require_details(user, appointment: Appointment) -> None:
     if not can_see_details(user, appointment):
         raise PermissionDenied
+
+
+def axes_username(request, credentials=None) -> str:
+    """The username django-axes records for a sign-in attempt: as typed, but capped at Django's
+    150-character limit and free of control characters, so hostile input can't break the insert."""
+    from .forms import clean_text
+
+    raw = (credentials or {}).get("username") if credentials else None
+    if raw is None:
+        raw = request.POST.get("username", "")
+    return clean_text(str(raw), 150)

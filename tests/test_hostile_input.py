@@ -104,3 +104,11 @@ def test_the_manage_link_survives_hostile_values(client, reason, start, token_su
 def test_every_screening_question_is_exercised_by_the_strategy():
     assert {f"s-{name}" for name, _, _ in Screening.QUESTIONS} <= set(FIELDS)
     assert UTC  # times in these tests are UTC-aware (see factories.local)
+
+
+@HOSTILE
+@given(username=TEXT, password=TEXT, extra=st.dictionaries(TEXT, TEXT, max_size=3))
+def test_the_staff_sign_in_form_survives_hostile_values(client, username, password, extra):
+    response = client.post("/staff/login/", {**extra, "username": username, "password": password})
+    assert response.status_code in (200, 400, 403, 429)  # the form again, never a 500, never signed in
+    assert "_auth_user_id" not in client.session

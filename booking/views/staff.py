@@ -15,6 +15,7 @@ from django.urls import reverse_lazy
 from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from .. import availability, services
@@ -28,6 +29,7 @@ Status = Appointment.Status
 
 # --- sign-in ----------------------------------------------------------------------------------
 @method_decorator(never_cache, name="dispatch")
+@method_decorator(sensitive_post_parameters("password"), name="dispatch")
 class LoginView(auth_views.LoginView):
     template_name = "staff/login.html"
     redirect_authenticated_user = True
@@ -159,6 +161,7 @@ def no_show(request, reference):
 
 
 @staff_view(MANAGE)
+@sensitive_post_parameters()
 @require_POST
 def staff_note(request, reference):
     return _act(request, reference, services.update_staff_note, "note saved",

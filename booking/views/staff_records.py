@@ -18,6 +18,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from .. import services
@@ -109,6 +110,7 @@ def _chosen(data, today: date):
 
 
 @staff_view(MANAGE)
+@sensitive_post_parameters()
 @require_http_methods(["GET", "POST"])
 def new_appointment(request):
     """Find or create the patient, pick a free time (or override the hours), book: confirmed at once."""
