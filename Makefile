@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 WITH_DB := $(PY) -m clinic.embedded_db run --
 
-.PHONY: run test lint check browser install db-stop clean bench-availability
+.PHONY: run test lint check browser install db-stop clean bench-availability bench
 
 $(STAMP): pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (set PYTHON=...)")'
@@ -49,6 +49,19 @@ browser:
 ## make bench-availability: time the free-slot list (pure engine, then with the database).
 bench-availability: $(STAMP)
 	DJANGO_DEBUG=1 $(WITH_DB) $(PY) manage.py bench_availability
+
+## make bench: load-test the production set-up (gunicorn, DEBUG off) on its own database with wrk
+## (BENCH_ARGS="--keepalive --duration 20" etc.: see python -m clinic.bench.run --help).
+bench: $(STAMP)
+	@if ! command -v wrk >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "Installing Debian's wrk for the load benchmark..."; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; \
+	  else \
+	    echo "wrk is missing and we are not root: run 'sudo apt-get install wrk'."; exit 1; \
+	  fi; \
+	fi
+	env -u DATABASE_URL CLINIC_DB_NAME=clinic_bench $(WITH_DB) $(PY) -m clinic.bench.run $(BENCH_ARGS)
 
 db-stop: $(STAMP)
 	$(PY) -m clinic.embedded_db stop

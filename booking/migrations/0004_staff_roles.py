@@ -30,9 +30,12 @@ CLINIC_ADMIN_EXTRA = {
 
 def create_roles(apps, schema_editor):
     for app_config in apps.get_app_configs():
+        # create_permissions skips apps without models_module; restore the value afterwards, since
+        # the tests' staff_roles fixture passes the real app registry.
+        original = app_config.models_module
         app_config.models_module = True
         create_permissions(app_config, apps=apps, verbosity=0)
-        app_config.models_module = None
+        app_config.models_module = original
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
 

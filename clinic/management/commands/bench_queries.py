@@ -1,0 +1,67 @@
+"""Count the SQL queries of each page the load benchmark (`make bench`) requests.
+
+Reads the plan written by `bench_data`, requests the same URLs through Django's test client against
+the same database (the staff page with the same session, the booking with one more free time), and
+prints JSON: {"name": {"queries": N, "status": S}}. Each page is requested once first to warm the
+caches, as on a running site; the second request is counted.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+GET_PAGES = ["healthz", "home", "article", "search", "week", "slots", "staff_day"]
+
+
+def booking_post(slot: dict, *, email: str, csrf: str = "") -> dict:
+    """The booking form as a patient submits it (tests/factories.py details_data, action=confirm)."""
+    from booking.models import Screening
+
+    data = {
+        "who": slot["who"], "start": slot["start"], "action": "confirm",
+        "p-first_name": "Alex", "p-last_name": "Rivera", "p-email": email, "p-phone": "604-555-0199",
+        "p-date_of_birth": "1984-02-29", "p-phn": "", "p-patient_note": "Sore neck for months", "p-consent": "on",
+        "p-website": "", "i-kind": "self_pay",
+    }
+    data.update({f"s-{name}": "no" for name, _, _ in Screening.QUESTIONS})
+    if csrf:
+        data["csrfmiddlewaretoken"] = csrf
+    return data
+
+
+class Command(BaseCommand):
+    help = "Count SQL queries per benchmarked page (reads the plan from bench_data); prints JSON."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--plan", type=Path, required=True)
+        parser.add_argument("--host", default="127.0.0.1", help="Host header (must be in ALLOWED_HOSTS).")
+
+    def handle(self, *args, plan: Path, host: str, **options):
+        data = json.loads(plan.read_text())
+        urls = data["urls"]
+        anonymous = Client(HTTP_HOST=host)
+        staff = Client(HTTP_HOST=host)
+        staff.cookies[data["session_cookie"]] = data["session_key"]
+        results = {}
+        for name in GET_PAGES:
+            client = staff if name == "staff_day" else anonymous
+            client.get(urls[name])
+            with CaptureQueriesContext(connection) as queries:
+                response = client.get(urls[name])
+            results[name] = {"queries": len(queries), "status": response.status_code}
+        # Two free times of its own (the last ones of the plan: the load run starts from the front).
+        spare = data["free_slots"][-2:]
+        if len(spare) < 2:
+            raise CommandError("The plan has no spare free times for the booking.")
+        for n, slot in enumerate(spare):
+            booker = Client(HTTP_HOST=host)  # a new visitor each time: no session yet
+            with CaptureQueriesContext(connection) as queries:
+                response = booker.post(urls["book"], booking_post(slot, email=f"bench.queries{n}@example.com"))
+        results["book"] = {"queries": len(queries), "status": response.status_code}
+        self.stdout.write(json.dumps(results))
