@@ -32,7 +32,7 @@ def create_roles(apps, schema_editor):
     for app_config in apps.get_app_configs():
         # create_permissions skips apps without models_module; restore the value afterwards, since
         # the tests' staff_roles fixture passes the real app registry.
-        original = app_config.models_module
+        original = getattr(app_config, "models_module", None)
         app_config.models_module = True
         create_permissions(app_config, apps=apps, verbosity=0)
         app_config.models_module = original
