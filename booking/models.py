@@ -15,11 +15,16 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib.postgres.constraints import ExclusionConstraint
 from django.contrib.postgres.fields import BigIntegerRangeField, DateTimeRangeField, RangeOperators
+from django.contrib.postgres.indexes import GistIndex
 from django.core.validators import RegexValidator
 from django.db import models
+from django.db.backends.postgresql.psycopg_any import DateTimeTZRange
 from django.db.models import F, Func, Q, Value
 from django.db.models.functions import Lower
 from django.utils import timezone
+
+from clinic.models import ClinicProfile
+from clinic.page_cache import VisitorPageCache
 
 
 class Int8Range(Func):
@@ -192,9 +197,18 @@ class AppointmentQuerySet(models.QuerySet):
         """Appointments that hold their time: requested or confirmed."""
         return self.filter(status__in=Appointment.HOLDING_STATUSES)
 
+    # Both range filters are answered by GiST indexes on the same expressions (Meta.indexes): two
+    # plain comparisons (start < end AND end > start) can use a b-tree on one side only, and the
+    # planner, taking them as independent, expects a fifth of the table and scans all of it.
     def overlapping(self, start, end):
         """Appointments whose blocked time (visit plus buffer) overlaps [start, end)."""
-        return self.filter(start__lt=end, blocks_until__gt=start)
+        return self.alias(_blocked=TsTzRange(F("start"), F("blocks_until"), Value("[)"))).filter(
+            _blocked__overlap=DateTimeTZRange(start, end, "[)"))
+
+    def visiting(self, start, end):
+        """Appointments whose visit itself overlaps [start, end) (the buffer after it left out)."""
+        return self.alias(_visit=TsTzRange(F("start"), F("end"), Value("[)"))).filter(
+            _visit__overlap=DateTimeTZRange(start, end, "[)"))
 
 
 class Appointment(models.Model):
@@ -253,6 +267,9 @@ class Appointment(models.Model):
         indexes = [
             models.Index(fields=["start"]),
             models.Index(fields=["status", "created_at"]),
+            # AppointmentQuerySet.visiting() and .overlapping(): calendars and free-time lookups.
+            GistIndex(TsTzRange(F("start"), F("end"), Value("[)")), name="appointment_visit_gist"),
+            GistIndex(TsTzRange(F("start"), F("blocks_until"), Value("[)")), name="appointment_blocked_gist"),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(start__lt=F("end")), name="appointment_start_before_end"),
@@ -476,3 +493,15 @@ class ManageLink(models.Model):
     def issue(cls, appointment: Appointment) -> tuple[ManageLink, str]:
         token = secrets.token_urlsafe(32)
         return cls.objects.create(appointment=appointment, token_hash=hash_token(token)), token
+
+
+# --- the public schedule cache ----------------------------------------------------------------------
+# Patients browsing free times without a session get a copy of the week / day page rendered earlier
+# (booking/views/patient.py). Anything that can change a free time or the page around it sets a new
+# version token: appointments (any change), hours, time off, closures, practitioners and what they
+# offer, services, the clinic's details. Bulk writes call ``schedule_cache.invalidate()`` themselves.
+schedule_cache = VisitorPageCache("booking-schedule", max_entries=2000)
+schedule_cache.invalidate_on_change(
+    [Appointment, WorkingHours, TimeOff, ClinicClosure, Practitioner, Service, ClinicProfile],
+    m2m=[Practitioner.services.through],
+)

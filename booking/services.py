@@ -72,6 +72,10 @@ def closed_dates(first: date, last: date) -> set[date]:
     return days
 
 
+# WorkingHours rows as availability.WeeklyHours takes them, in its field order.
+HOURS_FIELDS = ("practitioner_id", "weekday", "start", "end", "valid_from", "valid_until")
+
+
 @dataclass
 class ScheduleData:
     """Everything the availability engine needs, fetched in a fixed number of queries."""
@@ -89,22 +93,19 @@ def load_schedule(*, practitioner_ids: list[int], first: date, last: date,
     range_start, _ = availability.local_day_bounds(first, tz)
     _, range_end = availability.local_day_bounds(last, tz)
     hours = [
-        availability.WeeklyHours(
-            practitioner_id=h.practitioner_id, weekday=h.weekday, start=h.start, end=h.end,
-            valid_from=h.valid_from, valid_until=h.valid_until,
-        )
-        for h in WorkingHours.objects.filter(practitioner_id__in=practitioner_ids)
+        availability.WeeklyHours(*row)
+        for row in WorkingHours.objects.filter(practitioner_id__in=practitioner_ids)
         .filter(Q(valid_from__isnull=True) | Q(valid_from__lte=last))
         .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=first))
+        .values_list(*HOURS_FIELDS)
     ]
     busy: dict[int, list[availability.Interval]] = defaultdict(list)
     for pid, start, end in TimeOff.objects.filter(
         practitioner_id__in=practitioner_ids, start__lt=range_end, end__gt=range_start
     ).values_list("practitioner_id", "start", "end"):
         busy[pid].append(availability.Interval(start, end))
-    appointments = Appointment.objects.active().filter(
-        practitioner_id__in=practitioner_ids, start__lt=range_end, blocks_until__gt=range_start
-    )
+    appointments = Appointment.objects.active().overlapping(range_start, range_end).filter(
+        practitioner_id__in=practitioner_ids)
     if exclude_appointment is not None:
         appointments = appointments.exclude(pk=exclude_appointment.pk)
     for pid, start, blocks_until in appointments.values_list("practitioner_id", "start", "blocks_until"):

@@ -7,6 +7,7 @@ carry health information. ``can_see_details`` narrows a Practitioner to their ow
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import wraps
 
 from django.contrib.auth.views import redirect_to_login
@@ -44,10 +45,16 @@ def staff_view(*perms: str):
 
 def can_see_details(user, appointment: Appointment) -> bool:
     """Front desk and clinic admins see everyone; a practitioner sees their own patients only."""
+    return details_checker(user)(appointment)
+
+
+def details_checker(user) -> Callable[[Appointment], bool]:
+    """``can_see_details`` for one user and many appointments: the permission is looked up once."""
     if user.has_perm(ALL_DETAILS):
-        return True
+        return lambda appointment: True
     practitioner = getattr(user, "practitioner", None)
-    return practitioner is not None and appointment.practitioner_id == practitioner.pk
+    own = practitioner.pk if practitioner is not None else None
+    return lambda appointment: own is not None and appointment.practitioner_id == own
 
 
 def require_details(user, appointment: Appointment) -> None:

@@ -19,7 +19,7 @@ from django.db.models import CharField, Count, F, Func, Max, Q, QuerySet, Value
 from django.utils import timezone
 
 from . import availability, services
-from .models import Appointment, ClinicClosure, Patient, Practitioner, Screening, TimeOff, WorkingHours
+from .models import Appointment, ClinicClosure, Patient, Practitioner, Screening, TimeOff, WorkingHours, schedule_cache
 
 MAX_SEARCH_LENGTH = 100
 
@@ -172,10 +172,12 @@ def replace_weekly_hours(*, practitioner: Practitioner, effective_from: date,
     rows.filter(valid_from__gte=effective_from).delete()
     rows.filter(Q(valid_until__isnull=True) | Q(valid_until__gte=effective_from)).update(
         valid_until=effective_from - timedelta(days=1))
-    return WorkingHours.objects.bulk_create(
+    created = WorkingHours.objects.bulk_create(
         WorkingHours(practitioner=practitioner, weekday=weekday, start=start, end=end, valid_from=effective_from)
         for weekday, intervals in sorted(days.items()) for start, end in intervals
     )
+    schedule_cache.invalidate()  # update() and bulk_create() send no signals
+    return created
 
 
 def appointments_outside(*, practitioner: Practitioner, effective_from: date,
@@ -197,7 +199,7 @@ def appointments_outside(*, practitioner: Practitioner, effective_from: date,
 
 def active_overlapping(*, practitioner: Practitioner, start: datetime, end: datetime) -> list[Appointment]:
     """Requested/confirmed visits of ``practitioner`` overlapping ``[start, end)``."""
-    return list(Appointment.objects.active().filter(practitioner=practitioner, start__lt=end, end__gt=start)
+    return list(Appointment.objects.active().visiting(start, end).filter(practitioner=practitioner)
                 .select_related("patient", "service").order_by("start"))
 
 

@@ -4,18 +4,15 @@ from __future__ import annotations
 
 import logging
 import math
-import secrets
 
-from django.core.cache import cache
-from django.core.cache.backends.locmem import LocMemCache
 from django.core.exceptions import ValidationError
-from django.db import DatabaseError, models, transaction
+from django.db import models
 from django.db.models import F, Q
-from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.urls import reverse
 from django.utils import timezone
 
 from clinic.models import ClinicProfile
+from clinic.page_cache import VisitorPageCache
 
 from .markup import plain_text, render_markdown
 
@@ -168,61 +165,13 @@ class FAQ(Page):
 
 
 # --- the public page cache ------------------------------------------------------------------------
-# Anonymous visitors get a copy of each education page rendered earlier (education/views.py,
-# ``cached_for_visitors``). The copies live in each app server's memory; a version token in the
-# shared database cache says which copies are current. Any change to a page, to the links between
-# pages, or to the clinic's details (in every header, footer and structured-data block) sets a new
-# token, and every server stops serving its older copies at its next request: invalidation across
-# processes and machines with no broker, for one cache query per visit.
-PAGE_CACHE_VERSION_KEY = "education-pages-version"
-PAGE_CACHE_SECONDS = 10 * 60  # only a memory bound: the version check keeps copies correct
-rendered_pages = LocMemCache(
-    "education-rendered-pages", {"TIMEOUT": PAGE_CACHE_SECONDS, "OPTIONS": {"MAX_ENTRIES": 500}}
-)
-
-
-def page_cache_version() -> str | None:
-    """The current version token: one query on the database cache (a new token if there is none).
-
-    Read it *before* rendering: a copy is tagged with a token that no change newer than its rows
-    has replaced, so it can never be served after such a change.
-    """
-    try:
-        version = cache.get(PAGE_CACHE_VERSION_KEY)
-        if version is None:
-            cache.add(PAGE_CACHE_VERSION_KEY, secrets.token_hex(8), None)
-            version = cache.get(PAGE_CACHE_VERSION_KEY)
-    except DatabaseError:  # no cache table yet: serve uncached rather than fail
-        logger.warning("education page cache: the cache table is unreachable")
-        return None
-    return version
-
-
-def _new_page_cache_version() -> None:
-    try:
-        # A savepoint: a cache that cannot be written must not break the change being saved.
-        with transaction.atomic():
-            cache.set(PAGE_CACHE_VERSION_KEY, secrets.token_hex(8), None)
-    except DatabaseError:
-        logger.warning("education page cache: could not store a new version")
-    rendered_pages.clear()  # this process's copies are stale now: free the memory at once
-
-
-def invalidate_page_cache(sender=None, action: str = "post_", **kwargs) -> None:
-    """Stop every app server from serving its cached copies of the public education pages."""
-    if not action.startswith("post_"):  # m2m_changed fires before and after: once is enough
-        return
-    # At once: with the database cache this commits together with the change itself...
-    _new_page_cache_version()
-    # ...and again after the commit, so that a copy rendered from the old rows while the change was
-    # in flight can never carry the current token, whatever cache backend holds it.
-    transaction.on_commit(_new_page_cache_version)
-
-
-for _model in (Article, Condition, FAQ, ClinicProfile):
-    post_save.connect(invalidate_page_cache, sender=_model, dispatch_uid=f"education-pages-save-{_model.__name__}")
-    post_delete.connect(invalidate_page_cache, sender=_model,
-                        dispatch_uid=f"education-pages-delete-{_model.__name__}")
-for _through in (Article.related.through, Condition.related_articles.through):
-    m2m_changed.connect(invalidate_page_cache, sender=_through,
-                        dispatch_uid=f"education-pages-m2m-{_through.__name__}")
+# Anonymous visitors get a copy of each education page rendered earlier (clinic/page_cache.py). Any
+# change to a page, to the links between pages, or to the clinic's details (in every header, footer
+# and structured-data block) sets a new version token, and every server stops serving older copies.
+page_cache = VisitorPageCache("education")
+PAGE_CACHE_VERSION_KEY = page_cache.version_key
+rendered_pages = page_cache.pages
+page_cache_version = page_cache.version
+invalidate_page_cache = page_cache.invalidate
+page_cache.invalidate_on_change([Article, Condition, FAQ, ClinicProfile],
+                                m2m=[Article.related.through, Condition.related_articles.through])

@@ -5,22 +5,15 @@ Anonymous visitors get the pages from a cache (``cached_for_visitors``) that eve
 
 from __future__ import annotations
 
-import hashlib
-from functools import wraps
-
-from django.conf import settings
-from django.contrib.messages.storage.cookie import CookieStorage
-from django.db import transaction
 from django.db.models import Prefetch
-from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
-from django.utils.cache import patch_cache_control, patch_vary_headers
+from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_safe
 
 from clinic.models import ClinicProfile
 
-from .models import FAQ, Article, Condition, page_cache_version, rendered_pages
+from .models import FAQ, Article, Condition, page_cache
 from .search import MAX_QUERY_LENGTH, clean_query, search_pages
 
 
@@ -71,58 +64,7 @@ def _render_page(request, template: str, context: dict, *, preview: bool = False
     return response
 
 
-def _plain_visit(request) -> bool:
-    """A visit whose page is the same for everyone: no session (so nobody signed in, no booking in
-    progress), no pending messages, and no open database transaction (ATOMIC_REQUESTS, or a test's),
-    because a page rendered inside one may show rows that are then rolled back."""
-    return (
-        request.method in ("GET", "HEAD")
-        and settings.SESSION_COOKIE_NAME not in request.COOKIES
-        and CookieStorage.cookie_name not in request.COOKIES
-        and not transaction.get_connection().in_atomic_block
-    )
-
-
-def _shareable(request, response) -> bool:
-    cache_control = response.get("Cache-Control", "")
-    return (
-        response.status_code == 200
-        and not response.streaming
-        and not response.cookies
-        and not any(word in cache_control for word in ("private", "no-store", "no-cache"))  # draft previews
-        and not request.META.get("CSRF_COOKIE_NEEDS_UPDATE")  # the page holds a CSRF token
-    )
-
-
-def cached_for_visitors(view):
-    """Serve a plain visit (see ``_plain_visit``) a copy of the page rendered earlier, while no page
-    has changed since: one cache query instead of the page's own queries and rendering.
-
-    Each copy carries the version token read before it was rendered; a change to any page sets a new
-    token (education/models.py), so no server serves a copy older than the change. The query string
-    is left out of the key: these pages ignore it. The host and scheme are in it: the page names its
-    own address.
-    """
-
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if not _plain_visit(request):
-            return view(request, *args, **kwargs)
-        version = page_cache_version()
-        if version is None:
-            return view(request, *args, **kwargs)
-        key = hashlib.sha256(request.build_absolute_uri(request.path).encode()).hexdigest()
-        copy = rendered_pages.get(key)
-        if copy is not None and copy[0] == version:
-            response = HttpResponse(copy[1], content_type=copy[2])
-        else:
-            response = view(request, *args, **kwargs)
-            if request.method == "GET" and _shareable(request, response):
-                rendered_pages.set(key, (version, response.content, response["Content-Type"]))
-        patch_vary_headers(response, ["Cookie"])  # a signed-in member of staff may see another page
-        return response
-
-    return wrapper
+cached_for_visitors = page_cache.for_visitors
 
 
 def _grouped(items, choices, attribute: str) -> list[tuple[str, str, list]]:

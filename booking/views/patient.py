@@ -26,9 +26,10 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from .. import availability, services
 from ..calendar import appointment_ics
 from ..forms import INSURANCE_HELP, InsuranceForm, PatientDetailsForm, ScreeningForm, clean_text
-from ..models import Appointment, InsuranceNote, Practitioner, Screening, Service
+from ..models import Appointment, InsuranceNote, Practitioner, Screening, Service, schedule_cache
 
 SESSION_DONE = "booking_done"
+SCHEDULE_CLOCK_MINUTES = 5
 SLUG_RE = re.compile(r"[-a-zA-Z0-9_]{1,50}")
 
 
@@ -91,12 +92,28 @@ def start(request):
 
 
 # --- steps 2-3: who, week, day, time ----------------------------------------------------------
+def _schedule_clock() -> datetime:
+    """The moment the free times are listed for: now, rounded up to the next
+    ``SCHEDULE_CLOCK_MINUTES`` mark. A page stays right for everyone until that mark (a time
+    that passes the minimum notice meanwhile was already left off), so one copy can serve every
+    plain visit until then (``schedule_cache``); the booking itself checks against the exact time."""
+    now = timezone.now()
+    step = SCHEDULE_CLOCK_MINUTES * 60
+    seconds = now.timestamp()
+    return datetime.fromtimestamp(-(-seconds // step) * step, UTC) if seconds % step else now
+
+
+def _schedule_copy_key(request, service) -> str:
+    return f"{_schedule_clock().isoformat()}?{request.META.get('QUERY_STRING', '')}"
+
+
 @require_safe
+@schedule_cache.for_visitors(key=_schedule_copy_key)
 def schedule(request, service):
     service = _bookable_service(service)
     practitioners = list(Practitioner.objects.offering(service))
     practitioner = _chosen_practitioner(service, request.GET.get("who"))
-    now = timezone.now()
+    now = _schedule_clock()
     today = timezone.localdate(now)
     this_monday = today - timedelta(days=today.weekday())
     last_day = today + timedelta(days=settings.BOOKING_HORIZON_DAYS)

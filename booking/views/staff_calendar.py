@@ -13,21 +13,24 @@ query each.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 import holidays
 from django.db.models import Q
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_safe
 
 from .. import availability, services
 from ..models import Appointment, ClinicClosure, Practitioner, TimeOff, WorkingHours
-from ..staff_access import can_see_details, staff_view
+from ..services import HOURS_FIELDS
+from ..staff_access import details_checker, staff_view
 
 Status = Appointment.Status
 
@@ -42,6 +45,13 @@ EARLIEST, LATEST = date(2000, 1, 1), date(2099, 12, 31)
 # Overlapping appointments (a no-show and the visit booked into its time) sit side by side.
 MAX_LANES = 3
 HIDDEN_STATUSES = (Status.CANCELLED, Status.DECLINED)
+# The columns the calendars read (a practitioner no longer active still gets a column from these).
+CALENDAR_FIELDS = ("reference", "status", "start", "end", "blocks_until", "arrived_at", "practitioner_id",
+                   "practitioner__slug", "practitioner__name", "practitioner__order",
+                   "patient__first_name", "patient__last_name", "service__name")
+
+
+_SR_COMMA = mark_safe('<span class="visually-hidden">, </span>')  # noqa: S308 - a constant
 
 
 # --- plain data for the templates ---------------------------------------------------------------
@@ -59,11 +69,45 @@ class Block:
     status_label: str = ""
     when: tuple[str, str] = ("", "")  # the time span and its period ("9:00–9:45", " a.m.")
     lane: int = 0  # 0: the column's full width; 1..MAX_LANES: one lane of an overlapping group
+    href: str = ""  # the appointment's page, when ``visible``
+    who: str = ""  # the patient's name, or "Booked" when not ``visible``
+    what: str = ""  # the service
 
     @property
     def fit(self) -> str:
         """Short visits show fewer lines (the rest stays in the link text for screen readers)."""
         return {1: "cal-appt--tiny", 2: "cal-appt--short"}.get(self.span, "")
+
+    @property
+    def css(self) -> str:
+        """Every class of the block, built here rather than in the template: a day holds a couple of
+        hundred blocks, and this is most of the page's rendering time."""
+        place = f"row-start-{self.row} row-span-{self.span}"
+        if self.kind != "appointment":
+            return f"cal-{self.kind} {place}"
+        classes = [f"cal-appt cal-appt--{self.status}", "" if self.visible else "cal-appt--private", place,
+                   f"lane-{self.lane}" if self.lane else "", self.fit]
+        return " ".join(c for c in classes if c)
+
+    @property
+    def html(self) -> SafeString:
+        """The block's markup. Written here rather than in the grid template: a day holds a couple
+        of hundred blocks, and the template engine spent more time on them than everything else.
+        Text goes through ``format_html``, which escapes it."""
+        if self.kind != "appointment":
+            if self.kind in ("closed", "off"):
+                return format_html('<div class="{}" aria-hidden="true"><span class="cal-label">{}</span></div>',
+                                   self.css, self.label)
+            return format_html('<div class="{}" aria-hidden="true"></div>', self.css)
+        body = format_html(
+            '<span class="cal-appt__time">{}<span class="cal-appt__period">{}</span></span>{}'  # tz-ok: CSS
+            '<span class="cal-appt__status">{}</span>{}<span class="cal-appt__who">{}</span>{}'
+            '<span class="cal-appt__what">{}</span>',
+            self.when[0], self.when[1], _SR_COMMA, self.status_label, _SR_COMMA, self.who, _SR_COMMA, self.what,
+        )
+        if self.href:
+            return format_html('<a class="{}" href="{}">{}</a>', self.css, self.href, body)
+        return format_html('<div class="{}">{}</div>', self.css, body)
 
 
 @dataclass
@@ -174,20 +218,20 @@ def _status(appointment: Appointment) -> tuple[str, str]:
 # --- queries (one each) ---------------------------------------------------------------------------
 def _appointments(*, start: datetime, end: datetime, practitioner_ids: list[int] | None = None) -> list[Appointment]:
     """Every appointment overlapping ``[start, end)``, whatever its status."""
-    qs = Appointment.objects.filter(start__lt=end, end__gt=start)
+    qs = Appointment.objects.visiting(start, end)
     if practitioner_ids is not None:
         qs = qs.filter(practitioner_id__in=practitioner_ids)
-    return list(qs.select_related("patient", "service", "practitioner").order_by("start", "pk"))
+    # Only what the sheet shows: a day holds a hundred or more of these, each with three joined rows.
+    return list(qs.select_related("patient", "service", "practitioner").only(*CALENDAR_FIELDS).order_by("start", "pk"))
 
 
 def _weekly_hours(practitioner_ids: list[int], first: date, last: date) -> list[availability.WeeklyHours]:
     return [
-        availability.WeeklyHours(practitioner_id=h.practitioner_id, weekday=h.weekday, start=h.start, end=h.end,
-                                 valid_from=h.valid_from, valid_until=h.valid_until)
-        for h in WorkingHours.objects.filter(practitioner_id__in=practitioner_ids)
+        availability.WeeklyHours(*row)
+        for row in WorkingHours.objects.filter(practitioner_id__in=practitioner_ids)
         .filter(Q(valid_from__isnull=True) | Q(valid_from__lte=last))
         .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=first))
-        .order_by("start")
+        .order_by("start").values_list(*HOURS_FIELDS)
     ]
 
 
@@ -303,8 +347,17 @@ def _assign_lanes(blocks: list[Block]) -> int:
     return min(most, MAX_LANES)
 
 
+def _detail_link() -> Callable[[str], str]:
+    """The appointment page's address for a reference: reverse() once, not once per block."""
+    marker = "REFERENCE"
+    before, after = reverse("staff:appointment-detail", args=[marker]).split(marker)
+    return lambda reference: f"{before}{quote(reference, safe='')}{after}"
+
+
 def _build_grid(raws: list[_Raw], *, user, now: datetime, tz) -> Grid:
     first, last, has_hours = _row_range(raws)
+    sees = details_checker(user)
+    link = _detail_link()
     rows = (last - first) // ROW_MINUTES
     now_local = now.astimezone(tz)
     now_minute = now_local.hour * 60 + now_local.minute
@@ -325,9 +378,12 @@ def _build_grid(raws: list[_Raw], *, user, now: datetime, tz) -> Grid:
             if appointment.holds_time and (buffer := _place(end, blocks_until, first, last)):
                 column.shading.append(Block("buffer", *buffer, "Buffer"))
             status, status_label = _status(appointment)
+            visible = sees(appointment)
             column.appointments.append(Block(
-                "appointment", *placed, appointment=appointment, visible=can_see_details(user, appointment),
+                "appointment", *placed, appointment=appointment, visible=visible,
                 status=status, status_label=status_label, when=_span_parts(start, end),
+                href=link(appointment.reference) if visible else "",
+                who=appointment.patient.full_name if visible else "Booked", what=appointment.service.name,
             ))
         column.lanes = _assign_lanes(column.appointments)
         column.appointments.sort(key=lambda b: (b.row, b.lane))
@@ -341,7 +397,8 @@ def _build_grid(raws: list[_Raw], *, user, now: datetime, tz) -> Grid:
 
 def _hidden(appointments: Iterable[Appointment], user) -> list[tuple[Appointment, bool]]:
     """Cancelled and declined visits: listed under the grid, never occupying it."""
-    return [(a, can_see_details(user, a)) for a in appointments if a.status in HIDDEN_STATUSES]
+    sees = details_checker(user)
+    return [(a, sees(a)) for a in appointments if a.status in HIDDEN_STATUSES]
 
 
 def _url(name: str, **params) -> str:

@@ -262,7 +262,7 @@ def _clashes(time_off: list[TimeOff], closures: list[records.Closure], *, now) -
         return {}
     latest = max(end for *_, end in windows)
     found: dict[tuple, list[Appointment]] = {}
-    for a in Appointment.objects.active().filter(start__lt=latest, end__gt=now).select_related(
+    for a in Appointment.objects.active().visiting(now, latest).select_related(
             "patient", "practitioner").order_by("start"):
         for key, practitioner_id, start, end in windows:
             if (practitioner_id is None or a.practitioner_id == practitioner_id) and a.start < end and a.end > start:
@@ -340,7 +340,7 @@ def add_closure(request):
     messages.success(request, f"The clinic is closed on {closure.date.day} {closure.date:%B %Y} ({closure.name}). "
                               "No times are offered that day.")
     start, end = records.local_range(first=closure.date, last=closure.date)
-    clashes = list(Appointment.objects.active().filter(start__lt=end, end__gt=start).select_related("patient"))
+    clashes = list(Appointment.objects.active().visiting(start, end).select_related("patient"))
     if clashes:
         messages.warning(request, _still_booked(clashes, "on that day") + " Rebook them from the list below.")
     return redirect(reverse("staff:schedules") + "#closures")

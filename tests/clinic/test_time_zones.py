@@ -49,7 +49,7 @@ def test_no_query_converts_time_zones_in_sql():
             if "migrations" in path.parts or path == ROOT / "clinic" / "__init__.py":  # the rule's own text
                 continue
             for number, line in enumerate(path.read_text().splitlines(), 1):
-                if FORBIDDEN_SQL_TZ.search(line) and "noqa: tz" not in line:
+                if FORBIDDEN_SQL_TZ.search(line) and "tz-ok" not in line:  # an exemption says why
                     offenders.append(f"{path.relative_to(ROOT)}:{number}: {line.strip()}")
     assert offenders == []
 
