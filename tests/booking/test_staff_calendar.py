@@ -411,3 +411,33 @@ def test_a_whole_day_fits_the_generated_classes(desk):
     html = desk.get(DAY, {"date": "2026-12-01"}).content.decode()
     assert '<div class="cal-bg row-start-1 row-span-96" aria-hidden="true">' in html
     assert {"row-start-93", "row-span-2"} <= set(block_classes(html, late))
+
+
+@pytest.mark.parametrize("url", [DAY, WEEK])
+def test_names_typed_by_patients_are_escaped_in_the_blocks(desk, url):
+    """The blocks write their own markup (Block.html): what a patient typed must still be text."""
+    practitioner = make_clinician()
+    patient = make_patient(first_name='<img src=x onerror="alert(1)">', last_name="O'Brien & <b>Sons</b>")
+    book(start=local(2026, 11, 30, 9), practitioner=practitioner, patient=patient, source=Appointment.Source.STAFF)
+    TimeOff.objects.create(practitioner=practitioner, start=local(2026, 11, 30, 13), end=local(2026, 11, 30, 14),
+                           reason="<script>x</script>")
+    html = desk.get(url, {"date": "2026-11-30"}).content.decode()
+    assert "<img src=x" not in html and "<b>Sons</b>" not in html and "<script>x" not in html
+    assert "&lt;img src=x onerror=&quot;alert(1)&quot;&gt; O&#x27;Brien &amp; &lt;b&gt;Sons&lt;/b&gt;" in html
+    assert "&lt;script&gt;x&lt;/script&gt;" in html
+
+
+def test_a_practitioner_sees_names_only_on_their_own_blocks(client, django_user_model):
+    own, other = make_clinician(), make_clinician()
+    user = staff_user(django_user_model, "Practitioner", username="clinician")
+    own.user = user
+    own.save()
+    mine, _ = book(start=local(2026, 11, 30, 9), practitioner=own, patient=make_patient(first_name="Mine"),
+                   source=Appointment.Source.STAFF)
+    theirs, _ = book(start=local(2026, 11, 30, 9), practitioner=other, patient=make_patient(first_name="Theirs"),
+                     source=Appointment.Source.STAFF)
+    client.force_login(user)
+    html = client.get(DAY, {"date": "2026-11-30"}).content.decode()
+    assert "Mine " in html and "Theirs" not in html
+    assert block_classes(html, mine) and not block_classes(html, theirs)  # no link to the other's visit
+    assert html.count("cal-appt--private") == 1
