@@ -13,8 +13,10 @@ worker_class = "gthread"
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", 30))
 graceful_timeout = 20
 keepalive = 5
-max_requests = 2000
-max_requests_jitter = 200
+# Recycle a worker now and then (a guard against slow memory growth); rarely, because a worker
+# starting up answers its first requests slowly.
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", 10000))
+max_requests_jitter = max_requests // 10
 # Django logs requests itself without personal data; gunicorn's access log would print full
 # URLs (manage links carry tokens), so it stays off unless asked for.
 accesslog = os.environ.get("GUNICORN_ACCESSLOG") or None

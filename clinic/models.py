@@ -1,5 +1,8 @@
+from datetime import UTC, datetime, timedelta
+
 from django.core.cache import cache
-from django.db import models
+from django.db import connections, models
+from django.utils import timezone
 
 PROFILE_CACHE_KEY = "clinic-profile-v1"
 
@@ -78,3 +81,43 @@ class ClinicProfile(models.Model):
             profile, _ = cls.objects.get_or_create(pk=1)
             cache.set(PROFILE_CACHE_KEY, profile, 300)
         return profile
+
+
+class RateCounterQuerySet(models.QuerySet):
+    def hit(self, key: str, *, window: timedelta) -> int:
+        """Count one more event for ``key`` in the current fixed window; return the count so far.
+
+        One statement (an upsert), atomic under concurrency and shared by every app server. ``key``
+        must not hold personal data (hash an address first). The first event of a window also deletes
+        the counters whose window has ended, so the table stays small without a cron job.
+        """
+        now = timezone.now()
+        seconds = int(window.total_seconds())
+        window_start = datetime.fromtimestamp(now.timestamp() // seconds * seconds, tz=UTC)
+        name = f"{key}|{int(window_start.timestamp())}"
+        connection = connections[self.db]
+        table = connection.ops.quote_name(self.model._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f'INSERT INTO {table} ("key", "count", "expires") VALUES (%s, 1, %s) '  # noqa: S608 - our table
+                f'ON CONFLICT ("key") DO UPDATE SET "count" = {table}."count" + 1 RETURNING "count"',
+                [name, window_start + window],
+            )
+            count = cursor.fetchone()[0]
+        if count == 1:
+            self.filter(expires__lte=now).delete()
+        return count
+
+
+class RateCounter(models.Model):
+    """Events per key per fixed window (booking requests per network per hour), in the shared database
+    so that every app server counts the same."""
+
+    key = models.CharField(max_length=200, primary_key=True)
+    count = models.PositiveIntegerField(default=0)
+    expires = models.DateTimeField(db_index=True)
+
+    objects = RateCounterQuerySet.as_manager()
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.count}"

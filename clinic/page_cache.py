@@ -20,9 +20,10 @@ from functools import wraps
 
 from django.conf import settings
 from django.contrib.messages.storage.cookie import CookieStorage
-from django.core.cache import cache
+from django.core.cache import DEFAULT_CACHE_ALIAS, cache, caches
+from django.core.cache.backends.db import DatabaseCache
 from django.core.cache.backends.locmem import LocMemCache
-from django.db import DatabaseError, transaction
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, router, transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.http import HttpResponse
 from django.utils.cache import patch_vary_headers
@@ -89,15 +90,24 @@ class VisitorPageCache:
             logger.warning("%s page cache: could not store a new version", self.name)
         self.pages.clear()  # this process's copies are stale now: free the memory at once
 
-    def invalidate(self, sender=None, action: str = "post_", **kwargs) -> None:
+    def invalidate(self, sender=None, action: str = "post_", using: str | None = None, **kwargs) -> None:
         """Stop every app server from serving its copies (also a signal receiver)."""
         if not action.startswith("post_"):  # m2m_changed fires before and after: once is enough
             return
-        # At once: with the database cache this commits together with the change itself...
-        self._new_version()
-        # ...and again after the commit, so that a copy rendered from the old rows while the change
-        # was in flight can never carry the current token, whatever cache backend holds it.
-        transaction.on_commit(self._new_version)
+        using = using or DEFAULT_DB_ALIAS
+        if self._token_commits_with(using):
+            # The token lives in the database that holds the change: the new token commits (or rolls
+            # back) together with it, so no visit can see the new token with the old rows.
+            self._new_version()
+        else:
+            # Elsewhere (another cache backend): only after the commit, or a page rendered from the
+            # old rows in the meantime would carry the new token.
+            transaction.on_commit(self._new_version, using=using)
+
+    @staticmethod
+    def _token_commits_with(using: str) -> bool:
+        backend = caches[DEFAULT_CACHE_ALIAS]
+        return isinstance(backend, DatabaseCache) and router.db_for_write(backend.cache_model_class) == using
 
     def invalidate_on_change(self, models: Iterable, m2m: Iterable = ()) -> None:
         """Any save or delete of these models (and any change to these many-to-many tables)

@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.cache import cache
+from django.db import transaction
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -22,6 +22,8 @@ from django.utils.http import urlencode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from clinic.models import ClinicProfile, RateCounter
 
 from .. import availability, services
 from ..calendar import appointment_ics
@@ -177,22 +179,11 @@ def _forms(data=None):
     return (PatientDetailsForm(data, prefix="p"), InsuranceForm(data, prefix="i"), ScreeningForm(data, prefix="s"))
 
 
-def _client_key(request) -> str:
-    ip = request.META.get("REMOTE_ADDR", "")
-    bucket = timezone.now().strftime("%Y%m%d%H")
-    return "book-rate:" + hashlib.sha256(f"{ip}|{bucket}".encode()).hexdigest()[:32]
-
-
 def _over_rate_limit(request) -> bool:
-    """Count booking submissions per IP per hour in the shared database cache."""
-    key = _client_key(request)
-    cache.add(key, 0, 60 * 60)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, 60 * 60)
-        count = 1
-    return count > settings.BOOKING_RATE_LIMIT_PER_HOUR
+    """Count booking submissions per network address per hour, shared by every app server. The
+    address is hashed: counters hold no personal data."""
+    key = "book:" + hashlib.sha256(request.META.get("REMOTE_ADDR", "").encode()).hexdigest()[:32]
+    return RateCounter.objects.hit(key, window=timedelta(hours=1)) > settings.BOOKING_RATE_LIMIT_PER_HOUR
 
 
 @sensitive_variables()
@@ -213,10 +204,13 @@ def details(request, service):
                "insurance_help": [(k, INSURANCE_HELP[k]) for k, _ in InsuranceNote.Kind.choices],
                "schedule_url": _schedule_url(service, practitioner, week=timezone.localdate(start_at).isoformat(),
                                              day=timezone.localdate(start_at).isoformat())}
-    free = services.free_practitioners_at(service=service, practitioner=practitioner, start=start_at, now=now)
+
+    def free_now() -> list[int]:
+        return services.free_practitioners_at(service=service, practitioner=practitioner, start=start_at, now=now)
+
     if request.method == "GET":
         forms = _forms()
-        if not free:
+        if not free_now():
             return _taken(request, context, forms, service, practitioner, start_at, now, status=200)
         return _render_details(request, context, forms)
 
@@ -224,9 +218,11 @@ def details(request, service):
     action = request.POST.get("action", "review")
     if action == "edit" or not all(form.is_valid() for form in forms):
         return _render_details(request, context, forms)
-    if not free:
-        return _taken(request, context, forms, service, practitioner, start_at, now)
     if action != "confirm" or request.POST.get("alt_start"):
+        # The review page names who is free. A confirmation is checked once, by book_appointment.
+        free = free_now()
+        if not free:
+            return _taken(request, context, forms, service, practitioner, start_at, now)
         chosen = free[0] if practitioner is None else practitioner.pk
         return render(request, "booking/review.html", {
             **context, "step": 4, "forms": forms, "hidden": _hidden_fields(request.POST),
@@ -244,15 +240,16 @@ def details(request, service):
     patient_form, insurance_form, screening_form = forms
     data = patient_form.cleaned_data
     try:
-        patient = services.find_or_create_patient(
-            first_name=data["first_name"], last_name=data["last_name"], email=data["email"],
-            phone=data["phone"], date_of_birth=data["date_of_birth"], phn=data["phn"],
-        )
-        appointment, token = services.book_appointment(
-            service=service, practitioner=practitioner, patient=patient, start=start_at, now=now,
-            insurance=insurance_form.note_data(), screening=screening_form.screening_data(),
-            patient_note=data["patient_note"], contact_phone=data["phone"],
-        )
+        with transaction.atomic():  # a time just taken leaves no new patient record behind
+            patient = services.find_or_create_patient(
+                first_name=data["first_name"], last_name=data["last_name"], email=data["email"],
+                phone=data["phone"], date_of_birth=data["date_of_birth"], phn=data["phn"],
+            )
+            appointment, token = services.book_appointment(
+                service=service, practitioner=practitioner, patient=patient, start=start_at, now=now,
+                insurance=insurance_form.note_data(), screening=screening_form.screening_data(),
+                patient_note=data["patient_note"], contact_phone=data["phone"],
+            )
     except services.SlotTaken:
         return _taken(request, context, forms, service, practitioner, start_at, now)
     request.session[SESSION_DONE] = {"reference": appointment.reference, "token": token}
@@ -260,8 +257,6 @@ def details(request, service):
 
 
 def request_clinic_phone() -> str:
-    from clinic.models import ClinicProfile
-
     return ClinicProfile.load().phone
 
 

@@ -1,12 +1,14 @@
 """The patient's booking flow, through real URLs: response and database both checked."""
 
 import re
+from datetime import timedelta
 
 import pytest
 import time_machine
 from django.test import override_settings
 
 from booking.models import Appointment, InsuranceNote, Patient, Screening
+from clinic.models import RateCounter
 from tests.factories import NOW, book, details_data, local, make_patient, make_practitioner, make_service
 
 pytestmark = pytest.mark.django_db
@@ -123,6 +125,7 @@ def test_a_time_taken_between_choosing_and_submitting_keeps_everything_and_offer
     review = client.post(DETAILS, {**data, "action": "", "alt_start": alternatives[0]})
     assert review.status_code == 200 and "Check your request" in review.content.decode()
     assert Appointment.objects.count() == 1
+    assert not Patient.objects.filter(first_name="Jamie").exists()  # no record kept for a request not made
 
 
 def test_the_honeypot_stores_nothing(client, practitioner):
@@ -141,6 +144,29 @@ def test_too_many_submissions_from_one_address_are_refused_kindly(client, practi
     assert response.status_code == 429
     assert "please call us" in response.content.decode() and 'value="Kept"' in response.content.decode()
     assert Appointment.objects.count() == 2
+
+
+@override_settings(BOOKING_RATE_LIMIT_PER_HOUR=2)
+def test_the_limit_counts_a_whole_hour_and_starts_again_in_the_next(client, practitioner):
+    def submit(at, hour):
+        with time_machine.travel(at, tick=False):
+            return client.post(DETAILS, details_data(local(2026, 12, 1, hour), action="confirm")).status_code
+
+    # 08:00, 08:25 and 08:50 in BC: 25 minutes apart, all within one clock hour.
+    assert submit(NOW, 9) == 302
+    assert submit(NOW + timedelta(minutes=25), 10) == 302
+    assert submit(NOW + timedelta(minutes=50), 11) == 429
+    assert submit(NOW + timedelta(minutes=61), 11) == 302  # 09:01: a new hour
+    assert Appointment.objects.count() == 3
+
+
+def test_counters_of_ended_hours_are_cleared_away():
+    assert RateCounter.objects.hit("book:a", window=timedelta(hours=1)) == 1
+    assert RateCounter.objects.hit("book:a", window=timedelta(hours=1)) == 2
+    assert RateCounter.objects.hit("book:b", window=timedelta(hours=1)) == 1
+    with time_machine.travel(NOW + timedelta(hours=1), tick=False):
+        assert RateCounter.objects.hit("book:a", window=timedelta(hours=1)) == 1
+        assert RateCounter.objects.count() == 1  # the first count of a new hour clears the old ones
 
 
 def test_an_existing_patients_details_are_never_shown_to_whoever_types_their_email(client, practitioner):

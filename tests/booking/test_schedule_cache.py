@@ -6,8 +6,8 @@ from datetime import date, time, timedelta
 import pytest
 import time_machine
 from django.conf import settings
-from django.db import connection
-from django.test import Client
+from django.db import connection, transaction
+from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
 
 from booking.models import Appointment, ClinicClosure, TimeOff, schedule_cache
@@ -123,3 +123,35 @@ def test_a_copy_is_never_served_after_its_five_minute_mark():
         later, sql = visit()
     assert not served_from_cache(sql)
     assert NINE not in later and "9:15 a.m." in later  # 9:15 is more than 12 hours after 21:05
+
+
+class Undo(Exception):
+    pass
+
+
+def test_the_new_token_commits_or_rolls_back_with_the_change(practitioner):
+    """With the database cache the token is written in the change's own transaction: no moment where
+    one is visible without the other, and a change rolled back leaves the copies current."""
+    before = schedule_cache.version()
+    with pytest.raises(Undo), transaction.atomic():
+        TimeOff.objects.create(practitioner=practitioner, start=local(2026, 12, 1, 8), end=local(2026, 12, 1, 12))
+        assert schedule_cache.version() != before  # written already, visible once committed
+        raise Undo
+    assert schedule_cache.version() == before
+    with transaction.atomic():
+        TimeOff.objects.create(practitioner=practitioner, start=local(2026, 12, 1, 8), end=local(2026, 12, 1, 12))
+    assert schedule_cache.version() != before
+
+
+@override_settings(CACHES={"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}})
+def test_with_another_cache_backend_the_token_changes_only_after_the_commit(practitioner):
+    before = schedule_cache.version()
+    with transaction.atomic():
+        TimeOff.objects.create(practitioner=practitioner, start=local(2026, 12, 1, 8), end=local(2026, 12, 1, 12))
+        assert schedule_cache.version() == before  # a page rendered now shows the old rows: old token
+    committed = schedule_cache.version()
+    assert committed != before
+    with pytest.raises(Undo), transaction.atomic():
+        ClinicClosure.objects.create(date=date(2026, 12, 1), name="Staff training")
+        raise Undo
+    assert schedule_cache.version() == committed  # nothing changed: the copies stay in use
