@@ -500,7 +500,7 @@ class ManageLink(models.Model):
 # (booking/views/patient.py). Anything that can change a free time or the page around it sets a new
 # version token: appointments (any change), hours, time off, closures, practitioners and what they
 # offer, services, the clinic's details. Bulk writes call ``schedule_cache.invalidate()`` themselves.
-schedule_cache = VisitorPageCache("booking-schedule", max_entries=2000)
+schedule_cache = VisitorPageCache("booking-schedule", max_entries=1000)
 schedule_cache.invalidate_on_change(
     [Appointment, WorkingHours, TimeOff, ClinicClosure, Practitioner, Service, ClinicProfile],
     m2m=[Practitioner.services.through],

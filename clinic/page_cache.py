@@ -17,6 +17,7 @@ import logging
 import secrets
 from collections.abc import Callable, Iterable
 from functools import wraps
+from typing import TypeVar
 
 from django.conf import settings
 from django.contrib.messages.storage.cookie import CookieStorage
@@ -29,6 +30,7 @@ from django.http import HttpResponse
 from django.utils.cache import patch_vary_headers
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 def plain_visit(request) -> bool:
@@ -81,27 +83,32 @@ class VisitorPageCache:
             return None
         return version
 
-    def _new_version(self) -> None:
+    def _new_version(self) -> bool:
+        """Store a new token; True when it was stored (the database cache hides its write errors, so
+        the write is read back)."""
+        token = secrets.token_hex(8)
         try:
             # A savepoint: a cache that cannot be written must not break the change being saved.
             with transaction.atomic():
-                cache.set(self.version_key, secrets.token_hex(8), None)
+                cache.set(self.version_key, token, None)
+                stored = cache.get(self.version_key) == token
         except DatabaseError:
+            stored = False
+        if not stored:
             logger.warning("%s page cache: could not store a new version", self.name)
         self.pages.clear()  # this process's copies are stale now: free the memory at once
+        return stored
 
     def invalidate(self, sender=None, action: str = "post_", using: str | None = None, **kwargs) -> None:
         """Stop every app server from serving its copies (also a signal receiver)."""
         if not action.startswith("post_"):  # m2m_changed fires before and after: once is enough
             return
         using = using or DEFAULT_DB_ALIAS
-        if self._token_commits_with(using):
-            # The token lives in the database that holds the change: the new token commits (or rolls
-            # back) together with it, so no visit can see the new token with the old rows.
-            self._new_version()
-        else:
-            # Elsewhere (another cache backend): only after the commit, or a page rendered from the
-            # old rows in the meantime would carry the new token.
+        # When the token lives in the database that holds the change, the new token commits (or rolls
+        # back) together with it, so no visit can see the new token with the old rows. Elsewhere
+        # (another cache backend), or if that write failed (a lock timeout), it is written only after
+        # the commit: earlier, a page rendered from the old rows meanwhile would carry the new token.
+        if not (self._token_commits_with(using) and self._new_version()):
             transaction.on_commit(self._new_version, using=using)
 
     @staticmethod
@@ -120,6 +127,24 @@ class VisitorPageCache:
         for through in m2m:
             m2m_changed.connect(self.invalidate, sender=through,
                                 dispatch_uid=f"{self.name}-pages-m2m-{through._meta.label}")
+
+    # --- data the pages are built from -------------------------------------------------------------
+    def remember(self, key: str, compute: Callable[[], T]) -> T:
+        """``compute()``'s result, kept in this process under the current version token like the
+        pages: for visits that can't share a page (a session) but can share what it is built from.
+        Inside a transaction it is always computed afresh (it could include rows then rolled back)."""
+        if transaction.get_connection().in_atomic_block:
+            return compute()
+        version = self.version()
+        if version is None:
+            return compute()
+        name = "data:" + hashlib.sha256(key.encode()).hexdigest()
+        entry = self.pages.get(name)
+        if entry is not None and entry[0] == version:
+            return entry[1]
+        value = compute()
+        self.pages.set(name, (version, value))
+        return value
 
     # --- the view decorator ------------------------------------------------------------------------
     def for_visitors(self, view=None, *, key: Callable | None = None):

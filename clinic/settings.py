@@ -178,6 +178,9 @@ BOOKING_HORIZON_DAYS = env_int("BOOKING_HORIZON_DAYS", 60)
 BOOKING_SLOT_STEP_MINUTES = env_int("BOOKING_SLOT_STEP_MINUTES", 15)
 BOOKING_CANCEL_CUTOFF_HOURS = env_int("BOOKING_CANCEL_CUTOFF_HOURS", 24)
 BOOKING_RATE_LIMIT_PER_HOUR = env_int("BOOKING_RATE_LIMIT_PER_HOUR", 10)
+# How many proxies (load balancer, nginx) stand in front of gunicorn and append to X-Forwarded-For:
+# the visitor's address for rate limits is read from there (clinic/net.py). 0: REMOTE_ADDR.
+CLINIC_TRUSTED_PROXIES = env_int("CLINIC_TRUSTED_PROXIES", 0)
 IMS_MIN_SPACING_DAYS = 7
 
 # The database cache holds rate-limit counters, shared by every app server (no Redis needed).
@@ -245,6 +248,7 @@ AXES_LOCKOUT_TEMPLATE = "staff/locked_out.html"
 AXES_VERBOSE = False
 AXES_SENSITIVE_PARAMETERS = ["password"]
 AXES_USERNAME_CALLABLE = "booking.staff_access.axes_username"
+AXES_CLIENT_IP_CALLABLE = "clinic.net.client_ip"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},

@@ -7,7 +7,7 @@ so a taken slot or a validation error never loses it.
 
 from __future__ import annotations
 
-import hashlib
+import dataclasses
 import re
 from datetime import UTC, date, datetime, timedelta
 
@@ -18,12 +18,14 @@ from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.http import urlencode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from clinic.models import ClinicProfile, RateCounter
+from clinic.net import client_ip
 
 from .. import availability, services
 from ..calendar import appointment_ics
@@ -106,7 +108,33 @@ def _schedule_clock() -> datetime:
 
 
 def _schedule_copy_key(request, service) -> str:
-    return f"{_schedule_clock().isoformat()}?{request.META.get('QUERY_STRING', '')}"
+    """One copy per clock mark and per choice the page reads (who, week, day), normalised: extra or
+    reordered query parameters (tracking tags, junk) make no copies of their own."""
+    who = request.GET.get("who", "")
+    who = who if who == "any" or SLUG_RE.fullmatch(who) else ("-" if who else "")
+    dates = []
+    for name in ("week", "day"):
+        raw = request.GET.get(name, "")
+        parsed = _parse_date(raw)
+        dates.append(parsed.isoformat() if parsed else ("-" if raw else ""))  # "-": present but unreadable
+    return f"{_schedule_clock().isoformat()}|{who}|{dates[0]}|{dates[1]}"
+
+
+def _schedule_rules() -> availability.Rules:
+    """The online rules for a page listed as of the next clock mark, with the horizon shortened by
+    one step of that clock: the last time offered must still be within the horizon when the patient
+    books, checked against the exact time (the minimum notice is safe already: later is stricter)."""
+    rules = services.booking_rules()
+    return dataclasses.replace(rules, horizon=rules.horizon - timedelta(minutes=SCHEDULE_CLOCK_MINUTES))
+
+
+def _free_slots(*, service: Service, practitioner: Practitioner | None, first: date, last: date,
+                now: datetime) -> list[availability.Slot]:
+    """The free times for the schedule pages, shared in this process until the next change (see
+    ``schedule_cache``): a visitor with a session gets a page of their own, but not a recount."""
+    key = f"slots|{service.pk}|{practitioner.pk if practitioner else ''}|{first}|{last}|{now.isoformat()}"
+    return schedule_cache.remember(key, lambda: services.available_slots(
+        service=service, practitioner=practitioner, first=first, last=last, now=now, rules=_schedule_rules()))
 
 
 @require_safe
@@ -116,18 +144,17 @@ def schedule(request, service):
     practitioners = list(Practitioner.objects.offering(service))
     practitioner = _chosen_practitioner(service, request.GET.get("who"))
     now = _schedule_clock()
-    today = timezone.localdate(now)
+    today = timezone.localdate()  # not the mark's date: from 23:55 that is already tomorrow
     this_monday = today - timedelta(days=today.weekday())
     last_day = today + timedelta(days=settings.BOOKING_HORIZON_DAYS)
     requested_week = _parse_date(request.GET.get("week"))
     week_start = _week_start(requested_week or today, this_monday, last_day)
     week_end = week_start + timedelta(days=6)
-    slots = services.available_slots(service=service, practitioner=practitioner, first=week_start,
-                                     last=week_end, now=now)
+    slots = _free_slots(service=service, practitioner=practitioner, first=week_start, last=week_end, now=now)
     if not slots and requested_week is None:
         # Nothing left this week (say, on a Saturday evening): open the week of the next free day.
-        later = services.available_slots(service=service, practitioner=practitioner,
-                                         first=week_end + timedelta(days=1), last=last_day, now=now)
+        later = _free_slots(service=service, practitioner=practitioner, first=week_end + timedelta(days=1),
+                            last=last_day, now=now)
         if later:
             week_start = _week_start(timezone.localtime(later[0].start).date(), this_monday, last_day)
             week_end = week_start + timedelta(days=6)
@@ -143,8 +170,8 @@ def schedule(request, service):
     times = by_day.get(chosen_day, []) if chosen_day else []
     next_available = None
     if not slots:
-        later = services.available_slots(service=service, practitioner=practitioner,
-                                         first=week_end + timedelta(days=1), last=last_day, now=now)
+        later = _free_slots(service=service, practitioner=practitioner, first=week_end + timedelta(days=1),
+                            last=last_day, now=now)
         next_available = timezone.localtime(later[0].start).date() if later else None
     details_url = reverse("booking:details", args=[service.slug])
     context = {
@@ -181,8 +208,8 @@ def _forms(data=None):
 
 def _over_rate_limit(request) -> bool:
     """Count booking submissions per network address per hour, shared by every app server. The
-    address is hashed: counters hold no personal data."""
-    key = "book:" + hashlib.sha256(request.META.get("REMOTE_ADDR", "").encode()).hexdigest()[:32]
+    address is keyed with the secret key (a plain hash of an IPv4 address is easily reversed)."""
+    key = "book:" + salted_hmac("booking-rate-limit", client_ip(request)).hexdigest()[:32]
     return RateCounter.objects.hit(key, window=timedelta(hours=1)) > settings.BOOKING_RATE_LIMIT_PER_HOUR
 
 

@@ -205,8 +205,8 @@ def preflight(port: int, plan: dict) -> None:
         if endpoint.key == "book":
             continue
         request = urllib.request.Request(f"http://{HOST}:{port}{plan['urls'][endpoint.key]}")
-        if endpoint.staff:
-            request.add_header("Cookie", f"{plan['session_cookie']}={plan['session_key']}")
+        if cookie := session_cookie(endpoint, plan):
+            request.add_header("Cookie", cookie)
         opener = urllib.request.build_opener(NoRedirect)
         try:
             with opener.open(request, timeout=10) as response:
@@ -216,6 +216,14 @@ def preflight(port: int, plan: dict) -> None:
         if status != endpoint.expect or endpoint.must_contain not in body:
             raise SetupError(f"{endpoint.label}: {plan['urls'][endpoint.key]} answered {status} "
                              f"(expected {endpoint.expect} with {endpoint.must_contain!r})")
+
+
+def session_cookie(endpoint, plan: dict) -> str | None:
+    if endpoint.staff:
+        return f"{plan['session_cookie']}={plan['session_key']}"
+    if endpoint.patient_session:
+        return f"{plan['session_cookie']}={plan['patient_session_key']}"
+    return None
 
 
 class NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -304,7 +312,7 @@ def main(argv: list[str] | None = None) -> int:
                 results[endpoint.key] = dict(NOT_RUN)
                 continue
             url = f"http://{HOST}:{port}{plan['urls'][endpoint.key]}"
-            cookie = f"{plan['session_cookie']}={plan['session_key']}" if endpoint.staff else None
+            cookie = session_cookie(endpoint, plan)
             for phase, seconds in (("warmup", args.warmup), ("measure", args.duration)):
                 booking = None
                 if endpoint.key == "book":

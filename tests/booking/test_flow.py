@@ -160,6 +160,25 @@ def test_the_limit_counts_a_whole_hour_and_starts_again_in_the_next(client, prac
     assert Appointment.objects.count() == 3
 
 
+@override_settings(BOOKING_RATE_LIMIT_PER_HOUR=1, CLINIC_TRUSTED_PROXIES=1)
+def test_behind_a_proxy_each_visitor_has_their_own_limit(client, practitioner):
+    def submit(hour, forwarded):
+        data = details_data(local(2026, 12, 1, hour), action="confirm")
+        return client.post(DETAILS, data, REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR=forwarded).status_code
+
+    assert submit(9, "203.0.113.9") == 302
+    assert submit(10, "198.51.100.1") == 302  # another patient through the same proxy
+    assert submit(11, "198.51.100.1, 203.0.113.9") == 429  # the first one again, with a made-up entry
+
+
+@override_settings(BOOKING_RATE_LIMIT_PER_HOUR=1)
+def test_without_a_proxy_a_made_up_forwarded_address_does_not_escape_the_limit(client, practitioner):
+    data = details_data(local(2026, 12, 1, 9), action="confirm")
+    assert client.post(DETAILS, data, HTTP_X_FORWARDED_FOR="203.0.113.9").status_code == 302
+    data = details_data(local(2026, 12, 1, 10), action="confirm")
+    assert client.post(DETAILS, data, HTTP_X_FORWARDED_FOR="198.51.100.1").status_code == 429
+
+
 def test_counters_of_ended_hours_are_cleared_away():
     assert RateCounter.objects.hit("book:a", window=timedelta(hours=1)) == 1
     assert RateCounter.objects.hit("book:a", window=timedelta(hours=1)) == 2

@@ -6,6 +6,7 @@ from datetime import date, time, timedelta
 import pytest
 import time_machine
 from django.conf import settings
+from django.core.cache.backends.db import DatabaseCache
 from django.db import connection, transaction
 from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
@@ -155,3 +156,61 @@ def test_with_another_cache_backend_the_token_changes_only_after_the_commit(prac
         ClinicClosure.objects.create(date=date(2026, 12, 1), name="Staff training")
         raise Undo
     assert schedule_cache.version() == committed  # nothing changed: the copies stay in use
+
+
+def test_visitors_with_a_session_share_the_free_times_but_not_the_page(practitioner):
+    first, second = Client(), Client()
+    for client in (first, second):
+        client.cookies[settings.SESSION_COOKIE_NAME] = "a-patient-part-way-through-a-booking"
+    html, sql = visit(client=first)
+    assert NINE in html and any("booking_appointment" in q for q in sql)
+    html, sql = visit(client=second)
+    assert NINE in html and not served_from_cache(sql)  # a page of its own...
+    assert not any("booking_appointment" in q for q in sql)  # ...from the free times counted before
+    book(start=local(2026, 12, 1, 9), practitioner=practitioner)
+    html, sql = visit(client=second)
+    assert NINE not in html and any("booking_appointment" in q for q in sql)  # counted again after a change
+
+
+def test_a_token_write_that_silently_fails_is_made_again_after_the_commit(practitioner, monkeypatch):
+    """The database cache hides its write errors (a lock timeout, say): the change must still reach
+    the page, at the latest once it is committed."""
+    before = schedule_cache.version()
+    real_set, calls = DatabaseCache.set, []
+
+    def flaky_set(self, key, *args, **kwargs):
+        calls.append(key)
+        if len(calls) > 1:
+            real_set(self, key, *args, **kwargs)
+
+    monkeypatch.setattr(DatabaseCache, "set", flaky_set)
+    with transaction.atomic():
+        TimeOff.objects.create(practitioner=practitioner, start=local(2026, 12, 1, 8), end=local(2026, 12, 1, 12))
+        assert schedule_cache.version() == before
+    assert schedule_cache.version() != before
+    assert NINE not in visit()[0]
+
+
+def test_reordered_or_extra_query_parameters_share_one_copy(practitioner):
+    visit()
+    html, sql = visit("/book/ims-assessment/?day=2026-12-01&utm_source=newsletter&week=2026-11-30&who=any")
+    assert served_from_cache(sql) and NINE in html
+
+
+def test_the_last_day_offers_only_times_still_within_the_horizon_when_booked(practitioner, client):
+    """Times are listed as of the next 5-minute mark; the horizon (60 days) must not let that show a
+    time the booking, checked at the exact moment, would refuse as too far ahead."""
+    last_day = "/book/ims-assessment/?who=any&week=2027-01-25&day=2027-01-29"
+    with time_machine.travel(local(2026, 11, 30, 8, 56), tick=False):
+        html, _ = visit(last_day)
+        assert NINE not in html
+        refused = client.post("/book/ims-assessment/details/", details_data(local(2027, 1, 29, 9), action="confirm"))
+        assert refused.status_code == 409
+    with time_machine.travel(local(2026, 11, 30, 9) + timedelta(seconds=1), tick=False):
+        assert NINE in visit(last_day)[0]
+
+
+def test_in_the_last_minutes_of_sunday_this_week_is_still_this_week(practitioner):
+    with time_machine.travel(local(2026, 12, 6, 23, 57), tick=False):
+        html, _ = visit("/book/ims-assessment/?who=any&week=2026-11-30")
+    assert "Week of Monday 30 November" in html

@@ -252,6 +252,12 @@ class Command(BaseCommand):
         session[HASH_SESSION_KEY] = staff.get_session_auth_hash()
         session.set_expiry(settings.SESSION_COOKIE_AGE)
         session.create()
+        # A patient part-way through a booking (any session will do): such visits are never served the
+        # cached schedule, so the benchmark measures the page rendered afresh too.
+        patient_session = SessionStore()
+        patient_session["bench_visitor"] = True
+        patient_session.set_expiry(settings.SESSION_COOKIE_AGE)
+        patient_session.create()
 
         schedule = f"/book/{service.slug}/?who=any&week={monday.isoformat()}"
         return {
@@ -268,6 +274,7 @@ class Command(BaseCommand):
             "staff_day": staff_day.isoformat(),
             "session_cookie": settings.SESSION_COOKIE_NAME,
             "session_key": session.session_key,
+            "patient_session_key": patient_session.session_key,
             "urls": {
                 "healthz": "/healthz",
                 "home": "/",
@@ -275,6 +282,7 @@ class Command(BaseCommand):
                 "search": "/ims/search/?q=whiplash",
                 "week": schedule,
                 "slots": f"{schedule}&day={slot_day.isoformat()}",
+                "slots_session": f"{schedule}&day={slot_day.isoformat()}",
                 "staff_day": f"/staff/day/?date={staff_day.isoformat()}",
                 "book": f"/book/{service.slug}/details/",
             },

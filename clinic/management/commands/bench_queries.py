@@ -16,7 +16,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-GET_PAGES = ["healthz", "home", "article", "search", "week", "slots", "staff_day"]
+GET_PAGES = ["healthz", "home", "article", "search", "week", "slots", "slots_session", "staff_day"]
 
 
 def booking_post(slot: dict, *, email: str, csrf: str = "") -> dict:
@@ -49,8 +49,10 @@ class Command(BaseCommand):
         staff = Client(HTTP_HOST=host)
         staff.cookies[data["session_cookie"]] = data["session_key"]
         results = {}
+        patient = Client(HTTP_HOST=host)
+        patient.cookies[data["session_cookie"]] = data["patient_session_key"]
         for name in GET_PAGES:
-            client = staff if name == "staff_day" else anonymous
+            client = {"staff_day": staff, "slots_session": patient}.get(name, anonymous)
             client.get(urls[name])
             with CaptureQueriesContext(connection) as queries:
                 response = client.get(urls[name])
