@@ -172,8 +172,8 @@ def report(*, results: dict, queries: dict, weights: list, plan: dict, setup: di
     out("  queries: SQL queries for one request of the same URL (bench_queries, Django test client, warm caches).")
     out("  other CPU: the CPU used meanwhile by processes outside the benchmark, or stolen by the hypervisor for "
         "other machines (should be ~0%).")
-    out("  gunicorn workers restarted during each run (max_requests in clinic/gunicorn.conf.py; a new worker loads "
-        "Django while the others serve): " + ", ".join(f"{e.key} {results[e.key].get('restarts', 0)}"
+    out("  gunicorn workers restarted during each run (max_requests in clinic/gunicorn.conf.py; a new worker "
+        "warms up while the others serve): " + ", ".join(f"{e.key} {results[e.key].get('restarts', 0)}"
                                                        for e in ENDPOINTS))
     noisy = [e.label for e in ENDPOINTS if results[e.key].get("other_cpu", 0) > 0.05]
     if noisy:
@@ -202,7 +202,7 @@ def report(*, results: dict, queries: dict, weights: list, plan: dict, setup: di
         (judged(results["slots"]["p95_us"] <= 100_000, "slots"),
          f"slot list p95 <= 100 ms: {ms(results['slots']['p95_us'])} ms"),
         (judged(results["slots_session"]["p95_us"] <= 100_000, "slots_session"),
-         f"slot list p95 <= 100 ms, also for a visitor with a session (never cached): "
+         f"slot list p95 <= 100 ms, also for a visitor with a session (a page rendered for them): "
          f"{ms(results['slots_session']['p95_us'])} ms"),
         (judged(results["book"]["p95_us"] <= 250_000, "book"),
          f"booking submission p95 <= 250 ms: {ms(results['book']['p95_us'])} ms"),
