@@ -19,13 +19,26 @@ def manage(*args: str, **env: str) -> subprocess.CompletedProcess:
     )
 
 
+PRODUCTION = {"DJANGO_DEBUG": "0", "DJANGO_SECRET_KEY": STRONG_KEY, "DJANGO_ALLOWED_HOSTS": "clinic.example.com",
+              "SITE_URL": "https://clinic.example.com", "CLINIC_TRUSTED_PROXIES": "1"}
+
+
 def test_check_deploy_with_production_settings_reports_no_warnings():
-    result = manage(
-        "check", "--deploy", "--fail-level", "WARNING",
-        DJANGO_DEBUG="0", DJANGO_SECRET_KEY=STRONG_KEY, DJANGO_ALLOWED_HOSTS="clinic.example.com",
-    )
+    result = manage("check", "--deploy", "--fail-level", "WARNING", **PRODUCTION)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues" in result.stdout
+
+
+@pytest.mark.parametrize(("env", "check_id"), [
+    ({"SITE_URL": ""}, "clinic.W001"),  # falls back to http://127.0.0.1:8000
+    ({"SITE_URL": "http://clinic.example.com"}, "clinic.W001"),
+    ({"SITE_URL": "https://other.example.com"}, "clinic.W001"),
+    ({"CLINIC_TRUSTED_PROXIES": "0"}, "clinic.W002"),
+], ids=["no-site-url", "plain-http", "not-an-allowed-host", "no-proxy-count"])
+def test_check_deploy_warns_about_links_and_rate_limits_that_would_not_work(env, check_id):
+    result = manage("check", "--deploy", "--fail-level", "WARNING", **{**PRODUCTION, **env})
+    assert result.returncode != 0
+    assert check_id in result.stderr + result.stdout
 
 
 @pytest.mark.parametrize(
