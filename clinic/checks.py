@@ -6,7 +6,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.checks import Tags, Warning, register
-from django.http.request import validate_host
+from django.http.request import split_domain_port, validate_host
 
 LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1", "[::1]"}
 
@@ -15,7 +15,7 @@ LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1", "[::1]"}
 def check_site_url(app_configs, **kwargs):
     """Emails link to SITE_URL: manage links must reach the patient over HTTPS, at this site."""
     url = urlsplit(settings.SITE_URL)
-    host = url.hostname or ""
+    host, _ = split_domain_port(url.netloc.rsplit("@", 1)[-1])  # as in a Host header: "[::1]", no port
     if url.scheme != "https" or not host or host in LOCAL_HOSTS or not validate_host(host, settings.ALLOWED_HOSTS):
         return [Warning(
             f"SITE_URL is {settings.SITE_URL!r}: the links in patients' emails would not reach this site safely.",

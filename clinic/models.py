@@ -1,7 +1,7 @@
 from datetime import UTC, datetime, timedelta
 
 from django.core.cache import cache
-from django.db import connections, models
+from django.db import connections, models, router
 from django.utils import timezone
 
 PROFILE_CACHE_KEY = "clinic-profile-v1"
@@ -91,11 +91,13 @@ class RateCounterQuerySet(models.QuerySet):
         must not hold personal data (hash an address first). The first event of a window also deletes
         the counters whose window has ended, so the table stays small without a cron job.
         """
-        now = timezone.now()
         seconds = int(window.total_seconds())
+        if seconds < 1:
+            raise ValueError("A rate window must last at least a second.")
+        now = timezone.now()
         window_start = datetime.fromtimestamp(now.timestamp() // seconds * seconds, tz=UTC)
-        name = f"{key}|{int(window_start.timestamp())}"
-        connection = connections[self.db]
+        name = f"{key}|{seconds}|{int(window_start.timestamp())}"
+        connection = connections[router.db_for_write(self.model)]
         table = connection.ops.quote_name(self.model._meta.db_table)
         with connection.cursor() as cursor:
             cursor.execute(

@@ -181,6 +181,10 @@ BOOKING_RATE_LIMIT_PER_HOUR = env_int("BOOKING_RATE_LIMIT_PER_HOUR", 10)
 # How many proxies (load balancer, nginx) stand in front of gunicorn and append to X-Forwarded-For:
 # the visitor's address for rate limits is read from there (clinic/net.py). 0: REMOTE_ADDR.
 CLINIC_TRUSTED_PROXIES = env_int("CLINIC_TRUSTED_PROXIES", 0)
+# Where those proxies connect from: X-Forwarded-For is read only on connections from these networks.
+CLINIC_TRUSTED_PROXY_NETWORKS = env_str(
+    "CLINIC_TRUSTED_PROXY_NETWORKS", "127.0.0.0/8,::1/128,10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,fc00::/7"
+)
 IMS_MIN_SPACING_DAYS = 7
 
 # The database cache holds rate-limit counters, shared by every app server (no Redis needed).

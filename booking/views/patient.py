@@ -25,7 +25,7 @@ from django.views.decorators.debug import sensitive_post_parameters, sensitive_v
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from clinic.models import ClinicProfile, RateCounter
-from clinic.net import client_ip
+from clinic.net import rate_limit_key
 
 from .. import availability, services
 from ..calendar import appointment_ics
@@ -107,17 +107,25 @@ def _schedule_clock() -> datetime:
     return datetime.fromtimestamp(-(-seconds // step) * step, UTC) if seconds % step else now
 
 
+def _schedule_choice(request, today: date) -> tuple[date | None, date | None]:
+    """(Monday of the week asked for, the day asked for), read as the page reads them: the week kept
+    within the bookable range, a day outside the week (or the bookable range) treated as not asked."""
+    this_monday = today - timedelta(days=today.weekday())
+    last_day = today + timedelta(days=settings.BOOKING_HORIZON_DAYS)
+    week = _parse_date(request.GET.get("week"))
+    week = _week_start(week, this_monday, last_day) if week else None
+    day = _parse_date(request.GET.get("day"))
+    first, last = (week, week + timedelta(days=6)) if week else (this_monday, last_day + timedelta(days=6))
+    return week, day if day is not None and first <= day <= last else None
+
+
 def _schedule_copy_key(request, service) -> str:
-    """One copy per clock mark and per choice the page reads (who, week, day), normalised: extra or
-    reordered query parameters (tracking tags, junk) make no copies of their own."""
+    """One copy per clock mark and per choice as the page reads it (who, week, day): extra, reordered
+    or out-of-range query parameters (tracking tags, junk dates) make no copies of their own."""
     who = request.GET.get("who", "")
-    who = who if who == "any" or SLUG_RE.fullmatch(who) else ("-" if who else "")
-    dates = []
-    for name in ("week", "day"):
-        raw = request.GET.get(name, "")
-        parsed = _parse_date(raw)
-        dates.append(parsed.isoformat() if parsed else ("-" if raw else ""))  # "-": present but unreadable
-    return f"{_schedule_clock().isoformat()}|{who}|{dates[0]}|{dates[1]}"
+    who = who if SLUG_RE.fullmatch(who) else "any"  # as _chosen_practitioner reads it
+    week, day = _schedule_choice(request, timezone.localdate())
+    return f"{_schedule_clock().isoformat()}|{who}|{week or ''}|{day or ''}"
 
 
 def _schedule_rules() -> availability.Rules:
@@ -147,8 +155,8 @@ def schedule(request, service):
     today = timezone.localdate()  # not the mark's date: from 23:55 that is already tomorrow
     this_monday = today - timedelta(days=today.weekday())
     last_day = today + timedelta(days=settings.BOOKING_HORIZON_DAYS)
-    requested_week = _parse_date(request.GET.get("week"))
-    week_start = _week_start(requested_week or today, this_monday, last_day)
+    requested_week, chosen_day = _schedule_choice(request, today)
+    week_start = requested_week or this_monday
     week_end = week_start + timedelta(days=6)
     slots = _free_slots(service=service, practitioner=practitioner, first=week_start, last=week_end, now=now)
     if not slots and requested_week is None:
@@ -164,9 +172,10 @@ def schedule(request, service):
     for day in days:
         day["count"] = len(by_day.get(day["date"], []))
         day["url"] = _schedule_url(service, practitioner, week=week_start.isoformat(), day=day["date"].isoformat())
-    chosen_day = _parse_date(request.GET.get("day"))
-    if chosen_day not in by_day:
-        chosen_day = next(iter(by_day), None) if not request.GET.get("day") else chosen_day
+    if chosen_day is not None and not week_start <= chosen_day <= week_end:
+        chosen_day = None  # a day of another week (the week moved on to the next free times)
+    if chosen_day is None:  # none asked for: the first day with free times
+        chosen_day = next(iter(by_day), None)
     times = by_day.get(chosen_day, []) if chosen_day else []
     next_available = None
     if not slots:
@@ -209,7 +218,7 @@ def _forms(data=None):
 def _over_rate_limit(request) -> bool:
     """Count booking submissions per network address per hour, shared by every app server. The
     address is keyed with the secret key (a plain hash of an IPv4 address is easily reversed)."""
-    key = "book:" + salted_hmac("booking-rate-limit", client_ip(request)).hexdigest()[:32]
+    key = "book:" + salted_hmac("booking-rate-limit", rate_limit_key(request)).hexdigest()[:32]
     return RateCounter.objects.hit(key, window=timedelta(hours=1)) > settings.BOOKING_RATE_LIMIT_PER_HOUR
 
 

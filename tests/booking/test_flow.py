@@ -47,6 +47,12 @@ def test_bad_query_strings_fall_back_to_sensible_defaults(client, practitioner, 
     assert client.get("/book/ims-assessment/" + query).status_code == 200
 
 
+@pytest.mark.parametrize("day", ["garbage", "1999-01-01", "2026-12-09"])
+def test_a_day_unreadable_or_outside_the_week_shows_the_first_day_with_free_times(client, practitioner, day):
+    html = client.get(f"/book/ims-assessment/?who=any&week=2026-11-30&day={day}").content.decode()
+    assert "Times on Tuesday 1 December" in html and "no free times this week" not in html
+
+
 def test_a_nul_byte_in_the_address_gets_a_plain_400_page(client, practitioner):
     response = client.get("/book/ims-assessment/?day=%00")
     assert response.status_code == 400 and "could not read that address" in response.content.decode()

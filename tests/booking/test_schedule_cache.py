@@ -197,6 +197,15 @@ def test_reordered_or_extra_query_parameters_share_one_copy(practitioner):
     assert served_from_cache(sql) and NINE in html
 
 
+@pytest.mark.parametrize("junk", ["day=1999-01-01", "day=2026-12-09", "day=garbage", "who=%27%3B--"])
+def test_junk_or_out_of_week_choices_share_the_copy_of_the_plain_week(practitioner, junk):
+    week = "/book/ims-assessment/?who=any&week=2026-11-30"
+    first, _ = visit(week)
+    html, sql = visit(f"{week}&{junk}".replace("who=any&", "") if junk.startswith("who") else f"{week}&{junk}")
+    assert served_from_cache(sql) and html == first
+    assert "Times on Monday 30 November" not in html and "Times on Tuesday 1 December" in html  # first free day
+
+
 def test_the_last_day_offers_only_times_still_within_the_horizon_when_booked(practitioner, client):
     """Times are listed as of the next 5-minute mark; the horizon (60 days) must not let that show a
     time the booking, checked at the exact moment, would refuse as too far ahead."""

@@ -23,8 +23,13 @@ PRODUCTION = {"DJANGO_DEBUG": "0", "DJANGO_SECRET_KEY": STRONG_KEY, "DJANGO_ALLO
               "SITE_URL": "https://clinic.example.com", "CLINIC_TRUSTED_PROXIES": "1"}
 
 
-def test_check_deploy_with_production_settings_reports_no_warnings():
-    result = manage("check", "--deploy", "--fail-level", "WARNING", **PRODUCTION)
+@pytest.mark.parametrize("overrides", [
+    {},
+    {"SITE_URL": "https://[2001:db8::5]", "DJANGO_ALLOWED_HOSTS": "[2001:db8::5]"},
+    {"SITE_URL": "https://clinic.example.com.:443/"},
+], ids=["name", "ipv6", "port-and-trailing-dot"])
+def test_check_deploy_with_production_settings_reports_no_warnings(overrides):
+    result = manage("check", "--deploy", "--fail-level", "WARNING", **{**PRODUCTION, **overrides})
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues" in result.stdout
 
