@@ -139,12 +139,16 @@ class VisitorPageCache:
         if version is None:
             return compute()
         name = "data:" + hashlib.sha256(key.encode()).hexdigest()
-        entry = self.pages.get(name)
-        if entry is not None and entry[0] == version:
-            return entry[1]
-        value = compute()
-        self.pages.set(name, (version, value))
+        value = self._current(name, version)
+        if value is None:
+            value = compute()
+            self.pages.set(name, (version, value))
         return value
+
+    def _current(self, name: str, version: str):
+        """What this process keeps under ``name``, if it was made under ``version``; else None."""
+        entry = self.pages.get(name)
+        return entry[1] if entry is not None and entry[0] == version else None
 
     # --- the view decorator ------------------------------------------------------------------------
     def for_visitors(self, view=None, *, key: Callable | None = None):
@@ -166,13 +170,13 @@ class VisitorPageCache:
                     return view(request, *args, **kwargs)
                 extra = key(request, *args, **kwargs) if key else ""
                 name = hashlib.sha256(f"{request.build_absolute_uri(request.path)}\n{extra}".encode()).hexdigest()
-                copy = self.pages.get(name)
-                if copy is not None and copy[0] == version:
-                    response = HttpResponse(copy[1], content_type=copy[2])
+                copy = self._current(name, version)
+                if copy is not None:
+                    response = HttpResponse(copy[0], content_type=copy[1])
                 else:
                     response = view(request, *args, **kwargs)
                     if request.method == "GET" and shareable(request, response):
-                        self.pages.set(name, (version, response.content, response["Content-Type"]))
+                        self.pages.set(name, (version, (response.content, response["Content-Type"])))
                 patch_vary_headers(response, ["Cookie"])  # a signed-in member of staff may see another page
                 return response
 

@@ -187,7 +187,8 @@ CLINIC_TRUSTED_PROXY_NETWORKS = env_str(
 )
 IMS_MIN_SPACING_DAYS = 7
 
-# The database cache holds rate-limit counters, shared by every app server (no Redis needed).
+# The database cache holds the page-cache version tokens and the clinic profile, shared by every app
+# server (no Redis needed). Booking rate limits have their own table (clinic.RateCounter).
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.db.DatabaseCache",

@@ -107,11 +107,15 @@ def _schedule_clock() -> datetime:
     return datetime.fromtimestamp(-(-seconds // step) * step, UTC) if seconds % step else now
 
 
+def _bookable_range(today: date) -> tuple[date, date]:
+    """(Monday of this week, the last day that can be booked)."""
+    return today - timedelta(days=today.weekday()), today + timedelta(days=settings.BOOKING_HORIZON_DAYS)
+
+
 def _schedule_choice(request, today: date) -> tuple[date | None, date | None]:
     """(Monday of the week asked for, the day asked for), read as the page reads them: the week kept
     within the bookable range, a day outside the week (or the bookable range) treated as not asked."""
-    this_monday = today - timedelta(days=today.weekday())
-    last_day = today + timedelta(days=settings.BOOKING_HORIZON_DAYS)
+    this_monday, last_day = _bookable_range(today)
     week = _parse_date(request.GET.get("week"))
     week = _week_start(week, this_monday, last_day) if week else None
     day = _parse_date(request.GET.get("day"))
@@ -153,12 +157,12 @@ def schedule(request, service):
     practitioner = _chosen_practitioner(service, request.GET.get("who"))
     now = _schedule_clock()
     today = timezone.localdate()  # not the mark's date: from 23:55 that is already tomorrow
-    this_monday = today - timedelta(days=today.weekday())
-    last_day = today + timedelta(days=settings.BOOKING_HORIZON_DAYS)
+    this_monday, last_day = _bookable_range(today)
     requested_week, chosen_day = _schedule_choice(request, today)
     week_start = requested_week or this_monday
     week_end = week_start + timedelta(days=6)
     slots = _free_slots(service=service, practitioner=practitioner, first=week_start, last=week_end, now=now)
+    later = None  # the free times after this week, when needed
     if not slots and requested_week is None:
         # Nothing left this week (say, on a Saturday evening): open the week of the next free day.
         later = _free_slots(service=service, practitioner=practitioner, first=week_end + timedelta(days=1),
@@ -179,8 +183,9 @@ def schedule(request, service):
     times = by_day.get(chosen_day, []) if chosen_day else []
     next_available = None
     if not slots:
-        later = _free_slots(service=service, practitioner=practitioner, first=week_end + timedelta(days=1),
-                            last=last_day, now=now)
+        if later is None:  # (if the week moved on above, it found times: slots is not empty)
+            later = _free_slots(service=service, practitioner=practitioner, first=week_end + timedelta(days=1),
+                                last=last_day, now=now)
         next_available = timezone.localtime(later[0].start).date() if later else None
     details_url = reverse("booking:details", args=[service.slug])
     context = {
