@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from datetime import date, time, timedelta
 
+from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from .models import Appointment, Patient, Practitioner, Service, WorkingHours
+from .schedules import available_slots, local_date
+from .services import SlotTaken, book_appointment
 
 PRACTITIONERS = [
     ("maya-chen", "Maya Chen", "Physiotherapist, Gunn IMS certified",
@@ -43,8 +46,6 @@ def create_demo_data(*, stdout=None) -> None:
     if created and stdout:
         stdout.write(f"Created {created} demo practitioners with weekly hours.")
     # the demo practitioner sign-in (see setup_site) sees Maya Chen's patients
-    from django.contrib.auth import get_user_model
-
     Practitioner.objects.filter(slug="maya-chen", user__isnull=True).update(
         user=get_user_model().objects.filter(username="maya").first())
     _demo_requests(stdout)
@@ -52,13 +53,11 @@ def create_demo_data(*, stdout=None) -> None:
 
 def _demo_requests(stdout) -> None:
     """Two pending online requests so the front desk has something in its queue."""
-    from .services import SlotTaken, available_slots, book_appointment, clinic_zone
-
     if Patient.objects.filter(email__in=[p[2] for p in DEMO_PATIENTS]).exists():
         return
     service = Service.objects.get(slug="ims-assessment")
     now = timezone.now()
-    today = timezone.localtime(now, clinic_zone()).date()
+    today = local_date(now)
     slots = available_slots(service=service, practitioner=None, first=today + timedelta(days=2),
                             last=today + timedelta(days=9), now=now)
     for (first, last, email, phone, dob), slot in zip(DEMO_PATIENTS, slots[::7], strict=False):

@@ -1,4 +1,8 @@
-"""Patient-facing booking forms. Every field says clearly what is wrong, next to the field."""
+"""Patient-facing booking forms, and the field helpers the front desk's forms share.
+
+Every field says clearly what is wrong, next to the field; ``error_list`` gathers the same
+messages for the one error summary (templates/includes/_error_summary.html).
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,9 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from clinic.text import clean_text
+
+from . import parsing
 from .models import InsuranceNote, Screening
 
 CLAIM_RE = re.compile(r"^[A-Za-z0-9-]+$")
@@ -19,17 +26,48 @@ def _local_today() -> date:
     return timezone.localdate()
 
 
-def clean_text(value: str, max_length: int | None = None) -> str:
-    """Strip control characters (NUL and friends) that no person types and Postgres refuses."""
-    cleaned = "".join(ch for ch in value if ch in "\n\t" or ord(ch) >= 32).strip()
-    return cleaned[:max_length] if max_length else cleaned
-
-
 class DateInput(forms.DateInput):
     input_type = "date"
 
     def __init__(self, **kwargs):
         super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+class DateField(forms.DateField):
+    """A date field within ``parsing``'s bounds: a year such as 9999 is refused here with a message,
+    instead of overflowing later when a day is added to it or it is converted to UTC."""
+
+    widget = DateInput
+
+    def to_python(self, value):
+        day = super().to_python(value)
+        if day is not None and not parsing.in_bounds(day):
+            raise ValidationError(
+                f"Please check the year: enter a date between {parsing.EARLIEST.year} and {parsing.LATEST.year}.",
+                code="out_of_bounds")
+        return day
+
+
+def error_list(*forms, anchors: dict[str, str] | None = None, labels: bool = True) -> list[tuple[str | None, str]]:
+    """(field id, message) pairs for the error summary, from every bound form given (``None`` skipped).
+
+    ``anchors`` maps fields the page does not render as inputs to the id to jump to. Messages are
+    prefixed with the field's label unless ``labels`` is false (when the messages name it already).
+    """
+    anchors = anchors or {}
+    errors: list[tuple[str | None, str]] = []
+    for form in forms:
+        if form is None or not form.is_bound:
+            continue
+        for name, field_errors in form.errors.items():
+            if name == "__all__":
+                errors += [(None, e) for e in field_errors]
+                continue
+            label = form.fields[name].label or name.replace("_", " ").capitalize()
+            target = anchors.get(name, form[name].auto_id)
+            prefix = labels and name not in anchors
+            errors += [(target, f"{label}: {e}" if prefix else e) for e in field_errors]
+    return errors
 
 
 def _not_future(value: date | None, what: str) -> date | None:
@@ -58,7 +96,7 @@ class PatientDetailsForm(CleanTextMixin, forms.Form):
         max_length=30, help_text="So we can call you if something changes.",
         widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel", "type": "tel"}),
     )
-    date_of_birth = forms.DateField(widget=DateInput(attrs={"autocomplete": "bday"}))
+    date_of_birth = DateField(widget=DateInput(attrs={"autocomplete": "bday"}))
     phn = forms.CharField(
         label="BC Personal Health Number (optional)", required=False, max_length=20,
         help_text="The 10-digit number on your BC Services Card.",
@@ -156,6 +194,7 @@ class InsuranceForm(CleanTextMixin, forms.ModelForm):
             "phn": "BC Personal Health Number",
         }
         widgets = {"plan_holder_dob": DateInput(), "incident_date": DateInput()}
+        field_classes = {"plan_holder_dob": DateField, "incident_date": DateField}
 
     # fields each kind keeps; everything else is cleared so nothing stray is stored
     KEEP = {

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.postgres.constraints import ExclusionConstraint
@@ -40,6 +40,12 @@ class TsTzRange(Func):
 phn_validator = RegexValidator(r"^\d{10}$", "A BC Personal Health Number is 10 digits.")
 
 
+class ServiceQuerySet(models.QuerySet):
+    def bookable(self):
+        """Services a patient can book online."""
+        return self.filter(active=True, bookable_online=True)
+
+
 class Service(models.Model):
     name = models.CharField(max_length=120)
     slug = models.SlugField(unique=True)
@@ -57,6 +63,8 @@ class Service(models.Model):
     is_ims = models.BooleanField(default=True, help_text="Counts for the 7-day IMS spacing flag.")
     order = models.PositiveSmallIntegerField(default=0)
     active = models.BooleanField(default=True)
+
+    objects = ServiceQuerySet.as_manager()
 
     class Meta:
         ordering = ["order", "name"]
@@ -192,10 +200,43 @@ class Patient(models.Model):
         return f"{self.first_name} {self.last_name}"
 
 
+class AppointmentStatus(models.TextChoices):
+    REQUESTED = "requested", "Requested"
+    CONFIRMED = "confirmed", "Confirmed"
+    DECLINED = "declined", "Declined"
+    CANCELLED = "cancelled", "Cancelled"
+    COMPLETED = "completed", "Completed"
+    NO_SHOW = "no_show", "No-show"
+
+
+# The statuses that hold a time: the exclusion constraint, ``active()`` and ``holds_time`` all read this.
+HOLDING_STATUSES = (AppointmentStatus.REQUESTED, AppointmentStatus.CONFIRMED)
+# Visits that happened or still will: what the spacing and prior-assessment flags count.
+KEPT_STATUSES = (*HOLDING_STATUSES, AppointmentStatus.COMPLETED)
+
+
 class AppointmentQuerySet(models.QuerySet):
     def active(self):
         """Appointments that hold their time: requested or confirmed."""
-        return self.filter(status__in=Appointment.HOLDING_STATUSES)
+        return self.filter(status__in=HOLDING_STATUSES)
+
+    def kept(self):
+        """Requested, confirmed or completed: not declined, cancelled or missed."""
+        return self.filter(status__in=KEPT_STATUSES)
+
+    def of_practitioner(self, practitioner_id: int | None):
+        """One practitioner's appointments (none at all for ``None``)."""
+        return self.filter(practitioner_id=practitioner_id) if practitioner_id is not None else self.none()
+
+    def for_manage_token(self, token: str) -> Appointment | None:
+        """The appointment of a private manage token: the one shown after booking, or one sent by email."""
+        if not token or len(token) > 100:
+            return None
+        digest = hash_token(token)
+        appointments = self.select_related("service", "practitioner", "patient")
+        # Two indexed lookups: an OR across the join would make Postgres scan every appointment.
+        return (appointments.filter(manage_token_hash=digest).first()
+                or appointments.filter(manage_links__token_hash=digest).first())
 
     # Both range filters are answered by GiST indexes on the same expressions (Meta.indexes): two
     # plain comparisons (start < end AND end > start) can use a b-tree on one side only, and the
@@ -212,19 +253,13 @@ class AppointmentQuerySet(models.QuerySet):
 
 
 class Appointment(models.Model):
-    class Status(models.TextChoices):
-        REQUESTED = "requested", "Requested"
-        CONFIRMED = "confirmed", "Confirmed"
-        DECLINED = "declined", "Declined"
-        CANCELLED = "cancelled", "Cancelled"
-        COMPLETED = "completed", "Completed"
-        NO_SHOW = "no_show", "No-show"
+    Status = AppointmentStatus
 
     class Source(models.TextChoices):
         ONLINE = "online", "Online"
         STAFF = "staff", "Staff"
 
-    HOLDING_STATUSES = (Status.REQUESTED, Status.CONFIRMED)
+    HOLDING_STATUSES = HOLDING_STATUSES
 
     reference = models.CharField(max_length=12, unique=True, editable=False)
     practitioner = models.ForeignKey(Practitioner, on_delete=models.PROTECT, related_name="appointments")
@@ -281,7 +316,7 @@ class Appointment(models.Model):
                     (Int8Range(F("practitioner_id"), F("practitioner_id"), Value("[]")), RangeOperators.OVERLAPS),
                     (TsTzRange(F("start"), F("blocks_until"), Value("[)")), RangeOperators.OVERLAPS),
                 ],
-                condition=Q(status__in=["requested", "confirmed"]),
+                condition=Q(status__in=[status.value for status in HOLDING_STATUSES]),
                 violation_error_message="That time overlaps another appointment.",
             ),
         ]
@@ -292,6 +327,14 @@ class Appointment(models.Model):
     @property
     def holds_time(self) -> bool:
         return self.status in self.HOLDING_STATUSES
+
+    @property
+    def cancellation_cutoff(self) -> datetime:
+        """Until when the patient may cancel or move the visit online."""
+        return self.start - timedelta(hours=settings.BOOKING_CANCEL_CUTOFF_HOURS)
+
+    def patient_can_change(self, now: datetime) -> bool:
+        return self.holds_time and now < self.cancellation_cutoff
 
     @property
     def local_start(self):

@@ -1,42 +1,33 @@
-"""Writes and reads that span several rows: the one place booking rules are applied.
+"""Writes that span several rows: the one place booking rules are applied.
 
 Patient pages and staff pages both call these functions, so every rule (no overlap, spacing
-flags, history) holds whoever books. Views stay thin: parse, call, render.
+flags, history, emails) holds whoever books. Each checks first, for a message fit to show, then
+writes; the database's constraints are the last word. What is free is read from ``schedules``.
 
 Time: callers pass ``now`` (``timezone.now()`` once per request) so tests control the clock.
-Zones: local day boundaries come from ``availability.local_day_bounds``; every query filters
-on UTC ranges (see clinic/__init__.py for why no query converts zones in SQL).
 """
 
 from __future__ import annotations
 
 import logging
-from collections import defaultdict
-from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
-import holidays
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Q
-from django.utils import timezone
 
-from . import availability
 from .models import (
     Appointment,
     AppointmentEvent,
-    ClinicClosure,
     EmailNotice,
     InsuranceNote,
     Patient,
     Practitioner,
     Screening,
     Service,
-    TimeOff,
-    WorkingHours,
 )
+from .schedules import booking_rules, free_practitioners_at, staff_rules
+from .tasks import queue_notices
 
 logger = logging.getLogger(__name__)
 Status = Appointment.Status
@@ -49,114 +40,6 @@ class BookingError(Exception):
 class SlotTaken(BookingError):
     def __init__(self, message: str = "Sorry, that time was just taken by someone else."):
         super().__init__(message)
-
-
-def clinic_zone() -> ZoneInfo:
-    return ZoneInfo(settings.TIME_ZONE)
-
-
-def booking_rules() -> availability.Rules:
-    return availability.Rules(
-        min_notice=timedelta(hours=settings.BOOKING_MIN_NOTICE_HOURS),
-        horizon=timedelta(days=settings.BOOKING_HORIZON_DAYS),
-        step=timedelta(minutes=settings.BOOKING_SLOT_STEP_MINUTES),
-    )
-
-
-def closed_dates(first: date, last: date) -> set[date]:
-    """Staff-added closures plus BC statutory holidays (from the ``holidays`` package)."""
-    years = range(first.year, last.year + 1)
-    statutory = holidays.country_holidays("CA", subdiv="BC", years=years, categories=("public",))
-    days = {d for d in statutory if first <= d <= last}
-    days.update(ClinicClosure.objects.filter(date__range=(first, last)).values_list("date", flat=True))
-    return days
-
-
-# WorkingHours rows as availability.WeeklyHours takes them, in its field order.
-HOURS_FIELDS = ("practitioner_id", "weekday", "start", "end", "valid_from", "valid_until")
-
-
-@dataclass
-class ScheduleData:
-    """Everything the availability engine needs, fetched in a fixed number of queries."""
-
-    practitioner_ids: list[int]
-    weekly_hours: list[availability.WeeklyHours]
-    busy: dict[int, list[availability.Interval]] = field(default_factory=dict)
-    closed: set[date] = field(default_factory=set)
-
-
-def load_schedule(*, practitioner_ids: list[int], first: date, last: date,
-                  exclude_appointment: Appointment | None = None) -> ScheduleData:
-    """Fetch hours, time off, active appointments and closures for a date range: 4 queries."""
-    tz = clinic_zone()
-    range_start, _ = availability.local_day_bounds(first, tz)
-    _, range_end = availability.local_day_bounds(last, tz)
-    hours = [
-        availability.WeeklyHours(*row)
-        for row in WorkingHours.objects.filter(practitioner_id__in=practitioner_ids)
-        .filter(Q(valid_from__isnull=True) | Q(valid_from__lte=last))
-        .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=first))
-        .values_list(*HOURS_FIELDS)
-    ]
-    busy: dict[int, list[availability.Interval]] = defaultdict(list)
-    for pid, start, end in TimeOff.objects.filter(
-        practitioner_id__in=practitioner_ids, start__lt=range_end, end__gt=range_start
-    ).values_list("practitioner_id", "start", "end"):
-        busy[pid].append(availability.Interval(start, end))
-    appointments = Appointment.objects.active().overlapping(range_start, range_end).filter(
-        practitioner_id__in=practitioner_ids)
-    if exclude_appointment is not None:
-        appointments = appointments.exclude(pk=exclude_appointment.pk)
-    for pid, start, blocks_until in appointments.values_list("practitioner_id", "start", "blocks_until"):
-        busy[pid].append(availability.Interval(start, blocks_until))
-    return ScheduleData(practitioner_ids, hours, dict(busy), closed_dates(first, last))
-
-
-def practitioners_for(service: Service, practitioner: Practitioner | None) -> list[int]:
-    if practitioner is not None:
-        return [practitioner.pk] if practitioner.active and practitioner.services.filter(pk=service.pk).exists() else []
-    return list(Practitioner.objects.offering(service).values_list("pk", flat=True))
-
-
-def available_slots(*, service: Service, practitioner: Practitioner | None, first: date, last: date,
-                    now: datetime, exclude_appointment: Appointment | None = None,
-                    rules: availability.Rules | None = None) -> list[availability.Slot]:
-    """Free start times for ``service`` between two local dates, for one practitioner or all.
-
-    "First available" (``practitioner=None``) merges every practitioner offering the service;
-    each slot lists who is free, and the practitioner is chosen when the booking is made.
-    """
-    ids = practitioners_for(service, practitioner)
-    if not ids:
-        return []
-    data = load_schedule(practitioner_ids=ids, first=first, last=last, exclude_appointment=exclude_appointment)
-    return availability.free_slots(
-        practitioner_ids=ids, duration=service.duration, buffer=service.buffer,
-        weekly_hours=data.weekly_hours, busy=data.busy, closed_dates=data.closed,
-        first_date=first, last_date=last, tz=clinic_zone(), now=now, rules=rules or booking_rules(),
-    )
-
-
-def nearest_slots(*, service: Service, practitioner: Practitioner | None, around: datetime, now: datetime,
-                  count: int = 4) -> list[availability.Slot]:
-    """Free times closest to ``around`` (same day first, then a week either side)."""
-    local_day = timezone.localtime(around, clinic_zone()).date()
-    slots = available_slots(service=service, practitioner=practitioner,
-                            first=local_day - timedelta(days=7), last=local_day + timedelta(days=7), now=now)
-    slots.sort(key=lambda s: abs((s.start - around).total_seconds()))
-    return sorted(slots[:count], key=lambda s: s.start)
-
-
-def free_practitioners_at(*, service: Service, practitioner: Practitioner | None, start: datetime,
-                          now: datetime, exclude_appointment: Appointment | None = None,
-                          rules: availability.Rules | None = None) -> list[int]:
-    local_day = timezone.localtime(start, clinic_zone()).date()
-    for slot in available_slots(service=service, practitioner=practitioner, first=local_day, last=local_day,
-                                now=now, exclude_appointment=exclude_appointment, rules=rules):
-        if slot.start == start:
-            return list(slot.practitioner_ids)
-    return []
 
 
 # --- patients ---------------------------------------------------------------------------------
@@ -180,9 +63,7 @@ def find_or_create_patient(*, first_name: str, last_name: str, email: str, phone
 def _flags(*, patient: Patient, service: Service, start: datetime,
            exclude: Appointment | None = None) -> tuple[bool, bool]:
     """(spacing_flag, no_prior_assessment_flag) for a visit; both are shown to staff only."""
-    others = patient.appointments.filter(
-        status__in=[Status.REQUESTED, Status.CONFIRMED, Status.COMPLETED]
-    )
+    others = patient.appointments.kept()
     if exclude is not None:
         others = others.exclude(pk=exclude.pk)
     spacing = timedelta(days=settings.IMS_MIN_SPACING_DAYS)
@@ -205,8 +86,6 @@ def _record(appointment: Appointment, *, action: str, actor=None, actor_label: s
 
 def _notify(appointment: Appointment, *kinds: str) -> None:
     """Queue emails in the same transaction as the change (see EmailNotice); sent after commit."""
-    from .tasks import queue_notices
-
     if EmailNotice.Kind.RESCHEDULED in kinds:
         # A new time deserves its own reminder.
         Appointment.objects.filter(pk=appointment.pk).update(reminder_sent_at=None)
@@ -221,12 +100,6 @@ def _actor_label(actor, by_patient: bool) -> str:
 
 
 # --- booking ----------------------------------------------------------------------------------
-def staff_rules() -> availability.Rules:
-    """Staff book phone calls for later today too: no minimum notice, a year ahead."""
-    return availability.Rules(min_notice=timedelta(0), horizon=timedelta(days=365),
-                              step=timedelta(minutes=settings.BOOKING_SLOT_STEP_MINUTES))
-
-
 @transaction.atomic
 def book_appointment(*, service: Service, practitioner: Practitioner | None, patient: Patient,
                      start: datetime, now: datetime, insurance: dict[str, Any] | None = None,
@@ -317,19 +190,11 @@ def decline_appointment(*, appointment: Appointment, actor, reason: str) -> Appo
     return declined
 
 
-def cancellation_cutoff(appointment: Appointment) -> datetime:
-    return appointment.start - timedelta(hours=settings.BOOKING_CANCEL_CUTOFF_HOURS)
-
-
-def patient_can_change(appointment: Appointment, now: datetime) -> bool:
-    return appointment.holds_time and now < cancellation_cutoff(appointment)
-
-
 @transaction.atomic
 def cancel_appointment(*, appointment: Appointment, now: datetime, actor=None, by_patient: bool = False,
                        reason: str = "") -> Appointment:
     """Cancel and free the time. Patients may do so only until the cut-off before the start."""
-    if by_patient and not patient_can_change(appointment, now):
+    if by_patient and not appointment.patient_can_change(now):
         raise BookingError("It is too late to cancel online. Please call the clinic.")
     cancelled = _set_status(appointment, to=Status.CANCELLED, allowed_from=Appointment.HOLDING_STATUSES,
                             action="cancelled", actor=actor, by_patient=by_patient, reason=reason)
@@ -381,7 +246,7 @@ def reschedule_appointment(*, appointment: Appointment, new_start: datetime, now
     )
     if not locked.holds_time:
         raise BookingError("Only requested or confirmed appointments can be moved.")
-    if by_patient and not patient_can_change(locked, now):
+    if by_patient and not locked.patient_can_change(now):
         raise BookingError("It is too late to change this appointment online. Please call the clinic.")
     service = locked.service
     target = practitioner or locked.practitioner
@@ -412,16 +277,3 @@ def reschedule_appointment(*, appointment: Appointment, new_start: datetime, now
             old=before, new={"start": new_start.isoformat(), "practitioner": target.name})
     _notify(locked, EmailNotice.Kind.RESCHEDULED)
     return locked
-
-
-def appointment_for_token(token: str) -> Appointment | None:
-    """The appointment of a manage token: the one shown after booking, or one sent by email."""
-    from .models import hash_token
-
-    if not token or len(token) > 100:
-        return None
-    digest = hash_token(token)
-    appointments = Appointment.objects.select_related("service", "practitioner", "patient")
-    # Two indexed lookups: an OR across the join would make Postgres scan every appointment.
-    return (appointments.filter(manage_token_hash=digest).first()
-            or appointments.filter(manage_links__token_hash=digest).first())

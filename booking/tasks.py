@@ -22,7 +22,7 @@ from django_tasks import task
 from django_tasks.base import TaskResultStatus
 from django_tasks_db.backend import DatabaseBackend
 
-from . import notifications
+from . import emails
 from .models import Appointment, EmailNotice
 
 PASS_INTERVAL = timedelta(minutes=10)
@@ -46,7 +46,7 @@ def _enqueue_all(notice_ids: list[int]) -> None:
 
 @task()
 def deliver_notice(notice_id: int) -> None:
-    retry_at = notifications.deliver(notice_id, now=timezone.now())
+    retry_at = emails.deliver(notice_id, now=timezone.now())
     if retry_at is not None and deliver_notice.get_backend().supports_defer:
         deliver_notice.using(run_after=retry_at).enqueue(notice_id)
 
@@ -74,7 +74,7 @@ def retry_overdue(now: datetime) -> int:
     """Queue again every unsent notice that is due and that no live worker holds."""
     overdue = (
         EmailNotice.objects.filter(sent_at=None, attempts__lt=EmailNotice.MAX_ATTEMPTS)
-        .filter(Q(claimed_at=None) | Q(claimed_at__lt=now - notifications.CLAIM_TIMEOUT))
+        .filter(Q(claimed_at=None) | Q(claimed_at__lt=now - emails.CLAIM_TIMEOUT))
         .alias(due=Coalesce("retry_after", "created_at"))
         .filter(due__lte=now - GRACE)
     )

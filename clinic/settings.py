@@ -252,7 +252,7 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "staff/locked_out.html"
 AXES_VERBOSE = False
 AXES_SENSITIVE_PARAMETERS = ["password"]
-AXES_USERNAME_CALLABLE = "booking.staff_access.axes_username"
+AXES_USERNAME_CALLABLE = "booking.staff.access.axes_username"
 AXES_CLIENT_IP_CALLABLE = "clinic.net.client_ip"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

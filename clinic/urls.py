@@ -23,7 +23,7 @@ urlpatterns = [
     path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
     path("ims/", include("education.urls")),
     path("book/", include("booking.urls")),
-    path("staff/", include("booking.staff_urls")),
+    path("staff/", include("booking.staff.urls")),
     path("admin/", admin.site.urls),
 ]
 

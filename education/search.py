@@ -16,13 +16,14 @@ from django.urls import reverse
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
+from clinic.text import clean_text
+
 from .models import FAQ, Article, Condition
 
 CONFIG = "english"
 MAX_QUERY_LENGTH = 200
 MAX_RESULTS = 50
 START_SEL, STOP_SEL = "<mark>", "</mark>"
-_CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")  # PostgreSQL refuses NUL in text
 _MARK_SPLIT = re.compile(f"({re.escape(START_SEL)}|{re.escape(STOP_SEL)})")
 
 KIND_LABELS = {"article": "Article", "condition": "Condition", "faq": "Question"}
@@ -52,7 +53,7 @@ class SearchHit:
 
 def clean_query(raw: str | None) -> str:
     """What we search for: no control characters, single spaces, at most MAX_QUERY_LENGTH characters."""
-    text = _CONTROL_CHARS.sub(" ", raw or "")
+    text = clean_text(raw or "", replacement=" ")
     return " ".join(text.split())[:MAX_QUERY_LENGTH].strip()
 
 

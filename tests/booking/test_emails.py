@@ -18,7 +18,7 @@ from django.core.mail.backends import locmem
 from django.db import transaction
 from django_tasks_db.models import DBTaskResult
 
-from booking import notifications, services, tasks
+from booking import emails, services, tasks
 from booking.models import Appointment, EmailNotice, ManageLink
 from clinic.models import ClinicProfile
 from tests.factories import NOW, book, details_data, local, make_practitioner
@@ -245,7 +245,7 @@ def test_a_notice_another_worker_is_sending_is_left_alone_until_that_worker_is_p
     EmailNotice.objects.filter(pk=notice.pk).update(claimed_at=NOW, attempts=1)
     tasks.deliver_notice.enqueue(notice.pk)
     assert mailoutbox == []
-    frozen_clock.move_to(NOW + notifications.CLAIM_TIMEOUT + timedelta(minutes=1))
+    frozen_clock.move_to(NOW + emails.CLAIM_TIMEOUT + timedelta(minutes=1))
     tasks.deliver_notice.enqueue(notice.pk)
     assert len(mailoutbox) == 1
 
@@ -296,7 +296,7 @@ def test_after_six_failed_attempts_the_notice_waits_for_staff(client, mailoutbox
     monkeypatch.setattr(locmem.EmailBackend, "send_messages", refuse)
     now = NOW
     for _ in range(EmailNotice.MAX_ATTEMPTS):
-        retry_at = notifications.deliver(notice.pk, now=now)
+        retry_at = emails.deliver(notice.pk, now=now)
         now = retry_at or now + timedelta(hours=1)
     assert retry_at is None
     notice.refresh_from_db()

@@ -12,7 +12,7 @@ from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
 
 from booking.models import Appointment, ClinicClosure, TimeOff, schedule_cache
-from booking.staff_records_services import replace_weekly_hours
+from booking.staff.records import replace_weekly_hours
 from clinic.models import ClinicProfile
 from tests.factories import NOW, book, details_data, local, make_practitioner, make_service
 

@@ -16,13 +16,13 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
+from booking.models import Screening
+
 GET_PAGES = ["healthz", "home", "article", "search", "week", "slots", "slots_session", "staff_day"]
 
 
 def booking_post(slot: dict, *, email: str, csrf: str = "") -> dict:
     """The booking form as a patient submits it (tests/factories.py details_data, action=confirm)."""
-    from booking.models import Screening
-
     data = {
         "who": slot["who"], "start": slot["start"], "action": "confirm",
         "p-first_name": "Alex", "p-last_name": "Rivera", "p-email": email, "p-phone": "604-555-0199",

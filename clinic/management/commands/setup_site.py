@@ -5,11 +5,14 @@ never overwrites what staff have edited.
 """
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from booking.demo import create_demo_data
 from clinic.models import ClinicProfile
+from education.loader import load_shipped_content
 
 DEMO_USERS = [
     # (username, password, is_superuser, groups)
@@ -38,17 +41,11 @@ class Command(BaseCommand):
             self._print_banner(demo)
 
     def _load_content(self) -> None:
-        try:
-            from education.loader import load_shipped_content
-        except ImportError:  # the education app has no content loader yet
-            return
         created = load_shipped_content()
         if created:
             self.stdout.write(f"Loaded {created} education pages.")
 
     def _demo_users(self) -> None:
-        from django.contrib.auth.models import Group
-
         User = get_user_model()
         for username, password, is_superuser, groups in DEMO_USERS:
             user, created = User.objects.get_or_create(
@@ -62,10 +59,6 @@ class Command(BaseCommand):
             user.groups.add(*Group.objects.filter(name__in=groups))
 
     def _demo_booking(self) -> None:
-        try:
-            from booking.demo import create_demo_data
-        except ImportError:  # the booking app has no demo data yet
-            return
         create_demo_data(stdout=self.stdout)
 
     def _print_banner(self, demo: bool) -> None:

@@ -1,12 +1,12 @@
 """Front desk: sign-in, Today with the request queue, and one appointment with its actions.
 
 Every action is a POST through booking/services.py, so the rules (no overlap, flags, history,
-emails) hold whoever acts. Each view is wrapped in staff_view (sign-in, permission, no-store).
+emails) hold whoever acts. Each view is wrapped in ``staff_view`` (sign-in, permission, no-store).
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
@@ -18,11 +18,11 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from .. import availability, services
-from ..forms import clean_text
-from ..models import Appointment, Practitioner
-from ..staff_access import MANAGE, can_see_details, require_details, staff_view
-from .patient import _parse_start
+from clinic.text import clean_text
+
+from ... import parsing, schedules, services
+from ...models import Appointment, Practitioner
+from ..access import MANAGE, require_details, staff_view, visible_appointments
 
 Status = Appointment.Status
 
@@ -72,25 +72,19 @@ def _act(request, reference: str, action, success: str, **kwargs):
     return _back(request, appointment)
 
 
-def local_day_range(day):
-    return availability.local_day_bounds(day, services.clinic_zone())
-
-
 # --- Today ------------------------------------------------------------------------------------
 @staff_view()
 @require_safe
 def today(request):
     now = timezone.now()
     day = timezone.localdate(now)
-    start, end = local_day_range(day)
-    visible = (lambda a: True) if request.user.has_perm("booking.view_all_patient_details") else (
-        lambda a: can_see_details(request.user, a))
-    todays = [a for a in Appointment.objects.filter(start__gte=start, start__lt=end)
-              .exclude(status__in=[Status.DECLINED]).select_related("patient", "service", "practitioner")
-              .order_by("start", "practitioner__order") if visible(a)]
-    queue = [a for a in Appointment.objects.filter(status=Status.REQUESTED)
-             .select_related("patient", "service", "practitioner", "insurance", "screening")
-             .order_by("created_at") if visible(a)]
+    start, end = schedules.local_day_bounds(day)
+    visible = visible_appointments(request.user)
+    todays = list(visible.filter(start__gte=start, start__lt=end).exclude(status=Status.DECLINED)
+                  .select_related("patient", "service", "practitioner").order_by("start", "practitioner__order"))
+    queue = list(visible.filter(status=Status.REQUESTED)
+                 .select_related("patient", "service", "practitioner", "insurance", "screening")
+                 .order_by("created_at"))
     arrivals_due = [a for a in todays if a.status == Status.CONFIRMED and a.arrived_at is None
                     and a.start <= now + timedelta(hours=2)]
     return render(request, "staff/today.html", {
@@ -168,14 +162,6 @@ def staff_note(request, reference):
                 note=clean_text(request.POST.get("staff_note", ""), 5000))
 
 
-def _parse_local(date_raw: str, time_raw: str) -> datetime | None:
-    try:
-        naive = datetime.fromisoformat(f"{date_raw[:10]}T{time_raw[:8]}")
-    except ValueError:
-        return None
-    return naive.replace(tzinfo=services.clinic_zone()).astimezone(UTC)
-
-
 @staff_view(MANAGE)
 @require_http_methods(["GET", "POST"])
 def reschedule(request, reference):
@@ -191,8 +177,8 @@ def reschedule(request, reference):
         chosen = next((p for p in practitioners if p.slug == request.POST.get("practitioner")), chosen)
         override = request.POST.get("override") == "on"
         raw = request.POST.get("start")
-        new_start = _parse_start(raw) if raw else _parse_local(request.POST.get("date", ""),
-                                                                request.POST.get("time", ""))
+        new_start = parsing.parse_start(raw) if raw else parsing.parse_local(
+            request.POST.get("date"), request.POST.get("time"), tz=schedules.clinic_zone())
         if new_start is None:
             error = "Choose one of the free times, or enter a date and time."
         else:
@@ -208,16 +194,14 @@ def reschedule(request, reference):
                 messages.success(request, f"{appointment.reference} moved.")
                 return redirect("staff:appointment-detail", reference=appointment.reference)
     today = timezone.localdate(now)
-    try:
-        first = datetime.fromisoformat(request.GET.get("from", "")[:10]).date()
-    except ValueError:
-        first = max(today, timezone.localdate(appointment.start) - timedelta(days=3))
+    first = parsing.parse_date(request.GET.get("from")) or max(
+        today, timezone.localdate(appointment.start) - timedelta(days=3))
     last = first + timedelta(days=6)
-    slots = services.available_slots(service=appointment.service, practitioner=chosen, first=first, last=last,
-                                     now=now, exclude_appointment=appointment, rules=services.staff_rules())
+    slots = schedules.available_slots(service=appointment.service, practitioner=chosen, first=first, last=last,
+                                      now=now, exclude_appointment=appointment, rules=schedules.staff_rules())
     return render(request, "staff/reschedule.html", {
         "appointment": appointment, "practitioners": practitioners, "chosen": chosen, "error": error,
-        "by_day": availability.group_by_local_date(slots, services.clinic_zone()), "first": first, "last": last,
+        "by_day": schedules.by_local_date(slots), "first": first, "last": last,
         "prev_from": (first - timedelta(days=7)).isoformat(), "next_from": (first + timedelta(days=7)).isoformat(),
         "then_confirm": request.GET.get("then") == "confirm" or request.POST.get("then_confirm") == "on",
     }, status=400 if error else 200)

@@ -27,7 +27,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 from django.utils import timezone
 
-from booking import services
+from booking import schedules
 from booking.availability import local_day_bounds
 from booking.models import (
     Appointment,
@@ -100,10 +100,10 @@ class Command(BaseCommand):
 
     # --- data -------------------------------------------------------------------------------
     def _create(self, rng: random.Random, now: datetime) -> None:
-        tz = services.clinic_zone()
+        tz = schedules.clinic_zone()
         today = timezone.localtime(now, tz).date()
         first, last = today - timedelta(days=DAYS_BACK), today + timedelta(days=DAYS_AHEAD)
-        closed = services.closed_dates(first, last)
+        closed = set(schedules.closures(first, last))
         offered = list(Service.objects.filter(slug__in=["ims-assessment", "ims-follow-up"]).order_by("slug"))
         if len(offered) != 2:
             raise CommandError("The shipped services are missing: run `manage.py migrate` first.")
@@ -221,14 +221,14 @@ class Command(BaseCommand):
 
     # --- the plan -----------------------------------------------------------------------------
     def _plan(self, now: datetime, staff) -> dict:
-        tz = services.clinic_zone()
+        tz = schedules.clinic_zone()
         today = timezone.localtime(now, tz).date()
         service = Service.objects.get(slug="ims-assessment")
         monday = today + timedelta(days=7 - today.weekday())  # next week's Monday
-        week = services.available_slots(service=service, practitioner=None, first=monday,
+        week = schedules.available_slots(service=service, practitioner=None, first=monday,
                                         last=monday + timedelta(days=6), now=now)
         slot_day = timezone.localtime(week[0].start, tz).date() if week else monday
-        closed = services.closed_dates(today, today + timedelta(days=14))
+        closed = set(schedules.closures(today, today + timedelta(days=14)))
         staff_day = next(d for d in (today + timedelta(days=i) for i in range(15))
                          if d.weekday() < 5 and d not in closed)
 
@@ -238,7 +238,7 @@ class Command(BaseCommand):
         block = service.duration + service.buffer
         for practitioner in Practitioner.objects.offering(service):
             taken_until = None
-            for slot in services.available_slots(service=service, practitioner=practitioner, first=today,
+            for slot in schedules.available_slots(service=service, practitioner=practitioner, first=today,
                                                  last=today + timedelta(days=settings.BOOKING_HORIZON_DAYS),
                                                  now=now):
                 if taken_until is None or slot.start >= taken_until:

@@ -12,7 +12,7 @@ import time_machine
 from django.contrib.auth.models import Group, User
 from django.test import Client
 
-from booking import services
+from booking import schedules, services
 from booking.models import Appointment, ClinicClosure, InsuranceNote, Patient, Screening, TimeOff, WorkingHours
 from tests.factories import NOW, book, local, make_patient, make_practitioner, make_service
 
@@ -79,8 +79,8 @@ def new_patient_data(**overrides) -> dict:
 
 
 def slot_starts(practitioner, day: date) -> list[datetime]:
-    return [s.start for s in services.available_slots(service=make_service(), practitioner=practitioner, first=day,
-                                                      last=day, now=NOW, rules=services.staff_rules())]
+    return [s.start for s in schedules.available_slots(service=make_service(), practitioner=practitioner, first=day,
+                                                      last=day, now=NOW, rules=schedules.staff_rules())]
 
 
 # --- 1. phone bookings ------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 """Staff records: phone bookings, patients, schedules, export.
 
-Views parse, call (``services`` for bookings, ``staff_records_services`` for the rest), render.
+Views parse, call (``services`` for bookings, ``staff/records.py`` for the rest), render.
 Every state change is a POST through those functions; bad input re-renders the page with the
 message next to the field, an error summary at the top, and everything typed kept.
 """
@@ -21,11 +21,25 @@ from django.utils import timezone
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from .. import services
-from .. import staff_records_services as records
-from ..models import Appointment, Patient, Practitioner, Service, TimeOff
-from ..staff_access import ALL_DETAILS, EXPORT, MANAGE, can_see_details, staff_view
-from ..staff_forms import (
+from ... import parsing, schedules, services
+from ...forms import error_list
+from ...models import Appointment, Patient, Practitioner, Service, TimeOff
+from ...templatetags.booking_tags import local_time, local_when
+from .. import records
+from ..access import (
+    ADD_CLOSURE,
+    ADD_TIME_OFF,
+    CHANGE_HOURS,
+    EXPORT,
+    MANAGE,
+    VIEW_HOURS,
+    VIEW_PATIENTS,
+    sees_all,
+    staff_view,
+    visible_appointments,
+    visible_patients,
+)
+from ..forms import (
     ClosureForm,
     ExportForm,
     PhoneBookingForm,
@@ -33,8 +47,6 @@ from ..staff_forms import (
     TimeOffForm,
     WeeklyHoursForm,
 )
-from ..templatetags.booking_tags import local_time, local_when
-from .patient import _parse_date
 
 PATIENTS_PER_PAGE = 25
 SEARCH_MATCHES = 20
@@ -42,44 +54,6 @@ UPCOMING_DAYS = 365
 
 
 # --- helpers ----------------------------------------------------------------------------------
-def _error_list(*forms, anchors: dict[str, str] | None = None, labels: bool = True) -> list[tuple[str | None, str]]:
-    """(field id, message) pairs for the error summary; ``anchors`` maps unrendered fields to ids.
-
-    Messages are prefixed with the field's label unless ``labels`` is false (when they name it already).
-    """
-    anchors = anchors or {}
-    errors: list[tuple[str | None, str]] = []
-    for form in forms:
-        if form is None or not form.is_bound:
-            continue
-        for name, field_errors in form.errors.items():
-            if name == "__all__":
-                errors += [(None, e) for e in field_errors]
-                continue
-            label = form.fields[name].label or name.replace("_", " ").capitalize()
-            target = anchors.get(name, form[name].auto_id)
-            prefix = labels and name not in anchors
-            errors += [(target, f"{label}: {e}" if prefix else e) for e in field_errors]
-    return errors
-
-
-def _sees_all(user) -> bool:
-    return user.has_perm(ALL_DETAILS)
-
-
-def _own_practitioner(user) -> Practitioner | None:
-    return getattr(user, "practitioner", None)
-
-
-def _visible_patients(user):
-    """Everyone for front desk and admins; a practitioner's own patients otherwise."""
-    patients = Patient.objects.all()
-    if _sees_all(user):
-        return patients
-    own = _own_practitioner(user)
-    return patients.filter(appointments__practitioner=own).distinct() if own else patients.none()
-
-
 def _still_booked(appointments: list[Appointment], where: str, shown: int = 10) -> str:
     """'2 appointments in this time off are still booked: ABC (Name, when), ...' for a warning message."""
     listed = ", ".join(f"{a.reference} ({a.patient.full_name}, {local_when(a.start)})" for a in appointments[:shown])
@@ -91,21 +65,17 @@ def _still_booked(appointments: list[Appointment], where: str, shown: int = 10) 
 
 def _span(start, end) -> str:
     """'Monday 15 December 2026 at 9:00 a.m. to 12:00 p.m.' (the end's date only when it differs)."""
-    same_day = records.local_date(start) == records.local_date(end)
+    same_day = schedules.local_date(start) == schedules.local_date(end)
     return f"{local_when(start)} to {local_time(end) if same_day else local_when(end)}"
-
-
-def _int(raw: str | None) -> int | None:
-    return int(raw) if raw and raw.isascii() and raw.isdigit() and len(raw) < 10 else None
 
 
 # --- 1. a new appointment from a phone call ---------------------------------------------------
 def _chosen(data, today: date):
     """Service, practitioner and day read leniently from a query string or a POST (never a 500)."""
     services_qs = Service.objects.filter(active=True)
-    service = services_qs.filter(pk=_int(data.get("service"))).first() or services_qs.first()
-    practitioner = Practitioner.objects.active().filter(pk=_int(data.get("practitioner"))).first()
-    day = _parse_date(data.get("goto")) or _parse_date(data.get("day")) or today
+    service = services_qs.filter(pk=parsing.parse_int(data.get("service"))).first() or services_qs.first()
+    practitioner = Practitioner.objects.active().filter(pk=parsing.parse_int(data.get("practitioner"))).first()
+    day = parsing.parse_date(data.get("goto")) or parsing.parse_date(data.get("day")) or today
     return service, practitioner, day
 
 
@@ -117,8 +87,8 @@ def new_appointment(request):
     now = timezone.now()
     today = timezone.localdate(now)
     data = request.POST if request.method == "POST" else request.GET
-    visible = _visible_patients(request.user)
-    patient = visible.filter(pk=_int(data.get("patient"))).first()
+    visible = visible_patients(request.user)
+    patient = visible.filter(pk=parsing.parse_int(data.get("patient"))).first()
     query = request.GET.get("q", "").strip()[:records.MAX_SEARCH_LENGTH]
     matches = list(records.search_patients(query=query, queryset=visible)[:SEARCH_MATCHES]) if query else None
     manual = data.get("action") == "manual"
@@ -149,14 +119,14 @@ def new_appointment(request):
     if not form.is_bound:
         form.initial.update(service=service, practitioner=practitioner, day=day)
     offers = bool(service and practitioner and practitioner.services.filter(pk=service.pk).exists())
-    slots = services.available_slots(service=service, practitioner=practitioner, first=day, last=day, now=now,
-                                     rules=services.staff_rules()) if offers else []
+    slots = schedules.available_slots(service=service, practitioner=practitioner, first=day, last=day, now=now,
+                                      rules=schedules.staff_rules()) if offers else []
     return render(request, "staff/appointment_new.html", {
         "form": form, "patient_form": patient_form, "patient": patient, "query": query, "matches": matches,
         "service": service, "practitioner": practitioner, "offers": offers, "day": day, "slots": slots,
         "prev_day": day - timedelta(days=1), "next_day": day + timedelta(days=1), "today": today,
         "existing": getattr(patient_form, "existing", None),
-        "error_list": _error_list(patient_form, form, anchors={"start": "free-times"}),
+        "error_list": error_list(patient_form, form, anchors={"start": "free-times"}),
     }, status=status)
 
 
@@ -196,25 +166,24 @@ def _book(request, form: PhoneBookingForm, patient: Patient | None, patient_form
 
 
 # --- 2. patients ------------------------------------------------------------------------------
-@staff_view("booking.view_patient")
+@staff_view(VIEW_PATIENTS)
 @require_safe
 def patient_list(request):
     query = request.GET.get("q", "").strip()[:records.MAX_SEARCH_LENGTH]
     patients = records.with_visit_summary(records.search_patients(query=query,
-                                                                   queryset=_visible_patients(request.user)))
+                                                                   queryset=visible_patients(request.user)))
     page = Paginator(patients.order_by("last_name", "first_name", "pk"), PATIENTS_PER_PAGE).get_page(
         request.GET.get("page"))
     return render(request, "staff/patient_list.html", {"page": page, "query": query})
 
 
-@staff_view("booking.view_patient")
+@staff_view(VIEW_PATIENTS)
 @require_safe
 def patient_detail(request, pk):
     patient = get_object_or_404(Patient, pk=pk)
-    appointments = [a for a in patient.appointments.select_related(
-        "service", "practitioner", "insurance", "screening").order_by("-start", "-pk")
-        if can_see_details(request.user, a)]
-    if not appointments and not _sees_all(request.user):
+    appointments = list(visible_appointments(request.user, patient.appointments.all()).select_related(
+        "service", "practitioner", "insurance", "screening").order_by("-start", "-pk"))
+    if not appointments and not sees_all(request.user):
         raise PermissionDenied  # a practitioner reaches only patients who have seen them
     insurance = []
     seen = set()
@@ -248,7 +217,7 @@ def _schedules_page(request, *, time_off_form=None, closure_form=None, status=20
         "practitioners": practitioners, "time_off": time_off, "closures": closures, "today": today,
         "time_off_form": time_off_form or TimeOffForm(prefix="off", initial={"start_date": today, "end_date": today}),
         "closure_form": closure_form or ClosureForm(prefix="closure"),
-        "error_list": _error_list(time_off_form, closure_form),
+        "error_list": error_list(time_off_form, closure_form),
     }, status=status)
 
 
@@ -256,7 +225,7 @@ def _clashes(time_off: list[TimeOff], closures: list[records.Closure], *, now) -
     windows: list[tuple[tuple, int | None, object, object]] = [
         (("off", off.pk), off.practitioner_id, off.start, off.end) for off in time_off]
     for closure in closures:
-        start, end = records.local_range(first=closure.day, last=closure.day)
+        start, end = schedules.local_range(first=closure.day, last=closure.day)
         windows.append((("closure", closure.day), None, start, end))
     if not windows:
         return {}
@@ -270,13 +239,13 @@ def _clashes(time_off: list[TimeOff], closures: list[records.Closure], *, now) -
     return found
 
 
-@staff_view("booking.view_workinghours")
+@staff_view(VIEW_HOURS)
 @require_safe
-def schedules(request):
+def schedule_overview(request):
     return _schedules_page(request)
 
 
-@staff_view("booking.change_workinghours")
+@staff_view(CHANGE_HOURS)
 @require_http_methods(["GET", "POST"])
 def edit_hours(request, practitioner):
     practitioner = get_object_or_404(Practitioner, slug=practitioner)
@@ -295,7 +264,7 @@ def edit_hours(request, practitioner):
             return redirect("staff:schedules")
         status = 400
     else:
-        effective_from = _parse_date(request.GET.get("from"))
+        effective_from = parsing.parse_date(request.GET.get("from"))
         effective_from = effective_from if effective_from and effective_from >= today else today
         form = WeeklyHoursForm(
             initial=WeeklyHoursForm.initial_for(records.hours_on(practitioner=practitioner, day=effective_from),
@@ -304,11 +273,11 @@ def edit_hours(request, practitioner):
     current, future = records.timetables(practitioner.working_hours.all(), today=today)
     return render(request, "staff/schedule_hours.html", {
         "practitioner": practitioner, "form": form, "current": current, "future": future,
-        "error_list": _error_list(form, labels=False),
+        "error_list": error_list(form, labels=False),
     }, status=status)
 
 
-@staff_view("booking.add_timeoff")
+@staff_view(ADD_TIME_OFF)
 @require_POST
 def add_time_off(request):
     form = TimeOffForm(request.POST, prefix="off")
@@ -325,7 +294,7 @@ def add_time_off(request):
     return redirect(reverse("staff:schedules") + "#time-off")
 
 
-@staff_view("booking.add_clinicclosure")
+@staff_view(ADD_CLOSURE)
 @require_POST
 def add_closure(request):
     form = ClosureForm(request.POST, prefix="closure")
@@ -339,7 +308,7 @@ def add_closure(request):
         return _schedules_page(request, closure_form=form, status=400)
     messages.success(request, f"The clinic is closed on {closure.date.day} {closure.date:%B %Y} ({closure.name}). "
                               "No times are offered that day.")
-    start, end = records.local_range(first=closure.date, last=closure.date)
+    start, end = schedules.local_range(first=closure.date, last=closure.date)
     clashes = list(Appointment.objects.active().visiting(start, end).select_related("patient"))
     if clashes:
         messages.warning(request, _still_booked(clashes, "on that day") + " Rebook them from the list below.")
@@ -356,12 +325,9 @@ def export(request):
         return render(request, "staff/export.html", {"form": form, "error_list": []})
     form = ExportForm(request.GET)
     if not form.is_valid():
-        return render(request, "staff/export.html", {"form": form, "error_list": _error_list(form)}, status=400)
+        return render(request, "staff/export.html", {"form": form, "error_list": error_list(form)}, status=400)
     first, last = form.cleaned_data["first_day"], form.cleaned_data["last_day"]
-    appointments = records.export_appointments(first=first, last=last)
-    if not _sees_all(request.user):
-        own = _own_practitioner(request.user)
-        appointments = appointments.filter(practitioner=own) if own else appointments.none()
+    appointments = visible_appointments(request.user, records.export_appointments(first=first, last=last))
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="appointments-{first}-to-{last}.csv"'
     response.write("\ufeff")  # a byte-order mark, so Excel reads accented names as UTF-8

@@ -1,20 +1,22 @@
-"""Forms for the staff records screens: phone bookings, time off, closures, weekly hours, export.
+"""The front desk's forms: phone bookings, time off, closures, weekly hours, export.
 
 Every message says what is wrong and how to fix it, next to the field; the views gather the
-same messages into the error summary at the top of the page.
+same messages into the error summary at the top of the page (``booking.forms.error_list``).
 """
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from . import staff_records_services as records
-from .forms import CLAIM_RE, CleanTextMixin, DateInput, PatientDetailsForm, clean_text
-from .models import ClinicClosure, InsuranceNote, Patient, Practitioner, Service, WorkingHours
+from clinic.text import clean_text
+
+from .. import parsing, schedules
+from ..forms import CLAIM_RE, CleanTextMixin, DateField, DateInput, PatientDetailsForm
+from ..models import ClinicClosure, InsuranceNote, Patient, Practitioner, Service, WorkingHours
 
 MAX_EXPORT_DAYS = 366
 STEP_MINUTES = 5
@@ -112,9 +114,9 @@ class PhoneBookingForm(CleanTextMixin, forms.Form):
     service = forms.ModelChoiceField(queryset=Service.objects.filter(active=True), empty_label=None,
                                      error_messages={"invalid_choice": "Choose one of the services listed."})
     practitioner = PractitionerChoiceField()
-    day = forms.DateField(label="Day", required=False, widget=DateInput())
+    day = DateField(label="Day", required=False, widget=DateInput())
     start = forms.CharField(required=False, max_length=40, widget=forms.HiddenInput)
-    manual_date = forms.DateField(label="Date", required=False, widget=DateInput())
+    manual_date = DateField(label="Date", required=False, widget=DateInput())
     manual_time = forms.TimeField(label="Time", required=False, widget=TimeInput())
     override = forms.BooleanField(label="Book outside working hours (never over another appointment)",
                                   required=False)
@@ -135,13 +137,10 @@ class PhoneBookingForm(CleanTextMixin, forms.Form):
         raw = self.cleaned_data.get("start", "")
         if not raw or self.manual:
             return None
-        try:
-            start = datetime.fromisoformat(raw.replace("Z", "+00:00"))
-        except ValueError:
-            start = None
-        if start is None or start.tzinfo is None:
+        start = parsing.parse_start(raw)
+        if start is None:
             raise ValidationError("That time could not be read: choose one of the free times again.")
-        return start.astimezone(UTC)
+        return start
 
     def clean_manual_time(self):
         value = self.cleaned_data.get("manual_time")
@@ -167,7 +166,7 @@ class PhoneBookingForm(CleanTextMixin, forms.Form):
             if not cleaned.get("manual_time") and "manual_time" not in self.errors:
                 self.add_error("manual_time", "Enter the time of the appointment, for example 16:30.")
             if cleaned.get("manual_date") and cleaned.get("manual_time"):
-                cleaned["start"] = records.local_to_utc(day=cleaned["manual_date"], at=cleaned["manual_time"])
+                cleaned["start"] = schedules.local_to_utc(day=cleaned["manual_date"], at=cleaned["manual_time"])
         elif not cleaned.get("start") and "start" not in self.errors:
             self.add_error("start", "Choose one of the free times, or enter a date and time below.")
         start = cleaned.get("start")
@@ -186,11 +185,11 @@ class TimeOffForm(CleanTextMixin, forms.Form):
     """Time off in the clinic's local time; empty times mean whole days."""
 
     practitioner = PractitionerChoiceField()
-    start_date = forms.DateField(label="From (date)", widget=DateInput(),
+    start_date = DateField(label="From (date)", widget=DateInput(),
                                  error_messages={"required": "Enter the first day of the time off."})
     start_time = forms.TimeField(label="From (time)", required=False, widget=TimeInput(),
                                  help_text="Empty: from the start of the day.")
-    end_date = forms.DateField(label="Until (date)", widget=DateInput(),
+    end_date = DateField(label="Until (date)", widget=DateInput(),
                                error_messages={"required": "Enter the last day of the time off."})
     end_time = forms.TimeField(label="Until (time)", required=False, widget=TimeInput(),
                                help_text="Empty: to the end of the day.")
@@ -215,9 +214,9 @@ class TimeOffForm(CleanTextMixin, forms.Form):
         start_date, end_date = cleaned.get("start_date"), cleaned.get("end_date")
         if start_date is None or end_date is None or {"start_time", "end_time"} & set(self.errors):
             return cleaned
-        start = records.local_to_utc(day=start_date, at=cleaned.get("start_time") or time(0))
-        end = (records.local_to_utc(day=end_date, at=cleaned["end_time"]) if cleaned.get("end_time")
-               else records.local_range(first=end_date, last=end_date)[1])
+        start = schedules.local_to_utc(day=start_date, at=cleaned.get("start_time") or time(0))
+        end = (schedules.local_to_utc(day=end_date, at=cleaned["end_time"]) if cleaned.get("end_time")
+               else schedules.local_range(first=end_date, last=end_date)[1])
         if end <= start:
             self.add_error("end_time" if cleaned.get("end_time") else "end_date", "The end must be after the start.")
         elif end <= self.now:
@@ -235,6 +234,7 @@ class ClosureForm(CleanTextMixin, forms.ModelForm):
         labels = {"date": "Date", "name": "Name shown to staff"}
         help_texts = {"name": "For example “Staff training day”."}
         widgets = {"date": DateInput()}
+        field_classes = {"date": DateField}
         error_messages = {"date": {"required": "Enter the date the clinic is closed."},
                           "name": {"required": "Enter a name, for example “Staff training day”."}}
 
@@ -248,7 +248,7 @@ class ClosureForm(CleanTextMixin, forms.ModelForm):
         existing = ClinicClosure.objects.filter(date=day).first()
         if existing is not None:
             raise ValidationError(f"The clinic is already closed on {day.day} {day:%B %Y} ({existing.name}).")
-        holiday = records.statutory_holiday_name(day)
+        holiday = schedules.statutory_holiday_name(day)
         if holiday:
             raise ValidationError(
                 f"{day.day} {day:%B %Y} is a statutory holiday ({holiday}): the clinic is closed anyway.")
@@ -260,7 +260,7 @@ class WeeklyHoursForm(forms.Form):
 
     INTERVALS = 2
 
-    effective_from = forms.DateField(
+    effective_from = DateField(
         label="New hours apply from", widget=DateInput(),
         help_text="Hours before this date stay as they are, so you can enter next month's hours today.",
         error_messages={"required": "Enter the first day the new hours apply."})
@@ -335,10 +335,10 @@ class WeeklyHoursForm(forms.Form):
 
 # --- export -----------------------------------------------------------------------------------
 class ExportForm(forms.Form):
-    first_day = forms.DateField(label="From", widget=DateInput(),
+    first_day = DateField(label="From", widget=DateInput(),
                                 error_messages={"required": "Enter the first day to export.",
                                                 "invalid": "Enter the first day as a date, for example 2026-12-01."})
-    last_day = forms.DateField(label="To (included)", widget=DateInput(),
+    last_day = DateField(label="To (included)", widget=DateInput(),
                                error_messages={"required": "Enter the last day to export.",
                                                "invalid": "Enter the last day as a date, for example 2026-12-31."})
 

@@ -1,8 +1,8 @@
-"""Reads and writes behind the staff records screens (patients, schedules, export).
+"""Reads and writes behind the front desk's records screens (patients, schedules, export).
 
 Same rules as ``services.py``: keyword-only, type-hinted functions; local days become UTC ranges
-in Python (``availability.local_day_bounds``), never in SQL, because Postgres's zone rules for BC
-are stale (see clinic/__init__.py).
+in Python (``schedules.local_range``), never in SQL, because Postgres's zone rules for BC may be
+stale (see clinic/__init__.py).
 """
 
 from __future__ import annotations
@@ -11,33 +11,18 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
-import holidays
 from django.db import transaction
 from django.db.models import CharField, Count, F, Func, Max, Q, QuerySet, Value
 from django.utils import timezone
 
-from . import availability, services
-from .models import Appointment, ClinicClosure, Patient, Practitioner, Screening, TimeOff, WorkingHours, schedule_cache
+from clinic.text import clean_text
+
+from .. import schedules
+from ..models import Appointment, ClinicClosure, Patient, Practitioner, Screening, TimeOff, WorkingHours, schedule_cache
 
 MAX_SEARCH_LENGTH = 100
-
-
-# --- time -------------------------------------------------------------------------------------
-def local_to_utc(*, day: date, at: time) -> datetime:
-    """The UTC instant of wall-clock ``at`` on local date ``day`` in the clinic's zone."""
-    return datetime.combine(day, at).replace(tzinfo=services.clinic_zone()).astimezone(UTC)
-
-
-def local_date(value: datetime) -> date:
-    return timezone.localtime(value, services.clinic_zone()).date()
-
-
-def local_range(*, first: date, last: date) -> tuple[datetime, datetime]:
-    """UTC ``[start, end)`` covering local dates ``first``..``last`` inclusive."""
-    zone = services.clinic_zone()
-    return availability.local_day_bounds(first, zone)[0], availability.local_day_bounds(last, zone)[1]
 
 
 # --- patients ---------------------------------------------------------------------------------
@@ -59,7 +44,7 @@ def search_patients(*, query: str, queryset: QuerySet[Patient] | None = None) ->
     """
     patients = queryset if queryset is not None else Patient.objects.all()
     # Control characters (NUL and friends) match nothing a person typed, and Postgres refuses NUL.
-    words = "".join(ch for ch in query[:MAX_SEARCH_LENGTH] if ord(ch) >= 32).split()
+    words = clean_text(query[:MAX_SEARCH_LENGTH]).split()
     if not words:
         return patients
     patients = patients.annotate(phone_digits=_Digits(F("phone")))
@@ -183,12 +168,13 @@ def replace_weekly_hours(*, practitioner: Practitioner, effective_from: date,
 def appointments_outside(*, practitioner: Practitioner, effective_from: date,
                          days: dict[int, list[tuple[time, time]]]) -> list[Appointment]:
     """Requested/confirmed visits from ``effective_from`` on that the new timetable does not cover."""
-    start, _ = availability.local_day_bounds(effective_from, services.clinic_zone())
+    start, _ = schedules.local_day_bounds(effective_from)
+    zone = schedules.clinic_zone()
     outside = []
     for appointment in Appointment.objects.active().filter(practitioner=practitioner, start__gte=start).select_related(
             "patient"):
-        local_start = timezone.localtime(appointment.start, services.clinic_zone())
-        local_end = timezone.localtime(appointment.end, services.clinic_zone())
+        local_start = timezone.localtime(appointment.start, zone)
+        local_end = timezone.localtime(appointment.end, zone)
         covered = local_start.date() == local_end.date() and any(
             begin <= local_start.time() and local_end.time() <= end
             for begin, end in days.get(local_start.weekday(), []))
@@ -220,16 +206,8 @@ class Closure:
 
 def upcoming_closures(*, first: date, last: date) -> list[Closure]:
     """Staff-added closures plus BC statutory holidays between two local dates, in date order."""
-    closed = services.closed_dates(first, last)
-    staff_added = dict(ClinicClosure.objects.filter(date__range=(first, last)).values_list("date", "name"))
-    statutory = holidays.country_holidays("CA", subdiv="BC", years=range(first.year, last.year + 1),
-                                          categories=("public",))
-    return [Closure(day, staff_added[day], False) if day in staff_added
-            else Closure(day, statutory.get(day, "Closed"), True) for day in sorted(closed)]
-
-
-def statutory_holiday_name(day: date) -> str | None:
-    return holidays.country_holidays("CA", subdiv="BC", years=[day.year], categories=("public",)).get(day)
+    staff_added = set(ClinicClosure.objects.filter(date__range=(first, last)).values_list("date", flat=True))
+    return [Closure(day, name, day not in staff_added) for day, name in sorted(schedules.closures(first, last).items())]
 
 
 # --- export -----------------------------------------------------------------------------------
@@ -249,7 +227,7 @@ def csv_safe(value: object) -> str:
 def export_appointments(*, first: date, last: date,
                         practitioner: Practitioner | None = None) -> QuerySet[Appointment]:
     """Appointments starting on local dates ``first``..``last`` (every status), in start order."""
-    start, end = local_range(first=first, last=last)
+    start, end = schedules.local_range(first=first, last=last)
     appointments = Appointment.objects.filter(start__gte=start, start__lt=end)
     if practitioner is not None:
         appointments = appointments.filter(practitioner=practitioner)
@@ -276,7 +254,7 @@ def _export_flags(appointment: Appointment) -> str:
 
 def export_rows(appointments: Iterable[Appointment]) -> Iterator[list[str]]:
     """The CSV header, then one row per appointment, every cell safe to open in a spreadsheet."""
-    zone = services.clinic_zone()
+    zone = schedules.clinic_zone()
     yield EXPORT_HEADER
     for a in appointments:
         insurance = getattr(a, "insurance", None)

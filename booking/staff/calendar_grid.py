@@ -1,36 +1,25 @@
-"""Staff calendars: the day (a column per practitioner) and one practitioner's week.
+"""The staff calendars' layout engine: a day's or a week's columns as one CSS grid.
 
-Both pages are one CSS grid of 15-minute rows, laid out here in Python: every block carries a
-``row-start-N`` and a ``row-span-N`` class (defined in static/css/staff_calendar.css) because the
-Content-Security-Policy forbids inline styles. Rows are wall-clock times in the clinic's zone;
-every query filters on UTC ranges from ``availability.local_day_bounds`` (see clinic/__init__.py
-for why no query converts zones in SQL).
-
-Queries are fixed whatever the number of practitioners and appointments: practitioners, working
-hours, time off, closures and appointments (with patient, service and practitioner joined), one
-query each.
+Plain data in (columns, hours, time off, appointments), plain data out (``Grid``): the views in
+``staff/views/calendar.py`` fetch, this lays out. Rows are 15-minute wall-clock times in the
+clinic's zone; every block carries a ``row-start-N`` and a ``row-span-N`` class (defined in
+static/css/staff_calendar.css) because the Content-Security-Policy forbids inline styles.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
-from urllib.parse import quote, urlencode
+from datetime import date, datetime, time
+from urllib.parse import quote
 
-import holidays
-from django.db.models import Q
-from django.shortcuts import render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
-from django.views.decorators.http import require_safe
 
-from .. import availability, services
-from ..models import Appointment, ClinicClosure, Practitioner, TimeOff, WorkingHours
-from ..services import HOURS_FIELDS
-from ..staff_access import details_checker, staff_view
+from .. import availability
+from ..models import Appointment, TimeOff
+from .access import details_checker
 
 Status = Appointment.Status
 
@@ -40,15 +29,9 @@ DAY_MINUTES = 24 * 60
 MAX_ROWS = DAY_MINUTES // ROW_MINUTES
 # Shown when nobody works that day, so the page still has a familiar shape.
 DEFAULT_OPEN, DEFAULT_CLOSE = 8 * 60, 18 * 60
-# Dates outside this range fall back to today: far-off years only risk overflow (date.max + 1 day).
-EARLIEST, LATEST = date(2000, 1, 1), date(2099, 12, 31)
 # Overlapping appointments (a no-show and the visit booked into its time) sit side by side.
 MAX_LANES = 3
 HIDDEN_STATUSES = (Status.CANCELLED, Status.DECLINED)
-# The columns the calendars read (a practitioner no longer active still gets a column from these).
-CALENDAR_FIELDS = ("reference", "status", "start", "end", "blocks_until", "arrived_at", "practitioner_id",
-                   "practitioner__slug", "practitioner__name", "practitioner__order",
-                   "patient__first_name", "patient__last_name", "service__name")
 
 
 _SR_COMMA = mark_safe('<span class="visually-hidden">, </span>')  # noqa: S308 - a constant
@@ -144,22 +127,13 @@ class Grid:
 
 
 @dataclass
-class _Raw:
+class RawColumn:
     """One column's facts in minutes since local midnight, before rows are known."""
 
     column: Column
     periods: list[tuple[int, int]]
     time_off: list[tuple[int, int, str]]
     appointments: list[tuple[int, int, int, Appointment]]  # start, end, end of buffer, appointment
-
-
-# --- parsing --------------------------------------------------------------------------------------
-def _parse_day(raw: str | None, default: date) -> date:
-    try:
-        day = date.fromisoformat((raw or "").strip())
-    except ValueError:
-        return default
-    return day if EARLIEST <= day <= LATEST else default
 
 
 # --- time and labels ------------------------------------------------------------------------------
@@ -215,47 +189,9 @@ def _status(appointment: Appointment) -> tuple[str, str]:
     return appointment.status, appointment.get_status_display()
 
 
-# --- queries (one each) ---------------------------------------------------------------------------
-def _appointments(*, start: datetime, end: datetime, practitioner_ids: list[int] | None = None) -> list[Appointment]:
-    """Every appointment overlapping ``[start, end)``, whatever its status."""
-    qs = Appointment.objects.visiting(start, end)
-    if practitioner_ids is not None:
-        qs = qs.filter(practitioner_id__in=practitioner_ids)
-    # Only what the sheet shows: a day holds a hundred or more of these, each with three joined rows.
-    return list(qs.select_related("patient", "service", "practitioner").only(*CALENDAR_FIELDS).order_by("start", "pk"))
-
-
-def _weekly_hours(practitioner_ids: list[int], first: date, last: date) -> list[availability.WeeklyHours]:
-    return [
-        availability.WeeklyHours(*row)
-        for row in WorkingHours.objects.filter(practitioner_id__in=practitioner_ids)
-        .filter(Q(valid_from__isnull=True) | Q(valid_from__lte=last))
-        .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=first))
-        .order_by("start").values_list(*HOURS_FIELDS)
-    ]
-
-
-def _time_off(practitioner_ids: list[int], start: datetime, end: datetime) -> list[TimeOff]:
-    return list(TimeOff.objects.filter(practitioner_id__in=practitioner_ids, start__lt=end, end__gt=start))
-
-
-def _closures(first: date, last: date) -> dict[date, str]:
-    """Closed local dates with their names: the same days as ``services.closed_dates``, in one query.
-
-    It repeats that function's holiday rule rather than calling it, because the calendar needs the
-    names too and has a fixed query budget; tests/booking/test_staff_calendar.py checks that the
-    two agree.
-    """
-    statutory = holidays.country_holidays("CA", subdiv="BC", years=range(first.year, last.year + 1),
-                                          categories=("public",))
-    names = {d: name for d, name in statutory.items() if first <= d <= last}
-    names.update(ClinicClosure.objects.filter(date__range=(first, last)).values_list("date", "name"))
-    return names
-
-
 # --- layout ---------------------------------------------------------------------------------------
-def _raw_column(column: Column, *, practitioner_id: int, hours: Iterable[availability.WeeklyHours],
-                time_off: Iterable[TimeOff], appointments: Iterable[Appointment], tz) -> _Raw:
+def raw_column(column: Column, *, practitioner_id: int, hours: Iterable[availability.WeeklyHours],
+                time_off: Iterable[TimeOff], appointments: Iterable[Appointment], tz) -> RawColumn:
     day = column.day
     bounds = availability.local_day_bounds(day, tz)
     periods = [] if column.closed else sorted(
@@ -281,14 +217,14 @@ def _raw_column(column: Column, *, practitioner_id: int, hours: Iterable[availab
     if offs:
         # Written in the heading too: an appointment may cover the label of the shaded block.
         column.off_label = "; ".join(_off_label(s, e, reason) for s, e, reason in sorted(offs))
-    return _Raw(column, periods, offs, visits)
+    return RawColumn(column, periods, offs, visits)
 
 
 def _off_label(start: int, end: int, reason: str) -> str:
     return f"Time off {_span_label(start, end)}" + (f" ({reason})" if reason else "")
 
 
-def _row_range(raws: list[_Raw]) -> tuple[int, int, bool]:
+def _row_range(raws: list[RawColumn]) -> tuple[int, int, bool]:
     """First and last minute shown: whole hours around all working hours and appointments."""
     periods = [p for raw in raws for p in raw.periods]
     has_hours = bool(periods)
@@ -354,7 +290,7 @@ def _detail_link() -> Callable[[str], str]:
     return lambda reference: f"{before}{quote(reference, safe='')}{after}"
 
 
-def _build_grid(raws: list[_Raw], *, user, now: datetime, tz) -> Grid:
+def build_grid(raws: list[RawColumn], *, user, now: datetime, tz) -> Grid:
     first, last, has_hours = _row_range(raws)
     sees = details_checker(user)
     link = _detail_link()
@@ -395,101 +331,7 @@ def _build_grid(raws: list[_Raw], *, user, now: datetime, tz) -> Grid:
     return Grid(first, rows, [raw.column for raw in raws], hour_labels, has_hours)
 
 
-def _hidden(appointments: Iterable[Appointment], user) -> list[tuple[Appointment, bool]]:
+def hidden(appointments: Iterable[Appointment], user) -> list[tuple[Appointment, bool]]:
     """Cancelled and declined visits: listed under the grid, never occupying it."""
     sees = details_checker(user)
     return [(a, sees(a)) for a in appointments if a.status in HIDDEN_STATUSES]
-
-
-def _url(name: str, **params) -> str:
-    return f"{reverse(name)}?{urlencode(params)}"
-
-
-# --- views ----------------------------------------------------------------------------------------
-@staff_view()  # outermost: sign-in and permission come before the method check
-@require_safe
-def day(request):
-    """Every active practitioner's column for one local day (default today)."""
-    now = timezone.now()
-    tz = services.clinic_zone()
-    today = now.astimezone(tz).date()
-    the_day = _parse_day(request.GET.get("date"), today)
-    start, end = availability.local_day_bounds(the_day, tz)
-
-    appointments = _appointments(start=start, end=end)
-    practitioners = {p.pk: p for p in Practitioner.objects.active()}
-    for a in appointments:  # a visit with someone since made inactive still needs a column
-        practitioners.setdefault(a.practitioner_id, a.practitioner)
-    ordered = sorted(practitioners.values(), key=lambda p: (p.order, p.name, p.pk))
-    ids = [p.pk for p in ordered]
-    hours = _weekly_hours(ids, the_day, the_day)
-    time_off = _time_off(ids, start, end)
-    closed = _closures(the_day, the_day).get(the_day, "")
-
-    raws = [
-        _raw_column(
-            Column(key=p.slug, heading=p.name, subheading="", day=the_day, hours_label="", closed=closed,
-                   link=_url("staff:week", practitioner=p.slug, date=the_day.isoformat()),
-                   link_hint="week calendar"),
-            practitioner_id=p.pk, hours=hours, time_off=time_off, appointments=appointments, tz=tz,
-        )
-        for p in ordered
-    ]
-    grid = _build_grid(raws, user=request.user, now=now, tz=tz)
-    return render(request, "staff/day.html", {
-        "day": the_day, "today": today, "now": now, "grid": grid, "closed": closed,
-        "hidden": _hidden(appointments, request.user),
-        "prev_url": _url("staff:day", date=(the_day - timedelta(days=1)).isoformat()),
-        "next_url": _url("staff:day", date=(the_day + timedelta(days=1)).isoformat()),
-        "today_url": reverse("staff:day"),
-    })
-
-
-@staff_view()  # outermost: sign-in and permission come before the method check
-@require_safe
-def week(request):
-    """One practitioner's Monday-to-Sunday week (default: your own, else the first active one)."""
-    now = timezone.now()
-    tz = services.clinic_zone()
-    today = now.astimezone(tz).date()
-    picked = _parse_day(request.GET.get("date"), today)
-    monday = picked - timedelta(days=picked.weekday())
-    days = [monday + timedelta(days=i) for i in range(7)]
-    start, _ = availability.local_day_bounds(days[0], tz)
-    _, end = availability.local_day_bounds(days[-1], tz)
-
-    practitioners = list(Practitioner.objects.active())
-    slug = request.GET.get("practitioner", "")
-    chosen = next((p for p in practitioners if p.slug == slug), None)
-    if chosen is None:
-        own = getattr(request.user, "practitioner", None)
-        chosen = next((p for p in practitioners if own is not None and p.pk == own.pk),
-                      practitioners[0] if practitioners else None)
-    context = {
-        "practitioners": practitioners, "chosen": chosen, "monday": monday, "sunday": days[-1], "today": today,
-        "now": now, "picked": picked,
-    }
-    if chosen is None:
-        return render(request, "staff/week.html", context)
-
-    appointments = _appointments(start=start, end=end, practitioner_ids=[chosen.pk])
-    hours = _weekly_hours([chosen.pk], days[0], days[-1])
-    time_off = _time_off([chosen.pk], start, end)
-    closures = _closures(days[0], days[-1])
-    raws = [
-        _raw_column(
-            Column(key=d.isoformat(), heading=f"{d:%a} {d.day} {d:%b}", subheading=f"{d:%A} {d.day} {d:%B}",
-                   day=d, hours_label="", closed=closures.get(d, ""), is_today=d == today,
-                   link=_url("staff:day", date=d.isoformat()), link_hint="day calendar"),
-            practitioner_id=chosen.pk, hours=hours, time_off=time_off, appointments=appointments, tz=tz,
-        )
-        for d in days
-    ]
-    grid = _build_grid(raws, user=request.user, now=now, tz=tz)
-    context.update({
-        "grid": grid, "hidden": _hidden(appointments, request.user),
-        "prev_url": _url("staff:week", practitioner=chosen.slug, date=(monday - timedelta(days=7)).isoformat()),
-        "next_url": _url("staff:week", practitioner=chosen.slug, date=(monday + timedelta(days=7)).isoformat()),
-        "this_week_url": _url("staff:week", practitioner=chosen.slug),
-    })
-    return render(request, "staff/week.html", context)

@@ -25,7 +25,7 @@ from django.urls import reverse
 
 from clinic.models import ClinicProfile
 
-from .calendar import appointment_ics
+from .ics import appointment_ics
 from .models import EmailNotice, ManageLink
 
 logger = logging.getLogger(__name__)

@@ -5,7 +5,7 @@ from django.contrib.auth.models import Group
 from django.test import Client
 from django.urls import URLPattern, reverse
 
-from booking import staff_urls
+from booking.staff import urls as staff_urls
 from tests.factories import book, local, make_practitioner
 
 pytestmark = pytest.mark.django_db

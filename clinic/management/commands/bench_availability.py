@@ -14,8 +14,9 @@ from django.core.management.base import BaseCommand
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
-from booking import bench_availability, services
+from booking import availability, schedules
 from booking.models import Appointment, Patient, Practitioner, Service, WorkingHours, hash_token
+from clinic.bench import availability as bench_availability
 
 
 class Rollback(Exception):
@@ -47,7 +48,7 @@ class Command(BaseCommand):
                                          price=Decimal("100"))
         patient = Patient.objects.create(first_name="Bench", last_name="Patient", email="bench@example.com",
                                          phone="6045550100", date_of_birth=date(1980, 1, 1))
-        zone = services.clinic_zone()
+        zone = schedules.clinic_zone()
         appointments = []
         for n in range(10):
             practitioner = Practitioner.objects.create(name=f"Bench {n}", slug=f"bench-{n}", credentials="PT")
@@ -66,12 +67,12 @@ class Command(BaseCommand):
                     status="confirmed", manage_token_hash=hash_token(f"bench-{n}-{i}"),
                 ))
         Appointment.objects.bulk_create(appointments)
-        rules = services.availability.Rules(horizon=timedelta(days=90))
+        rules = availability.Rules(horizon=timedelta(days=90))
         timings = []
         for run in range(runs + 1):
             with CaptureQueriesContext(connection) as queries:
                 began = clock.perf_counter()
-                slots = services.available_slots(service=service, practitioner=None, first=first, last=last,
+                slots = schedules.available_slots(service=service, practitioner=None, first=first, last=last,
                                                  now=now, rules=rules)
                 elapsed = (clock.perf_counter() - began) * 1000
             if run:  # the first run warms caches and connections

@@ -8,7 +8,7 @@ import time_machine
 from django.contrib.auth.models import Group
 from django.db import connection
 
-from booking import services
+from booking import schedules, services
 from booking.models import Appointment, EmailNotice
 from tests.factories import NOW, book, local, make_practitioner, make_service
 
@@ -32,7 +32,7 @@ def kinds(appointment):
 
 
 def is_free(appointment):
-    return bool(services.free_practitioners_at(service=appointment.service, practitioner=appointment.practitioner,
+    return bool(schedules.free_practitioners_at(service=appointment.service, practitioner=appointment.practitioner,
                                                start=appointment.start, now=NOW))
 
 
@@ -84,7 +84,7 @@ def test_offer_another_time_moves_then_confirms(client, desk):
     assert response.status_code == 302
     appointment.refresh_from_db()
     assert appointment.start == local(2026, 12, 2, 10) and appointment.status == "confirmed"
-    assert services.free_practitioners_at(service=appointment.service, practitioner=practitioner, start=old_start,
+    assert schedules.free_practitioners_at(service=appointment.service, practitioner=practitioner, start=old_start,
                                           now=NOW)
     assert [e.action for e in appointment.events.all()] == ["requested", "rescheduled", "confirmed"]
     assert kinds(appointment)[-2:] == ["rescheduled", "confirmed"]

@@ -1,6 +1,9 @@
-"""The patient's booking flow: service → who → week → time → details → review → done.
+"""The patient's booking flow: service → who → week → time → details → review → done, and the
+private manage link.
 
-Server-rendered and usable without JavaScript. Views parse, call ``services``, render.
+Server-rendered and usable without JavaScript. Views parse (``parsing``), read (``schedules``),
+call ``services`` for every write, render. Nothing here is shared with the front desk
+(``booking/staff/``): what both need lives below them.
 Anything a patient typed is carried in the form itself (hidden fields on the review page),
 so a taken slot or a validation error never loses it.
 """
@@ -26,35 +29,17 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from clinic.models import ClinicProfile, RateCounter
 from clinic.net import rate_limit_key
+from clinic.text import clean_text
 
-from .. import availability, services
-from ..calendar import appointment_ics
-from ..forms import INSURANCE_HELP, InsuranceForm, PatientDetailsForm, ScreeningForm, clean_text
-from ..models import Appointment, InsuranceNote, Practitioner, Screening, Service, schedule_cache
+from . import availability, schedules, services
+from .forms import INSURANCE_HELP, InsuranceForm, PatientDetailsForm, ScreeningForm, error_list
+from .ics import appointment_ics
+from .models import Appointment, InsuranceNote, Practitioner, Screening, Service, schedule_cache
+from .parsing import parse_date, parse_start
 
 SESSION_DONE = "booking_done"
 SCHEDULE_CLOCK_MINUTES = 5
 SLUG_RE = re.compile(r"[-a-zA-Z0-9_]{1,50}")
-
-
-# --- parsing helpers: bad query strings fall back to defaults, never a 500 ----------------------
-def _parse_date(raw: str | None) -> date | None:
-    try:
-        return date.fromisoformat(raw) if raw and len(raw) == 10 else None
-    except ValueError:
-        return None
-
-
-def _parse_start(raw: str | None) -> datetime | None:
-    if not raw or len(raw) > 40:
-        return None
-    try:
-        value = datetime.fromisoformat(raw.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    if value.tzinfo is None:
-        return None
-    return value.astimezone(UTC)
 
 
 def _iso(value: datetime) -> str:
@@ -62,7 +47,7 @@ def _iso(value: datetime) -> str:
 
 
 def _bookable_service(slug: str) -> Service:
-    return get_object_or_404(Service, slug=slug, active=True, bookable_online=True)
+    return get_object_or_404(Service.objects.bookable(), slug=slug)
 
 
 def _week_start(day: date, earliest: date, last_day: date) -> date:
@@ -89,7 +74,7 @@ def _schedule_url(service: Service, practitioner: Practitioner | None, **params)
 @require_safe
 def start(request):
     slug = request.GET.get("service")
-    bookable = Service.objects.filter(active=True, bookable_online=True)
+    bookable = Service.objects.bookable()
     if slug and SLUG_RE.fullmatch(slug) and bookable.filter(slug=slug).exists():
         return redirect("booking:schedule", service=slug)
     return render(request, "booking/start.html", {"services": bookable, "step": 1})
@@ -116,9 +101,9 @@ def _schedule_choice(request, today: date) -> tuple[date | None, date | None]:
     """(Monday of the week asked for, the day asked for), read as the page reads them: the week kept
     within the bookable range, a day outside the week (or the bookable range) treated as not asked."""
     this_monday, last_day = _bookable_range(today)
-    week = _parse_date(request.GET.get("week"))
+    week = parse_date(request.GET.get("week"))
     week = _week_start(week, this_monday, last_day) if week else None
-    day = _parse_date(request.GET.get("day"))
+    day = parse_date(request.GET.get("day"))
     first, last = (week, week + timedelta(days=6)) if week else (this_monday, last_day + timedelta(days=6))
     return week, day if day is not None and first <= day <= last else None
 
@@ -136,7 +121,7 @@ def _schedule_rules() -> availability.Rules:
     """The online rules for a page listed as of the next clock mark, with the horizon shortened by
     one step of that clock: the last time offered must still be within the horizon when the patient
     books, checked against the exact time (the minimum notice is safe already: later is stricter)."""
-    rules = services.booking_rules()
+    rules = schedules.booking_rules()
     return dataclasses.replace(rules, horizon=rules.horizon - timedelta(minutes=SCHEDULE_CLOCK_MINUTES))
 
 
@@ -145,8 +130,48 @@ def _free_slots(*, service: Service, practitioner: Practitioner | None, first: d
     """The free times for the schedule pages, shared in this process until the next change (see
     ``schedule_cache``): a visitor with a session gets a page of their own, but not a recount."""
     key = f"slots|{service.pk}|{practitioner.pk if practitioner else ''}|{first}|{last}|{now.isoformat()}"
-    return schedule_cache.remember(key, lambda: services.available_slots(
+    return schedule_cache.remember(key, lambda: schedules.available_slots(
         service=service, practitioner=practitioner, first=first, last=last, now=now, rules=_schedule_rules()))
+
+
+@dataclasses.dataclass(frozen=True)
+class _ScheduleLinks:
+    """Every address a schedule page links to, for one service and one "who" choice."""
+
+    service: Service
+    practitioner: Practitioner | None
+
+    def week(self, monday: date, *, day: date | None = None, who: Practitioner | None | bool = False) -> str:
+        practitioner = self.practitioner if who is False else who
+        return _schedule_url(self.service, practitioner, week=monday.isoformat(), day=day.isoformat() if day else None)
+
+    def time(self, slot: availability.Slot) -> str:
+        query = urlencode({"who": _who(self.practitioner), "start": _iso(slot.start)})
+        return f"{reverse('booking:details', args=[self.service.slug])}?{query}"
+
+
+def _shown_week(*, service, practitioner, requested_week: date | None, this_monday: date, last_day: date,
+                now: datetime) -> tuple[date, list[availability.Slot], date | None]:
+    """(Monday of the week shown, its free times, the next free day after it when it has none).
+
+    With no week asked for and nothing left this week (say, on a Saturday evening), the page opens
+    the week of the next free day instead.
+    """
+    week_start = requested_week or this_monday
+    week_end = week_start + timedelta(days=6)
+    slots = _free_slots(service=service, practitioner=practitioner, first=week_start, last=week_end, now=now)
+    if slots:
+        return week_start, slots, None
+    later = _free_slots(service=service, practitioner=practitioner, first=week_end + timedelta(days=1),
+                        last=last_day, now=now)
+    if not later:
+        return week_start, [], None
+    next_day = timezone.localtime(later[0].start).date()
+    if requested_week is not None:
+        return week_start, [], next_day
+    week_start = _week_start(next_day, this_monday, last_day)
+    week_end = week_start + timedelta(days=6)
+    return week_start, [s for s in later if timezone.localtime(s.start).date() <= week_end], None
 
 
 @require_safe
@@ -155,64 +180,34 @@ def schedule(request, service):
     service = _bookable_service(service)
     practitioners = list(Practitioner.objects.offering(service))
     practitioner = _chosen_practitioner(service, request.GET.get("who"))
-    now = _schedule_clock()
     today = timezone.localdate()  # not the mark's date: from 23:55 that is already tomorrow
     this_monday, last_day = _bookable_range(today)
     requested_week, chosen_day = _schedule_choice(request, today)
-    week_start = requested_week or this_monday
+    week_start, slots, next_available = _shown_week(
+        service=service, practitioner=practitioner, requested_week=requested_week, this_monday=this_monday,
+        last_day=last_day, now=_schedule_clock())
     week_end = week_start + timedelta(days=6)
-    slots = _free_slots(service=service, practitioner=practitioner, first=week_start, last=week_end, now=now)
-    later = None  # the free times after this week, when needed
-    if not slots and requested_week is None:
-        # Nothing left this week (say, on a Saturday evening): open the week of the next free day.
-        later = _free_slots(service=service, practitioner=practitioner, first=week_end + timedelta(days=1),
-                            last=last_day, now=now)
-        if later:
-            week_start = _week_start(timezone.localtime(later[0].start).date(), this_monday, last_day)
-            week_end = week_start + timedelta(days=6)
-            slots = [s for s in later if timezone.localtime(s.start).date() <= week_end]
-    by_day = availability.group_by_local_date(slots, services.clinic_zone())
-    days = [{"date": week_start + timedelta(days=i)} for i in range(7)]
-    for day in days:
-        day["count"] = len(by_day.get(day["date"], []))
-        day["url"] = _schedule_url(service, practitioner, week=week_start.isoformat(), day=day["date"].isoformat())
-    if chosen_day is not None and not week_start <= chosen_day <= week_end:
-        chosen_day = None  # a day of another week (the week moved on to the next free times)
-    if chosen_day is None:  # none asked for: the first day with free times
+    by_day = schedules.by_local_date(slots)
+    if chosen_day is None or not week_start <= chosen_day <= week_end:
+        # None asked for, or a day of another week (the week moved on to the next free times):
+        # the first day with free times.
         chosen_day = next(iter(by_day), None)
-    times = by_day.get(chosen_day, []) if chosen_day else []
-    next_available = None
-    if not slots:
-        if later is None:  # (if the week moved on above, it found times: slots is not empty)
-            later = _free_slots(service=service, practitioner=practitioner, first=week_end + timedelta(days=1),
-                                last=last_day, now=now)
-        next_available = timezone.localtime(later[0].start).date() if later else None
-    details_url = reverse("booking:details", args=[service.slug])
-    context = {
-        "step": 2,
-        "service": service,
-        "practitioners": practitioners,
-        "practitioner": practitioner,
-        "who_options": [{"label": "First available", "url": _schedule_url(service, None,
-                                                                           week=week_start.isoformat()),
+    links = _ScheduleLinks(service, practitioner)
+    days = [week_start + timedelta(days=i) for i in range(7)]
+    return render(request, "booking/schedule.html", {
+        "step": 2, "service": service, "practitioners": practitioners, "practitioner": practitioner,
+        "who_options": [{"label": "First available", "url": links.week(week_start, who=None),
                          "current": practitioner is None}]
-        + [{"label": p.name, "detail": p.credentials, "url": _schedule_url(service, p, week=week_start.isoformat()),
+        + [{"label": p.name, "detail": p.credentials, "url": links.week(week_start, who=p),
             "current": practitioner == p} for p in practitioners],
-        "week_start": week_start,
-        "week_end": week_end,
-        "days": days,
-        "chosen_day": chosen_day,
-        "times": [{"slot": s, "url": f"{details_url}?{urlencode({'who': _who(practitioner), 'start': _iso(s.start)})}"}
-                  for s in times],
-        "prev_week_url": _schedule_url(service, practitioner, week=(week_start - timedelta(days=7)).isoformat())
-        if week_start > this_monday else None,
-        "next_week_url": _schedule_url(service, practitioner, week=(week_start + timedelta(days=7)).isoformat())
-        if week_end < last_day else None,
+        "week_start": week_start, "week_end": week_end, "chosen_day": chosen_day,
+        "days": [{"date": d, "count": len(by_day.get(d, [])), "url": links.week(week_start, day=d)} for d in days],
+        "times": [{"slot": s, "url": links.time(s)} for s in by_day.get(chosen_day, [])] if chosen_day else [],
+        "prev_week_url": links.week(week_start - timedelta(days=7)) if week_start > this_monday else None,
+        "next_week_url": links.week(week_start + timedelta(days=7)) if week_end < last_day else None,
         "next_available": next_available,
-        "next_available_url": _schedule_url(service, practitioner, week=next_available.isoformat(),
-                                            day=next_available.isoformat()) if next_available else None,
-    }
-    return render(request, "booking/schedule.html", context)
+        "next_available_url": links.week(next_available, day=next_available) if next_available else None,
+    })
 
 
 # --- steps 4-5: details, review, submit -------------------------------------------------------
@@ -235,7 +230,7 @@ def details(request, service):
     service = _bookable_service(service)
     source = request.POST if request.method == "POST" else request.GET
     practitioner = _chosen_practitioner(service, source.get("who"))
-    start_at = _parse_start(request.POST.get("alt_start") or source.get("start"))
+    start_at = parse_start(request.POST.get("alt_start") or source.get("start"))
     if start_at is None:
         messages.warning(request, "Please choose a time first.")
         return redirect(_schedule_url(service, practitioner))
@@ -247,7 +242,7 @@ def details(request, service):
                                              day=timezone.localdate(start_at).isoformat())}
 
     def free_now() -> list[int]:
-        return services.free_practitioners_at(service=service, practitioner=practitioner, start=start_at, now=now)
+        return schedules.free_practitioners_at(service=service, practitioner=practitioner, start=start_at, now=now)
 
     if request.method == "GET":
         forms = _forms()
@@ -308,24 +303,15 @@ def _hidden_fields(post) -> list[tuple[str, str]]:
 
 def _render_details(request, context, forms, status=200):
     patient_form, insurance_form, screening_form = forms
-    errors = []
-    for form in forms:
-        if form.is_bound and form.errors:
-            for name, field_errors in form.errors.items():
-                if name == "__all__":
-                    errors += [(None, e) for e in field_errors]
-                else:
-                    label = form.fields[name].label or name.replace("_", " ").capitalize()
-                    errors += [(form[name].auto_id, f"{label}: {e}") for e in field_errors]
     return render(request, "booking/details.html", {
         **context, "patient_form": patient_form, "insurance_form": insurance_form,
-        "screening_form": screening_form, "error_list": errors,
+        "screening_form": screening_form, "error_list": error_list(*forms),
     }, status=status)
 
 
 def _taken(request, context, forms, service, practitioner, start_at, now, status=409):
     context = {**context, "taken": True,
-               "alternatives": services.nearest_slots(service=service, practitioner=practitioner,
+               "alternatives": schedules.nearest_slots(service=service, practitioner=practitioner,
                                                       around=start_at, now=now)}
     return _render_details(request, context, forms, status=status)
 
@@ -340,7 +326,7 @@ def requested(request):
     # but in the patient's hands (the database keeps only its hash). A reload shows the reference.
     token = done.pop("token", None)
     request.session[SESSION_DONE] = done
-    appointment = (services.appointment_for_token(token) if token
+    appointment = (Appointment.objects.for_manage_token(token) if token
                    else Appointment.objects.select_related("service", "practitioner")
                    .filter(reference=done.get("reference")).first())
     if appointment is None:
@@ -352,7 +338,7 @@ def requested(request):
 
 # --- the private manage link ------------------------------------------------------------------
 def _managed(token: str) -> Appointment:
-    appointment = services.appointment_for_token(token)
+    appointment = Appointment.objects.for_manage_token(token)
     if appointment is None:
         raise Http404("This link is not valid.")
     return appointment
@@ -373,7 +359,7 @@ def manage(request, token):
     if (response := _inactive(request, appointment, now)) is not None:
         return response
     return render(request, "booking/manage.html", {
-        "appointment": appointment, "token": token, "can_change": services.patient_can_change(appointment, now),
+        "appointment": appointment, "token": token, "can_change": appointment.patient_can_change(now),
         "cutoff_hours": settings.BOOKING_CANCEL_CUTOFF_HOURS,
     })
 
@@ -412,12 +398,12 @@ def manage_reschedule(request, token):
     now = timezone.now()
     if (response := _inactive(request, appointment, now)) is not None:
         return response
-    if not services.patient_can_change(appointment, now):
+    if not appointment.patient_can_change(now):
         messages.error(request, "It is too late to change this appointment online. Please call the clinic.")
         return redirect("booking:manage", token=token)
     error = None
     if request.method == "POST":
-        new_start = _parse_start(request.POST.get("start"))
+        new_start = parse_start(request.POST.get("start"))
         if new_start is None:
             error = "Please choose one of the times shown."
         else:
@@ -428,14 +414,14 @@ def manage_reschedule(request, token):
                 error = str(exc)
             else:
                 return render(request, "booking/manage_rescheduled.html", {
-                    "appointment": services.appointment_for_token(token), "token": token})
+                    "appointment": Appointment.objects.for_manage_token(token), "token": token})
     today = timezone.localdate(now)
-    first = _parse_date(request.GET.get("from")) or today
+    first = parse_date(request.GET.get("from")) or today
     first = min(max(first, today), today + timedelta(days=settings.BOOKING_HORIZON_DAYS))
     last = first + timedelta(days=6)
-    slots = services.available_slots(service=appointment.service, practitioner=appointment.practitioner,
+    slots = schedules.available_slots(service=appointment.service, practitioner=appointment.practitioner,
                                      first=first, last=last, now=now, exclude_appointment=appointment)
-    by_day = availability.group_by_local_date(slots, services.clinic_zone())
+    by_day = schedules.by_local_date(slots)
     return render(request, "booking/manage_reschedule.html", {
         "appointment": appointment, "token": token, "by_day": by_day, "error": error,
         "first": first, "last": last,

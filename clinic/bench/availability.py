@@ -6,8 +6,8 @@ change in America/Toronto), weekly hours Mon-Fri 08:00-12:00 and 13:00-18:00,
 appointments + 15-min buffer.
 
 Run with either of:
-    python -m booking.bench_availability
-    python booking/bench_availability.py
+    python -m clinic.bench.availability
+    python clinic/bench/availability.py
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 try:
     from booking.availability import Interval, Rules, WeeklyHours, free_slots
 except ModuleNotFoundError:  # run as a plain script: make the project root importable
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
     from booking.availability import Interval, Rules, WeeklyHours, free_slots
 
 PRACTITIONERS = 10

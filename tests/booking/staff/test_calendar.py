@@ -11,14 +11,14 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from booking import services
+from booking import schedules, services
 from booking.models import Appointment, ClinicClosure, Practitioner, TimeOff, WorkingHours, hash_token
-from booking.views import staff_calendar
+from booking.staff import calendar_grid
 from tests.factories import NOW, book, local, make_patient, make_practitioner, make_service
 
 pytestmark = pytest.mark.django_db
 
-CSS = Path(__file__).resolve().parents[2] / "static" / "css" / "staff_calendar.css"
+CSS = Path(__file__).resolve().parents[3] / "static" / "css" / "staff_calendar.css"
 DAY, WEEK = reverse("staff:day"), reverse("staff:week")
 
 
@@ -147,10 +147,15 @@ def test_a_staff_closure_is_shaded_with_its_name(desk):
 
 
 def test_closure_names_cover_exactly_the_closed_dates():
-    """The calendar repeats services.closed_dates' holiday rule (to name the days): they must agree."""
+    """The calendar names the closed days from the same lookup the free times use: they agree."""
     ClinicClosure.objects.create(date=date(2027, 3, 3), name="Renovation")
     first, last = date(2026, 1, 1), date(2027, 12, 31)
-    assert set(staff_calendar._closures(first, last)) == services.closed_dates(first, last)
+    names = schedules.closures(first, last)
+    practitioner = make_clinician()
+    closed = schedules.load_schedule(practitioner_ids=[practitioner.pk], first=first, last=last).closed
+    assert set(names) == closed
+    assert names[date(2027, 3, 3)] == "Renovation" and names[date(2026, 12, 25)] == "Christmas Day"
+    assert date(2026, 8, 3) in names and date(2026, 12, 26) not in names  # BC Day yes; Boxing Day is not statutory
 
 
 def test_a_day_nobody_works_shows_eight_to_six_and_says_so(desk):
@@ -394,11 +399,11 @@ def test_calendars_have_no_inline_styles_or_scripts(desk, url):
 
 def test_the_stylesheet_defines_every_class_the_grid_can_use():
     css = CSS.read_text()
-    wanted = [f".row-start-{n} " for n in range(1, staff_calendar.MAX_ROWS + 2)]
-    wanted += [f".row-span-{n} " for n in range(1, staff_calendar.MAX_ROWS + 1)]
-    wanted += [f".now-m-{n} " for n in range(staff_calendar.ROW_MINUTES)]
-    wanted += [f".lanes-{n} " for n in range(2, staff_calendar.MAX_LANES + 1)]
-    wanted += [f".lane-{n} " for n in range(1, staff_calendar.MAX_LANES + 1)]
+    wanted = [f".row-start-{n} " for n in range(1, calendar_grid.MAX_ROWS + 2)]
+    wanted += [f".row-span-{n} " for n in range(1, calendar_grid.MAX_ROWS + 1)]
+    wanted += [f".now-m-{n} " for n in range(calendar_grid.ROW_MINUTES)]
+    wanted += [f".lanes-{n} " for n in range(2, calendar_grid.MAX_LANES + 1)]
+    wanted += [f".lane-{n} " for n in range(1, calendar_grid.MAX_LANES + 1)]
     assert [c for c in wanted if c not in css] == []
     assert "@media print" in css and "size: landscape" in css
 

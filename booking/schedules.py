@@ -1,0 +1,189 @@
+"""Reads behind every free time: the clinic's zone and rules, hours, time off, closures, free slots.
+
+The one home of "when can this practitioner see someone": the patient pages, the front desk's
+phone bookings and calendars, and ``services.py`` (which checks a time before writing it) all
+read through here, so they can never disagree. The slot arithmetic itself is the pure engine in
+``availability.py``; this module fetches its inputs in a fixed number of queries.
+
+Zones: local days become UTC ranges here, in Python (``local_day_bounds``), and every query
+filters on those ranges: no query converts zones in SQL, because PostgreSQL's own zone rules for
+BC may be older than the ``tzdata`` package's (see clinic/__init__.py).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import holidays
+from django.conf import settings
+from django.db.models import Q
+from django.utils import timezone
+
+from . import availability, parsing
+from .models import Appointment, ClinicClosure, Practitioner, Service, TimeOff, WorkingHours
+
+
+# --- the clinic's clock -------------------------------------------------------------------------
+def clinic_zone() -> ZoneInfo:
+    return ZoneInfo(settings.TIME_ZONE)
+
+
+def local_day_bounds(day: date) -> tuple[datetime, datetime]:
+    """UTC ``[start, end)`` of local date ``day`` in the clinic's zone."""
+    return availability.local_day_bounds(day, clinic_zone())
+
+
+def local_range(*, first: date, last: date) -> tuple[datetime, datetime]:
+    """UTC ``[start, end)`` covering local dates ``first``..``last`` inclusive."""
+    return local_day_bounds(first)[0], local_day_bounds(last)[1]
+
+
+def local_to_utc(*, day: date, at: time) -> datetime:
+    """The UTC instant of wall-clock ``at`` on local date ``day`` in the clinic's zone."""
+    return parsing.local_moment(day, at, tz=clinic_zone())
+
+
+def local_date(value: datetime) -> date:
+    return timezone.localtime(value, clinic_zone()).date()
+
+
+# --- booking rules ------------------------------------------------------------------------------
+def booking_rules() -> availability.Rules:
+    """Online: the minimum notice and the horizon from settings."""
+    return availability.Rules(
+        min_notice=timedelta(hours=settings.BOOKING_MIN_NOTICE_HOURS),
+        horizon=timedelta(days=settings.BOOKING_HORIZON_DAYS),
+        step=timedelta(minutes=settings.BOOKING_SLOT_STEP_MINUTES),
+    )
+
+
+def staff_rules() -> availability.Rules:
+    """Staff book phone calls for later today too: no minimum notice, a year ahead."""
+    return availability.Rules(min_notice=timedelta(0), horizon=timedelta(days=365),
+                              step=timedelta(minutes=settings.BOOKING_SLOT_STEP_MINUTES))
+
+
+# --- closures -----------------------------------------------------------------------------------
+def statutory_holidays(first: date, last: date) -> dict[date, str]:
+    """BC statutory holidays between two local dates, with their names (from ``holidays``)."""
+    found = holidays.country_holidays("CA", subdiv="BC", years=range(first.year, last.year + 1),
+                                      categories=("public",))
+    return {day: name for day, name in found.items() if first <= day <= last}
+
+
+def statutory_holiday_name(day: date) -> str | None:
+    return statutory_holidays(day, day).get(day)
+
+
+def closures(first: date, last: date) -> dict[date, str]:
+    """Every day the clinic is closed between two local dates, with its name: BC statutory
+    holidays plus the days staff closed (their name wins where both apply). One query."""
+    names = statutory_holidays(first, last)
+    names.update(ClinicClosure.objects.filter(date__range=(first, last)).values_list("date", "name"))
+    return names
+
+
+# --- hours and time off -------------------------------------------------------------------------
+# WorkingHours rows as availability.WeeklyHours takes them, in its field order.
+HOURS_FIELDS = ("practitioner_id", "weekday", "start", "end", "valid_from", "valid_until")
+
+
+def weekly_hours(practitioner_ids: list[int], first: date, last: date) -> list[availability.WeeklyHours]:
+    """The timetable rows of these practitioners valid on any day of ``first``..``last``."""
+    return [
+        availability.WeeklyHours(*row)
+        for row in WorkingHours.objects.filter(practitioner_id__in=practitioner_ids)
+        .filter(Q(valid_from__isnull=True) | Q(valid_from__lte=last))
+        .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=first))
+        .order_by("start").values_list(*HOURS_FIELDS)
+    ]
+
+
+def time_off(practitioner_ids: list[int], start: datetime, end: datetime) -> list[TimeOff]:
+    return list(TimeOff.objects.filter(practitioner_id__in=practitioner_ids, start__lt=end, end__gt=start))
+
+
+# --- free times ---------------------------------------------------------------------------------
+@dataclass
+class ScheduleData:
+    """Everything the availability engine needs, fetched in a fixed number of queries."""
+
+    practitioner_ids: list[int]
+    weekly_hours: list[availability.WeeklyHours]
+    busy: dict[int, list[availability.Interval]] = field(default_factory=dict)
+    closed: set[date] = field(default_factory=set)
+
+
+def load_schedule(*, practitioner_ids: list[int], first: date, last: date,
+                  exclude_appointment: Appointment | None = None) -> ScheduleData:
+    """Fetch hours, time off, active appointments and closures for a date range: 4 queries."""
+    range_start, range_end = local_range(first=first, last=last)
+    busy: dict[int, list[availability.Interval]] = defaultdict(list)
+    # Plain tuples, not model instances: this runs for every page of free times.
+    for pid, start, end in TimeOff.objects.filter(
+        practitioner_id__in=practitioner_ids, start__lt=range_end, end__gt=range_start
+    ).values_list("practitioner_id", "start", "end"):
+        busy[pid].append(availability.Interval(start, end))
+    appointments = Appointment.objects.active().overlapping(range_start, range_end).filter(
+        practitioner_id__in=practitioner_ids)
+    if exclude_appointment is not None:
+        appointments = appointments.exclude(pk=exclude_appointment.pk)
+    for pid, start, blocks_until in appointments.values_list("practitioner_id", "start", "blocks_until"):
+        busy[pid].append(availability.Interval(start, blocks_until))
+    return ScheduleData(practitioner_ids, weekly_hours(practitioner_ids, first, last), dict(busy),
+                        set(closures(first, last)))
+
+
+def practitioners_for(service: Service, practitioner: Practitioner | None) -> list[int]:
+    if practitioner is not None:
+        return [practitioner.pk] if practitioner.active and practitioner.services.filter(pk=service.pk).exists() else []
+    return list(Practitioner.objects.offering(service).values_list("pk", flat=True))
+
+
+def available_slots(*, service: Service, practitioner: Practitioner | None, first: date, last: date,
+                    now: datetime, exclude_appointment: Appointment | None = None,
+                    rules: availability.Rules | None = None) -> list[availability.Slot]:
+    """Free start times for ``service`` between two local dates, for one practitioner or all.
+
+    "First available" (``practitioner=None``) merges every practitioner offering the service;
+    each slot lists who is free, and the practitioner is chosen when the booking is made.
+    """
+    ids = practitioners_for(service, practitioner)
+    if not ids:
+        return []
+    data = load_schedule(practitioner_ids=ids, first=first, last=last, exclude_appointment=exclude_appointment)
+    return availability.free_slots(
+        practitioner_ids=ids, duration=service.duration, buffer=service.buffer,
+        weekly_hours=data.weekly_hours, busy=data.busy, closed_dates=data.closed,
+        first_date=first, last_date=last, tz=clinic_zone(), now=now, rules=rules or booking_rules(),
+    )
+
+
+def by_local_date(slots: list[availability.Slot]) -> dict[date, list[availability.Slot]]:
+    """Slots grouped by their local date in the clinic's zone, in order."""
+    return availability.group_by_local_date(slots, clinic_zone())
+
+
+def nearest_slots(*, service: Service, practitioner: Practitioner | None, around: datetime, now: datetime,
+                  count: int = 4) -> list[availability.Slot]:
+    """Free times closest to ``around`` (same day first, then a week either side)."""
+    day = local_date(around)
+    slots = available_slots(service=service, practitioner=practitioner,
+                            first=day - timedelta(days=7), last=day + timedelta(days=7), now=now)
+    slots.sort(key=lambda s: abs((s.start - around).total_seconds()))
+    return sorted(slots[:count], key=lambda s: s.start)
+
+
+def free_practitioners_at(*, service: Service, practitioner: Practitioner | None, start: datetime,
+                          now: datetime, exclude_appointment: Appointment | None = None,
+                          rules: availability.Rules | None = None) -> list[int]:
+    """Who (of ``practitioner``, or of everyone offering ``service``) is free to start at ``start``."""
+    day = local_date(start)
+    for slot in available_slots(service=service, practitioner=practitioner, first=day, last=day,
+                                now=now, exclude_appointment=exclude_appointment, rules=rules):
+        if slot.start == start:
+            return list(slot.practitioner_ids)
+    return []
