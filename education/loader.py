@@ -4,8 +4,10 @@ Called by the data migration (with historical models, which have no custom ``sav
 ``body_html`` is rendered here) and by ``manage.py setup_site``. It only ever *creates* pages
 whose slug is missing: once a page exists, staff own it, and their edits are never overwritten.
 
-The file format is the one education/content/check_content.py validates: a ``---`` line,
-``key: value`` lines, a ``---`` line, then the Markdown body.
+The file format: a ``---`` line, ``key: value`` lines, a ``---`` line, then the Markdown body.
+``parse_front_matter`` (over ``front_matter_entries``) is its only parser: ``manage.py check_content``
+(education/content_check.py) reads the files with it too, and adds the editorial rules (required
+keys, reading level, nothing copied from the seeds) on top.
 """
 
 from __future__ import annotations
@@ -46,34 +48,50 @@ class ShippedPage:
         return [part.strip() for part in self.meta.get(key, "").split(",") if part.strip()]
 
 
-def parse_front_matter(text: str) -> tuple[dict[str, str], str]:
-    """Split a content file into its ``key: value`` front matter and Markdown body."""
+def front_matter_entries(text: str) -> tuple[list[tuple[int, str, str]], str]:
+    """The front matter as ``(line number, key, value)`` in file order, and the Markdown body.
+
+    A repeated key is listed each time: the content check reports it, while
+    ``parse_front_matter`` keeps the last value.
+    """
     lines = text.split("\n")
     if not lines or lines[0].rstrip("\r") != "---":
         raise ContentError("file must start with a '---' line")
-    meta: dict[str, str] = {}
+    entries: list[tuple[int, str, str]] = []
     for number, raw in enumerate(lines[1:], start=2):
         line = raw.rstrip("\r")
         if line == "---":
-            return meta, "\n".join(lines[number:]).strip() + "\n"
+            return entries, "\n".join(lines[number:]).strip() + "\n"
+        if not line.strip():
+            raise ContentError(f"line {number}: blank line inside front matter")
         match = re.fullmatch(r"([a-z_]+): ?(.*)", line)
         if not match:
             raise ContentError(f"line {number}: not a 'key: value' line: {line!r}")
-        meta[match.group(1)] = match.group(2).strip()
+        entries.append((number, match.group(1), match.group(2).strip()))
     raise ContentError("front matter has no closing '---' line")
+
+
+def parse_front_matter(text: str) -> tuple[dict[str, str], str]:
+    """Split a content file into its ``key: value`` front matter and Markdown body."""
+    entries, body = front_matter_entries(text)
+    return {key: value for _, key, value in entries}, body
+
+
+def shipped_files(content_dir: Path = CONTENT_DIR) -> list[tuple[str, Path]]:
+    """``(kind, path)`` of every file the loader reads: the .md files directly inside each kind's folder."""
+    return [(kind, path) for kind in KINDS for path in sorted((content_dir / kind).glob("*.md"))]
 
 
 def read_shipped_pages(content_dir: Path = CONTENT_DIR) -> list[ShippedPage]:
     pages = []
-    for kind in KINDS:
-        for path in sorted((content_dir / kind).glob("*.md")):
-            try:
-                meta, body = parse_front_matter(path.read_text(encoding="utf-8"))
-            except ContentError as exc:
-                raise ContentError(f"{path}: {exc}") from None
-            if meta.get("slug") != path.stem:
-                raise ContentError(f"{path}: slug {meta.get('slug')!r} does not match the file name")
-            pages.append(ShippedPage(kind=kind, meta=meta, body=body, path=path))
+    for kind, path in shipped_files(content_dir):
+        try:
+            meta, body = parse_front_matter(path.read_text(encoding="utf-8"))
+        except ContentError as exc:
+            raise ContentError(f"{path}: {exc}") from None
+        if meta.get("slug") != path.stem:
+            raise ContentError(f"{path}: slug {meta.get('slug')!r} does not match the file name")
+        pages.append(ShippedPage(kind=kind, meta=meta, body=body, path=path))
     return pages
 
 
@@ -84,12 +102,18 @@ def _one_year_later(day: date) -> date:
         return day.replace(year=day.year + 1, day=28)
 
 
-def _common_fields(page: ShippedPage, now) -> dict:
-    meta = page.meta
+def review_dates(meta: dict[str, str]) -> tuple[date, date]:
+    """When a page was last reviewed and when its next review is due; ValueError for a bad date."""
     last_reviewed = date.fromisoformat(meta["last_reviewed"]) if meta.get("last_reviewed") else DEFAULT_LAST_REVIEWED
     next_due = (
         date.fromisoformat(meta["next_review_due"]) if meta.get("next_review_due") else _one_year_later(last_reviewed)
     )
+    return last_reviewed, next_due
+
+
+def _common_fields(page: ShippedPage, now) -> dict:
+    meta = page.meta
+    last_reviewed, next_due = review_dates(meta)
     body_html = render_markdown(page.body)
     return {
         "title": meta["title"],

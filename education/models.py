@@ -169,9 +169,6 @@ class FAQ(Page):
 # change to a page, to the links between pages, or to the clinic's details (in every header, footer
 # and structured-data block) sets a new version token, and every server stops serving older copies.
 page_cache = VisitorPageCache("education")
-PAGE_CACHE_VERSION_KEY = page_cache.version_key
-rendered_pages = page_cache.pages
-page_cache_version = page_cache.version
-invalidate_page_cache = page_cache.invalidate
+invalidate_page_cache = page_cache.invalidate  # PageQuerySet's bulk writes call it
 page_cache.invalidate_on_change([Article, Condition, FAQ, ClinicProfile],
                                 m2m=[Article.related.through, Condition.related_articles.through])

@@ -1,4 +1,5 @@
-"""Shared fixtures: a real Chromium through Playwright, and an axe-core checker."""
+"""Shared fixtures: a real Chromium through Playwright, an axe-core checker, and test-run settings
+(a fast password hasher, Hypothesis profiles, the browser marker)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,16 @@ import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
+
+# Property-based tests: fewer examples on a developer's machine, more on CI (CI=true). A test's
+# own @settings may still add to these (deadline, health checks) but no longer sets the count.
+hypothesis_settings.register_profile(
+    "dev", max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+hypothesis_settings.register_profile(
+    "ci", max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "dev"))
 
 # Playwright's sync API runs an event loop in the test thread; Django's ORM calls made by the
 # test itself (fixtures, assertions) are still plain synchronous code.
@@ -23,6 +34,23 @@ CHROMIUM_FLAGS = [
 ]
 PHONE = {"width": 360, "height": 780}
 DESKTOP = {"width": 1280, "height": 900}
+
+
+def pytest_collection_modifyitems(items):
+    """Everything under tests/browser/ drives Chromium: ``make test-fast`` leaves it out by this marker."""
+    for item in items:
+        if "tests/browser/" in str(item.path).replace(os.sep, "/"):
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _fast_password_hasher():
+    """For speed (as healthchecks does): the production hasher spends ~0.2 s of CPU per password on
+    purpose, and the suite creates staff users and signs in hundreds of times. What a test checks about
+    sign-in (wrong password refused, throttling) does not depend on the hash's cost."""
+    from django.conf import settings
+
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture(scope="session")

@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 
 from clinic.models import ClinicProfile
 from education.loader import load_shipped_content
-from education.models import PAGE_CACHE_VERSION_KEY, Article, Status, rendered_pages
+from education.models import Article, Status, page_cache
 
 from .factories import make_article
 
@@ -25,7 +25,7 @@ BANNER = "Draft preview: not visible to the public"
 def shipped_content():
     load_shipped_content()  # transaction=True flushes the rows the data migration loaded
     ClinicProfile.load()  # creating it is a change too: have it before the first visit
-    rendered_pages.clear()  # nothing left from earlier tests: a freshly started server
+    page_cache.pages.clear()  # nothing left from earlier tests: a freshly started server
 
 
 def staff_client(django_user_model) -> Client:
@@ -90,7 +90,7 @@ def test_a_change_saved_on_another_server_retires_this_servers_copy(client):
     # shared cache. Nothing happens in this process's memory.
     with connection.cursor() as cursor:
         cursor.execute("UPDATE education_article SET title = %s WHERE slug = %s", ["Changed elsewhere", "what-is-ims"])
-    cache.set(PAGE_CACHE_VERSION_KEY, "set-by-another-server", None)
+    cache.set(page_cache.version_key, "set-by-another-server", None)
     assert "Changed elsewhere" in client.get(ARTICLE).content.decode()
 
 

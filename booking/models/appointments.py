@@ -1,4 +1,4 @@
-"""Booking data: practitioners, services, schedules, patients, appointments.
+"""Patients and their appointments, with how they pay, their safety screening and the history.
 
 The database is the last line of defence: an exclusion constraint makes it impossible for two
 requested/confirmed appointments of one practitioner to overlap (buffers included), whatever
@@ -8,175 +8,21 @@ one-point ``int8range`` with ``&&``, which stock PostgreSQL indexes with GiST.
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.postgres.constraints import ExclusionConstraint
-from django.contrib.postgres.fields import BigIntegerRangeField, DateTimeRangeField, RangeOperators
+from django.contrib.postgres.fields import RangeOperators
 from django.contrib.postgres.indexes import GistIndex
-from django.core.validators import RegexValidator
 from django.db import models
 from django.db.backends.postgresql.psycopg_any import DateTimeTZRange
-from django.db.models import F, Func, Q, Value
+from django.db.models import F, Q, Value
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from clinic.models import ClinicProfile
-from clinic.page_cache import VisitorPageCache
-
-
-class Int8Range(Func):
-    function = "INT8RANGE"
-    output_field = BigIntegerRangeField()
-
-
-class TsTzRange(Func):
-    function = "TSTZRANGE"
-    output_field = DateTimeRangeField()
-
-
-phn_validator = RegexValidator(r"^\d{10}$", "A BC Personal Health Number is 10 digits.")
-
-
-class ServiceQuerySet(models.QuerySet):
-    def bookable(self):
-        """Services a patient can book online."""
-        return self.filter(active=True, bookable_online=True)
-
-
-class Service(models.Model):
-    name = models.CharField(max_length=120)
-    slug = models.SlugField(unique=True)
-    description = models.TextField(blank=True)
-    duration_minutes = models.PositiveSmallIntegerField()
-    buffer_minutes = models.PositiveSmallIntegerField(
-        default=0, help_text="Time kept free after the visit (notes, cleaning)."
-    )
-    price = models.DecimalField(max_digits=7, decimal_places=2, help_text="Price shown to patients, in dollars.")
-    bookable_online = models.BooleanField(default=True)
-    requires_confirmation = models.BooleanField(default=True, help_text="Staff confirm each online request.")
-    requires_prior_assessment = models.BooleanField(
-        default=False, help_text="For follow-ups: flag requests from patients with no assessment on record."
-    )
-    is_ims = models.BooleanField(default=True, help_text="Counts for the 7-day IMS spacing flag.")
-    order = models.PositiveSmallIntegerField(default=0)
-    active = models.BooleanField(default=True)
-
-    objects = ServiceQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["order", "name"]
-        constraints = [
-            models.CheckConstraint(condition=Q(duration_minutes__gt=0), name="service_duration_positive"),
-        ]
-
-    def __str__(self) -> str:
-        return self.name
-
-    @property
-    def duration(self) -> timedelta:
-        return timedelta(minutes=self.duration_minutes)
-
-    @property
-    def buffer(self) -> timedelta:
-        return timedelta(minutes=self.buffer_minutes)
-
-
-class PractitionerQuerySet(models.QuerySet):
-    def active(self):
-        return self.filter(active=True)
-
-    def offering(self, service: Service):
-        return self.active().filter(services=service)
-
-
-class Practitioner(models.Model):
-    name = models.CharField(max_length=120)
-    slug = models.SlugField(unique=True)
-    credentials = models.CharField(max_length=200, help_text='e.g. "Physiotherapist, Gunn IMS certified"')
-    bio = models.TextField(blank=True)
-    photo = models.FileField(upload_to="practitioners/", blank=True)
-    active = models.BooleanField(default=True)
-    services = models.ManyToManyField(Service, related_name="practitioners", blank=True)
-    user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="practitioner"
-    )
-    order = models.PositiveSmallIntegerField(default=0)
-
-    objects = PractitionerQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["order", "name"]
-
-    def __str__(self) -> str:
-        return self.name
-
-
-class WorkingHours(models.Model):
-    """One wall-clock interval of a weekly timetable; lunch is the gap between two rows."""
-
-    class Weekday(models.IntegerChoices):
-        MONDAY = 0
-        TUESDAY = 1
-        WEDNESDAY = 2
-        THURSDAY = 3
-        FRIDAY = 4
-        SATURDAY = 5
-        SUNDAY = 6
-
-    practitioner = models.ForeignKey(Practitioner, on_delete=models.CASCADE, related_name="working_hours")
-    weekday = models.PositiveSmallIntegerField(choices=Weekday.choices)
-    start = models.TimeField()
-    end = models.TimeField()
-    valid_from = models.DateField(null=True, blank=True, help_text="First day this timetable applies.")
-    valid_until = models.DateField(null=True, blank=True, help_text="Last day this timetable applies.")
-
-    class Meta:
-        ordering = ["practitioner", "weekday", "start"]
-        verbose_name_plural = "working hours"
-        constraints = [
-            models.CheckConstraint(condition=Q(start__lt=F("end")), name="hours_start_before_end"),
-            models.CheckConstraint(condition=Q(weekday__lte=6), name="hours_weekday_valid"),
-            models.CheckConstraint(
-                condition=Q(valid_from__isnull=True)
-                | Q(valid_until__isnull=True)
-                | Q(valid_from__lte=F("valid_until")),
-                name="hours_valid_range",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.practitioner} {self.get_weekday_display()} {self.start:%H:%M}-{self.end:%H:%M}"
-
-
-class TimeOff(models.Model):
-    practitioner = models.ForeignKey(Practitioner, on_delete=models.CASCADE, related_name="time_off")
-    start = models.DateTimeField()
-    end = models.DateTimeField()
-    reason = models.CharField(max_length=120, blank=True)
-
-    class Meta:
-        ordering = ["start"]
-        verbose_name_plural = "time off"
-        constraints = [models.CheckConstraint(condition=Q(start__lt=F("end")), name="timeoff_start_before_end")]
-
-    def __str__(self) -> str:
-        return f"{self.practitioner} off {self.start:%Y-%m-%d %H:%M}"
-
-
-class ClinicClosure(models.Model):
-    """A whole local day the clinic is closed, added by staff (BC statutory holidays are automatic)."""
-
-    date = models.DateField(unique=True)
-    name = models.CharField(max_length=120)
-
-    class Meta:
-        ordering = ["date"]
-
-    def __str__(self) -> str:
-        return f"{self.date}: {self.name}"
+from .common import Int8Range, TsTzRange, hash_token, phn_validator
+from .practice import Practitioner, Service
 
 
 class Patient(models.Model):
@@ -357,10 +203,6 @@ class Appointment(models.Model):
         return "".join(secrets.choice(alphabet) for _ in range(8))
 
 
-def hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 class InsuranceNote(models.Model):
     """How the patient will pay, with what the clinic needs for each way."""
 
@@ -471,80 +313,3 @@ class AppointmentEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.appointment_id} {self.action} by {self.actor_label}"
-
-
-class EmailNotice(models.Model):
-    """Outbox: an email owed about an appointment, written in the same transaction as the change.
-
-    A rolled-back change therefore owes nothing, and a committed one is never forgotten: the
-    sender (the task worker) claims each row with a conditional update and stamps ``sent_at``.
-    """
-
-    class Kind(models.TextChoices):
-        REQUEST_RECEIVED = "request_received", "Request received"
-        CLINIC_NEW_REQUEST = "clinic_new_request", "New online request (to the clinic)"
-        CONFIRMED = "confirmed", "Confirmed"
-        DECLINED = "declined", "Declined"
-        CANCELLED_BY_PATIENT = "cancelled_by_patient", "Cancelled by the patient"
-        CANCELLED_BY_CLINIC = "cancelled_by_clinic", "Cancelled by the clinic"
-        RESCHEDULED = "rescheduled", "Rescheduled"
-        REMINDER = "reminder", "Reminder"
-
-    appointment = models.ForeignKey(Appointment, on_delete=models.CASCADE, related_name="email_notices")
-    kind = models.CharField(max_length=24, choices=Kind.choices)
-    created_at = models.DateTimeField(auto_now_add=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    last_error = models.CharField(max_length=200, blank=True, help_text="The error class only: never personal data.")
-    # A worker holds a notice while sending it; a claim older than the sender's timeout is dead.
-    claimed_at = models.DateTimeField(null=True, blank=True, editable=False)
-    retry_after = models.DateTimeField(null=True, blank=True, help_text="When a failed send is tried again.")
-
-    MAX_ATTEMPTS = 6
-
-    class Meta:
-        ordering = ["created_at", "id"]
-        indexes = [models.Index(fields=["sent_at", "created_at"])]
-
-    def __str__(self) -> str:
-        return f"{self.get_kind_display()} for {self.appointment_id}"
-
-    @property
-    def to_clinic(self) -> bool:
-        return self.kind == self.Kind.CLINIC_NEW_REQUEST
-
-    @property
-    def given_up(self) -> bool:
-        return self.sent_at is None and self.attempts >= self.MAX_ATTEMPTS
-
-
-class ManageLink(models.Model):
-    """An extra private manage link, issued each time an email carries one.
-
-    Only the token's hash is stored (like ``Appointment.manage_token_hash``), so the sender cannot
-    recover an earlier token: every email gets a new one.
-    """
-
-    appointment = models.ForeignKey(Appointment, on_delete=models.CASCADE, related_name="manage_links")
-    token_hash = models.CharField(max_length=64, unique=True, editable=False)
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    def __str__(self) -> str:
-        return f"Manage link for {self.appointment_id}"
-
-    @classmethod
-    def issue(cls, appointment: Appointment) -> tuple[ManageLink, str]:
-        token = secrets.token_urlsafe(32)
-        return cls.objects.create(appointment=appointment, token_hash=hash_token(token)), token
-
-
-# --- the public schedule cache ----------------------------------------------------------------------
-# Patients browsing free times without a session get a copy of the week / day page rendered earlier
-# (booking/views/patient.py). Anything that can change a free time or the page around it sets a new
-# version token: appointments (any change), hours, time off, closures, practitioners and what they
-# offer, services, the clinic's details. Bulk writes call ``schedule_cache.invalidate()`` themselves.
-schedule_cache = VisitorPageCache("booking-schedule", max_entries=1000)
-schedule_cache.invalidate_on_change(
-    [Appointment, WorkingHours, TimeOff, ClinicClosure, Practitioner, Service, ClinicProfile],
-    m2m=[Practitioner.services.through],
-)
