@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 WITH_DB := $(PY) -m clinic.embedded_db run --
 
-.PHONY: run test lint check browser install db-stop clean bench-availability bench
+.PHONY: run test test-fast lint check browser install db-stop clean bench-availability bench
 
 $(STAMP): pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (set PYTHON=...)")'
@@ -34,6 +34,13 @@ test: $(STAMP) browser
 	  $(PY) manage.py check --fail-level WARNING && \
 	  $(PY) manage.py makemigrations --check --dry-run && \
 	  DJANGO_DEBUG=0 $(PY) -m pytest'
+
+## make test-fast: the same without the browser tests (tests/browser/), for quick rounds while working.
+test-fast: $(STAMP)
+	$(VENV)/bin/ruff check .
+	DJANGO_DEBUG=1 $(WITH_DB) bash -c '\
+	  $(PY) manage.py check --fail-level WARNING && \
+	  DJANGO_DEBUG=0 $(PY) -m pytest -m "not browser"'
 
 ## Debian's Chromium for the browser tests (installed when missing and we are root).
 browser:

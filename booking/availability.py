@@ -297,6 +297,36 @@ def group_by_local_date(slots: Iterable[Slot], tz: ZoneInfo) -> dict[date, list[
     return dict(sorted(groups.items()))
 
 
+def _open_dates(first_date: date, last_date: date, closed_dates: Collection[date], tz: ZoneInfo,
+                earliest: int, latest: int) -> list[date]:
+    """Local dates worth looking at: not closed, and overlapping [earliest, latest].
+
+    Working hours on date d lie within the local day [day_start, day_end), so a
+    day ending by ``earliest`` or starting after ``latest`` cannot contain a
+    valid start.
+    """
+    closed = closed_dates if isinstance(closed_dates, (set, frozenset)) else set(closed_dates)
+    dates: list[date] = []
+    d = first_date
+    while d <= last_date:
+        if d not in closed:
+            day_start, day_end = local_day_bounds(d, tz)
+            if _to_us(day_end) > earliest and _to_us(day_start) <= latest:
+                dates.append(d)
+        d += _ONE_DAY
+    return dates
+
+
+def _hours_by_weekday(weekly_hours: Iterable[WeeklyHours],
+                     wanted: set[int]) -> dict[tuple[int, int], list[WeeklyHours]]:
+    """The rows of the wanted practitioners, keyed by (practitioner id, weekday)."""
+    hours: dict[tuple[int, int], list[WeeklyHours]] = {}
+    for wh in weekly_hours:
+        if wh.practitioner_id in wanted:
+            hours.setdefault((wh.practitioner_id, wh.weekday), []).append(wh)
+    return hours
+
+
 def free_slots(
     *,
     practitioner_ids: Iterable[int],
@@ -351,26 +381,10 @@ def free_slots(
     step = rules.step // _US
     need = (duration + buffer) // _US  # the new slot's footprint incl. its buffer
 
-    # Local dates worth looking at.  Working hours on date d lie within the
-    # local day [day_start, day_end), so a day ending by `earliest` or
-    # starting after `latest` cannot contain a valid start.
-    closed = closed_dates if isinstance(closed_dates, (set, frozenset)) else set(closed_dates)
-    dates: list[date] = []
-    d = first_date
-    while d <= last_date:
-        if d not in closed:
-            day_start, day_end = local_day_bounds(d, tz)
-            if _to_us(day_end) > earliest and _to_us(day_start) <= latest:
-                dates.append(d)
-        d += _ONE_DAY
+    dates = _open_dates(first_date, last_date, closed_dates, tz, earliest, latest)
     if not dates:
         return []
-
-    wanted = set(pids)
-    hours: dict[tuple[int, int], list[WeeklyHours]] = {}
-    for wh in weekly_hours:
-        if wh.practitioner_id in wanted:
-            hours.setdefault((wh.practitioner_id, wh.weekday), []).append(wh)
+    hours = _hours_by_weekday(weekly_hours, set(pids))
 
     # Wall-clock -> UTC conversions are shared by every practitioner working
     # the same hours; cache them per (date, time, start/end).

@@ -35,7 +35,7 @@ __all__ = [
 
 # --- the public schedule cache ----------------------------------------------------------------------
 # Patients browsing free times without a session get a copy of the week / day page rendered earlier
-# (booking/views.py). Anything that can change a free time or the page around it sets a new
+# (booking/views/flow.py). Anything that can change a free time or the page around it sets a new
 # version token: appointments (any change), hours, time off, closures, practitioners and what they
 # offer, services, the clinic's details. Bulk writes call ``schedule_cache.invalidate()`` themselves.
 schedule_cache = VisitorPageCache("booking-schedule", max_entries=1000)

@@ -1,11 +1,8 @@
-"""The patient's booking flow: service → who → week → time → details → review → done, and the
-private manage link.
+"""The patient's booking flow: service → who → week → time → details → review → done.
 
 Server-rendered and usable without JavaScript. Views parse (``parsing``), read (``schedules``),
-call ``services`` for every write, render. Nothing here is shared with the front desk
-(``booking/staff/``): what both need lives below them.
-Anything a patient typed is carried in the form itself (hidden fields on the review page),
-so a taken slot or a validation error never loses it.
+call ``services`` for every write, render. Anything a patient typed is carried in the form itself
+(hidden fields on the review page), so a taken slot or a validation error never loses it.
 """
 
 from __future__ import annotations
@@ -17,7 +14,7 @@ from datetime import UTC, date, datetime, timedelta
 from django.conf import settings
 from django.contrib import messages
 from django.db import transaction
-from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -25,17 +22,15 @@ from django.utils.crypto import salted_hmac
 from django.utils.http import urlencode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
-from django.views.decorators.http import require_http_methods, require_POST, require_safe
+from django.views.decorators.http import require_http_methods, require_safe
 
 from clinic.models import ClinicProfile, RateCounter
 from clinic.net import rate_limit_key
-from clinic.text import clean_text
 
-from . import availability, schedules, services
-from .forms import INSURANCE_HELP, InsuranceForm, PatientDetailsForm, ScreeningForm, error_list
-from .ics import appointment_ics
-from .models import Appointment, InsuranceNote, Practitioner, Screening, Service, schedule_cache
-from .parsing import parse_date, parse_start
+from .. import availability, schedules, services
+from ..forms import INSURANCE_HELP, InsuranceForm, PatientDetailsForm, ScreeningForm, error_list
+from ..models import Appointment, InsuranceNote, Practitioner, Screening, Service, schedule_cache
+from ..parsing import parse_date, parse_start
 
 SESSION_DONE = "booking_done"
 SCHEDULE_CLOCK_MINUTES = 5
@@ -259,37 +254,48 @@ def details(request, service):
         free = free_now()
         if not free:
             return _taken(request, context, forms, service, practitioner, start_at, now)
-        chosen = free[0] if practitioner is None else practitioner.pk
-        return render(request, "booking/review.html", {
-            **context, "step": 4, "forms": forms, "hidden": _hidden_fields(request.POST),
-            "assigned": practitioner or Practitioner.objects.filter(pk=chosen).first(),
-            "insurance_note": InsuranceNote(**forms[1].note_data()),
-            "screening_flags": [label for name, label, _ in Screening.QUESTIONS
-                                if forms[2].cleaned_data[name] == "yes"],
-        })
+        assigned = practitioner or Practitioner.objects.filter(pk=free[0]).first()
+        return _review(request, context, forms, assigned=assigned)
     if _over_rate_limit(request):
         context["error_banner"] = (
             "We have received several booking requests from your network in the last hour. "
             f"To protect patients' data, please call us to book at {request_clinic_phone()}."
         )
         return _render_details(request, context, forms, status=429)
-    patient_form, insurance_form, screening_form = forms
-    data = patient_form.cleaned_data
     try:
-        with transaction.atomic():  # a time just taken leaves no new patient record behind
-            patient = services.find_or_create_patient(
-                first_name=data["first_name"], last_name=data["last_name"], email=data["email"],
-                phone=data["phone"], date_of_birth=data["date_of_birth"], phn=data["phn"],
-            )
-            appointment, token = services.book_appointment(
-                service=service, practitioner=practitioner, patient=patient, start=start_at, now=now,
-                insurance=insurance_form.note_data(), screening=screening_form.screening_data(),
-                patient_note=data["patient_note"], contact_phone=data["phone"],
-            )
+        appointment, token = _book(forms, service=service, practitioner=practitioner, start_at=start_at, now=now)
     except services.SlotTaken:
         return _taken(request, context, forms, service, practitioner, start_at, now)
     request.session[SESSION_DONE] = {"reference": appointment.reference, "token": token}
     return HttpResponseRedirect(reverse("booking:requested"))
+
+
+def _review(request, context, forms, *, assigned: Practitioner | None):
+    """Step 4: everything typed, to check before sending (carried in hidden fields)."""
+    return render(request, "booking/review.html", {
+        **context, "step": 4, "forms": forms, "hidden": _hidden_fields(request.POST), "assigned": assigned,
+        "insurance_note": InsuranceNote(**forms[1].note_data()),
+        "screening_flags": [label for name, label, _ in Screening.QUESTIONS if forms[2].cleaned_data[name] == "yes"],
+    })
+
+
+@sensitive_variables()
+def _book(forms, *, service: Service, practitioner: Practitioner | None, start_at: datetime,
+          now: datetime) -> tuple[Appointment, str]:
+    """The patient record and the request in one transaction: a time just taken (``SlotTaken``)
+    leaves no new patient record behind."""
+    patient_form, insurance_form, screening_form = forms
+    data = patient_form.cleaned_data
+    with transaction.atomic():
+        patient = services.find_or_create_patient(
+            first_name=data["first_name"], last_name=data["last_name"], email=data["email"],
+            phone=data["phone"], date_of_birth=data["date_of_birth"], phn=data["phn"],
+        )
+        return services.book_appointment(
+            service=service, practitioner=practitioner, patient=patient, start=start_at, now=now,
+            insurance=insurance_form.note_data(), screening=screening_form.screening_data(),
+            patient_note=data["patient_note"], contact_phone=data["phone"],
+        )
 
 
 def request_clinic_phone() -> str:
@@ -334,97 +340,3 @@ def requested(request):
     manage_url = request.build_absolute_uri(reverse("booking:manage", args=[token])) if token else None
     return render(request, "booking/requested.html", {"step": 5, "appointment": appointment,
                                                       "manage_url": manage_url, "token": token})
-
-
-# --- the private manage link ------------------------------------------------------------------
-def _managed(token: str) -> Appointment:
-    appointment = Appointment.objects.for_manage_token(token)
-    if appointment is None:
-        raise Http404("This link is not valid.")
-    return appointment
-
-
-def _inactive(request, appointment: Appointment, now: datetime):
-    """A spent or expired link shows no personal details at all."""
-    if not appointment.holds_time or appointment.start <= now:
-        return render(request, "booking/manage_inactive.html", status=410)
-    return None
-
-
-@never_cache
-@require_safe
-def manage(request, token):
-    appointment = _managed(token)
-    now = timezone.now()
-    if (response := _inactive(request, appointment, now)) is not None:
-        return response
-    return render(request, "booking/manage.html", {
-        "appointment": appointment, "token": token, "can_change": appointment.patient_can_change(now),
-        "cutoff_hours": settings.BOOKING_CANCEL_CUTOFF_HOURS,
-    })
-
-
-@never_cache
-@require_safe
-def manage_calendar(request, token):
-    """The appointment as a calendar file; works for cancelled ones too (METHOD:CANCEL)."""
-    appointment = _managed(token)
-    body = appointment_ics(appointment, domain=request.get_host().split(":")[0], now=timezone.now())
-    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="appointment-{appointment.reference}.ics"'
-    return response
-
-
-@never_cache
-@require_POST
-def manage_cancel(request, token):
-    appointment = _managed(token)
-    now = timezone.now()
-    if (response := _inactive(request, appointment, now)) is not None:
-        return response
-    try:
-        services.cancel_appointment(appointment=appointment, now=now, by_patient=True,
-                                    reason=clean_text(request.POST.get("reason", ""), 300))
-    except services.BookingError as error:
-        messages.error(request, str(error))
-        return redirect("booking:manage", token=token)
-    return render(request, "booking/manage_cancelled.html", {"appointment": appointment})
-
-
-@never_cache
-@require_http_methods(["GET", "POST"])
-def manage_reschedule(request, token):
-    appointment = _managed(token)
-    now = timezone.now()
-    if (response := _inactive(request, appointment, now)) is not None:
-        return response
-    if not appointment.patient_can_change(now):
-        messages.error(request, "It is too late to change this appointment online. Please call the clinic.")
-        return redirect("booking:manage", token=token)
-    error = None
-    if request.method == "POST":
-        new_start = parse_start(request.POST.get("start"))
-        if new_start is None:
-            error = "Please choose one of the times shown."
-        else:
-            try:
-                services.reschedule_appointment(appointment=appointment, new_start=new_start, now=now,
-                                                by_patient=True)
-            except services.BookingError as exc:
-                error = str(exc)
-            else:
-                return render(request, "booking/manage_rescheduled.html", {
-                    "appointment": Appointment.objects.for_manage_token(token), "token": token})
-    today = timezone.localdate(now)
-    first = parse_date(request.GET.get("from")) or today
-    first = min(max(first, today), today + timedelta(days=settings.BOOKING_HORIZON_DAYS))
-    last = first + timedelta(days=6)
-    slots = schedules.available_slots(service=appointment.service, practitioner=appointment.practitioner,
-                                     first=first, last=last, now=now, exclude_appointment=appointment)
-    by_day = schedules.by_local_date(slots)
-    return render(request, "booking/manage_reschedule.html", {
-        "appointment": appointment, "token": token, "by_day": by_day, "error": error,
-        "first": first, "last": last,
-        "next_url": f"?from={(first + timedelta(days=7)).isoformat()}",
-        "prev_url": f"?from={(first - timedelta(days=7)).isoformat()}" if first > today else None,
-    }, status=400 if error else 200)
