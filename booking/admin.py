@@ -1,3 +1,10 @@
+"""The Django admin for booking data, under the same patient-privacy rule as the front desk.
+
+Appointments and patients are listed through ``booking.staff.access`` (``visible_appointments`` and
+``visible_patients``): a practitioner who may open the admin still sees only their own patients, in the
+list, the search and the change page alike. Manage-token hashes are never shown to anyone.
+"""
+
 from django.contrib import admin
 
 from .models import (
@@ -12,6 +19,7 @@ from .models import (
     TimeOff,
     WorkingHours,
 )
+from .staff.access import visible_appointments, visible_patients
 
 
 @admin.register(Service)
@@ -49,6 +57,9 @@ class PatientAdmin(admin.ModelAdmin):
     list_display = ["last_name", "first_name", "email", "phone"]
     search_fields = ["last_name", "first_name", "email", "phone"]
 
+    def get_queryset(self, request):
+        return visible_patients(request.user, super().get_queryset(request))
+
 
 class InsuranceInline(admin.StackedInline):
     model = InsuranceNote
@@ -79,8 +90,13 @@ class AppointmentAdmin(admin.ModelAdmin):
     list_filter = ["status", "source", "practitioner"]
     search_fields = ["reference", "patient__last_name", "patient__email"]
     date_hierarchy = "start"
-    readonly_fields = [f.name for f in Appointment._meta.fields if f.name != "staff_note"]
+    # The hash of a manage token is a credential: never on a page, not even read-only.
+    exclude = ["manage_token_hash"]
+    readonly_fields = [f.name for f in Appointment._meta.fields if f.name not in ("staff_note", "manage_token_hash")]
     inlines = [InsuranceInline, ScreeningInline, EventInline]
+
+    def get_queryset(self, request):
+        return visible_appointments(request.user, super().get_queryset(request))
 
     def has_add_permission(self, request):
         return False

@@ -276,6 +276,8 @@ CSRF_COOKIE_SAMESITE = "Lax"
 if not DEBUG:
     # Production sits behind TLS (a load balancer or proxy that sets X-Forwarded-Proto).
     SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", not TESTING)
+    # A load balancer checks health over plain HTTP on the private network: a redirect would fail it.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", 31_536_000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True

@@ -88,13 +88,13 @@ def visible_appointments(user, appointments: QuerySet[Appointment] | None = None
     return appointments if sees_all(user) else appointments.of_practitioner(own_practitioner_id(user))
 
 
-def visible_patients(user) -> QuerySet[Patient]:
-    """Everyone for front desk and admins; a practitioner's own patients otherwise."""
-    patients = Patient.objects.all()
+def visible_patients(user, patients: QuerySet[Patient] | None = None) -> QuerySet[Patient]:
+    """Everyone for front desk and admins; a practitioner's own patients (any visit with them) otherwise."""
+    patients = patients if patients is not None else Patient.objects.all()
     if sees_all(user):
         return patients
-    own = own_practitioner_id(user)
-    return patients.filter(appointments__practitioner_id=own).distinct() if own is not None else patients.none()
+    own = Appointment.objects.of_practitioner(own_practitioner_id(user)).values("patient_id")
+    return patients.filter(pk__in=own)
 
 
 def axes_username(request, credentials=None) -> str:

@@ -55,3 +55,11 @@ def test_each_request_is_logged_once_with_method_masked_path_status_and_duration
     assert len(lines) == 1
     method, path, status, duration = lines[0].split()
     assert (method, path, status) == ("GET", "/book/manage/[token]/", "404") and duration.endswith("ms")
+
+
+def test_the_health_check_answers_plain_http_while_pages_redirect_to_https(client, settings):
+    """A load balancer's health check speaks plain HTTP: it must not get the HTTPS redirect."""
+    settings.SECURE_SSL_REDIRECT = True
+    assert client.get("/healthz").status_code == 200
+    page = client.get("/")
+    assert page.status_code == 301 and page["Location"].startswith("https://")

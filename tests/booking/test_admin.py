@@ -1,0 +1,70 @@
+"""The Django admin applies the front desk's patient-privacy rule (booking.staff.access)."""
+
+from __future__ import annotations
+
+import pytest
+import time_machine
+from django.contrib.auth.models import Group, User
+
+from tests.factories import NOW, book, local, make_patient, make_practitioner
+
+pytestmark = pytest.mark.django_db
+APPOINTMENTS = "/admin/booking/appointment/"
+PATIENTS = "/admin/booking/patient/"
+
+
+def signed_in(client, role: str, practitioner=None):
+    user = User.objects.create_user(username=role.lower().replace(" ", "-"), password="x", is_staff=True)
+    user.groups.add(Group.objects.get(name=role))
+    if practitioner is not None:
+        practitioner.user = user
+        practitioner.save(update_fields=["user"])
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def two_practices():
+    with time_machine.travel(NOW, tick=False):
+        maya, daniel = make_practitioner("Maya Chen"), make_practitioner("Daniel Okafor")
+        own, _ = book(start=local(2026, 12, 1, 9), practitioner=maya,
+                      patient=make_patient(first_name="Ada", last_name="Ownpatient"), patient_note="Sore neck")
+        other, _ = book(start=local(2026, 12, 1, 9), practitioner=daniel,
+                        patient=make_patient(first_name="Bea", last_name="Otherpatient"), patient_note="Bad knee")
+        yield maya, own, other
+
+
+def test_a_practitioner_sees_only_their_own_patients_in_the_admin(client, two_practices):
+    maya, own, other = two_practices
+    signed_in(client, "Practitioner", maya)
+    listing = client.get(APPOINTMENTS).content.decode()
+    assert "Ownpatient" in listing and own.reference in listing
+    assert "Otherpatient" not in listing and other.reference not in listing
+    found = client.get(APPOINTMENTS, {"q": "Otherpatient"}).content.decode()
+    assert other.reference not in found and "0 results" in found
+    # Another practitioner's appointment is not there at all: the admin says so and shows nothing of it.
+    response = client.get(f"{APPOINTMENTS}{other.pk}/change/", follow=True)
+    body = response.content.decode()
+    assert "Otherpatient" not in body and "Bad knee" not in body
+    assert client.get(f"{APPOINTMENTS}{own.pk}/change/").status_code == 200
+
+
+def test_the_patient_list_follows_the_same_rule(client, two_practices):
+    maya, own, other = two_practices
+    Group.objects.get(name="Practitioner").permissions.add(*Group.objects.get(name="Front desk").permissions.filter(
+        codename="view_patient"))  # even if a clinic admin grants the permission, the rule holds
+    signed_in(client, "Practitioner", maya)
+    listing = client.get(PATIENTS).content.decode()
+    assert "Ownpatient" in listing and "Otherpatient" not in listing
+    assert client.get(f"{PATIENTS}{other.patient.pk}/change/", follow=True).content.decode().count("Otherpatient") == 0
+
+
+def test_the_front_desk_sees_everyone_but_never_a_token_hash(client, two_practices):
+    _, own, other = two_practices
+    signed_in(client, "Front desk")
+    listing = client.get(APPOINTMENTS).content.decode()
+    assert "Ownpatient" in listing and "Otherpatient" in listing
+    page = client.get(f"{APPOINTMENTS}{other.pk}/change/")
+    assert page.status_code == 200 and "Otherpatient" in page.content.decode()
+    assert other.manage_token_hash not in page.content.decode()
+    assert "manage_token_hash" not in page.content.decode() and "Manage token hash" not in page.content.decode()
