@@ -20,6 +20,7 @@ from .models import InsuranceNote, Screening
 
 CLAIM_RE = re.compile(r"^[A-Za-z0-9-]+$")
 NAME_MAX = 80
+NOTE_MAX = 2000  # Appointment.patient_note's max_length
 
 
 def _local_today() -> date:
@@ -63,10 +64,12 @@ def error_list(*forms, anchors: dict[str, str] | None = None, labels: bool = Tru
             if name == "__all__":
                 errors += [(None, e) for e in field_errors]
                 continue
-            label = form.fields[name].label or name.replace("_", " ").capitalize()
+            label = str(form.fields[name].label or name.replace("_", " ").capitalize()).rstrip(" :")
             target = anchors.get(name, form[name].auto_id)
             prefix = labels and name not in anchors
-            errors += [(target, f"{label}: {e}" if prefix else e) for e in field_errors]
+            # "Are you pregnant, or could you be? Please answer yes or no." (no "?:" or ".:")
+            joiner = " " if label.endswith((".", "?", "!")) else ": "
+            errors += [(target, f"{label}{joiner}{e}" if prefix else e) for e in field_errors]
     return errors
 
 
@@ -86,8 +89,11 @@ class CleanTextMixin:
 
 
 class PatientDetailsForm(CleanTextMixin, forms.Form):
-    first_name = forms.CharField(max_length=NAME_MAX, widget=forms.TextInput(attrs={"autocomplete": "given-name"}))
-    last_name = forms.CharField(max_length=NAME_MAX, widget=forms.TextInput(attrs={"autocomplete": "family-name"}))
+    # dir="auto": a name or note typed in Arabic or Hebrew script shows right to left as it is typed.
+    first_name = forms.CharField(max_length=NAME_MAX, widget=forms.TextInput(
+        attrs={"autocomplete": "given-name", "dir": "auto"}))
+    last_name = forms.CharField(max_length=NAME_MAX, widget=forms.TextInput(
+        attrs={"autocomplete": "family-name", "dir": "auto"}))
     email = forms.EmailField(
         max_length=254, help_text="We send your confirmation and a private link to manage your visit here.",
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
@@ -99,13 +105,15 @@ class PatientDetailsForm(CleanTextMixin, forms.Form):
     date_of_birth = DateField(widget=DateInput(attrs={"autocomplete": "bday"}))
     phn = forms.CharField(
         label="BC Personal Health Number (optional)", required=False, max_length=20,
-        help_text="The 10-digit number on your BC Services Card.",
+        help_text=("The 10-digit number on your BC Services Card. We need it for MSP supplementary "
+                   "benefits, and it helps with ICBC and WorkSafeBC claims."),
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
     )
     patient_note = forms.CharField(
-        label="Anything you would like your practitioner to know? (optional)", required=False, max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="For example where it hurts and for how long. Please do not include anything urgent.",
+        label="Anything you would like your practitioner to know? (optional)", required=False,
+        max_length=NOTE_MAX, widget=forms.Textarea(attrs={"rows": 3, "data-count": "note", "dir": "auto"}),
+        help_text=(f"For example where it hurts and for how long. Up to {NOTE_MAX:,} characters. "
+                   "Please do not include anything urgent."),
     )
     consent = forms.BooleanField(
         label=(
@@ -174,15 +182,17 @@ INSURANCE_HELP = {
 
 
 class InsuranceForm(CleanTextMixin, forms.ModelForm):
+    # No default: a preselected "I will pay myself" let ICBC patients send without noticing.
     kind = forms.ChoiceField(label="How will you pay?", choices=InsuranceNote.Kind.choices,
-                             widget=forms.RadioSelect, initial=InsuranceNote.Kind.SELF_PAY)
+                             widget=forms.RadioSelect,
+                             error_messages={"required": "Please choose how you will pay."})
 
     class Meta:
         model = InsuranceNote
         fields = [
             "kind", "insurer", "plan_number", "member_id", "is_dependent", "plan_holder_name", "plan_holder_dob",
             "direct_billing", "claim_number", "claim_not_yet_reported", "incident_date", "employer",
-            "contact_name", "phn",
+            "contact_name",
         ]
         labels = {
             "insurer": "Insurance company",
@@ -191,7 +201,6 @@ class InsuranceForm(CleanTextMixin, forms.ModelForm):
             "direct_billing": "Please bill my insurer directly if you can",
             "is_dependent": "I am covered under someone else's plan (a spouse or parent)",
             "contact_name": "Recovery specialist or case manager (if you know)",
-            "phn": "BC Personal Health Number",
         }
         widgets = {"plan_holder_dob": DateInput(), "incident_date": DateInput()}
         field_classes = {"plan_holder_dob": DateField, "incident_date": DateField}
@@ -201,11 +210,13 @@ class InsuranceForm(CleanTextMixin, forms.ModelForm):
         InsuranceNote.Kind.SELF_PAY: set(),
         InsuranceNote.Kind.EXTENDED_HEALTH: {"insurer", "plan_number", "member_id", "is_dependent",
                                              "plan_holder_name", "plan_holder_dob", "direct_billing"},
-        InsuranceNote.Kind.ICBC: {"claim_number", "incident_date", "contact_name", "phn"},
+        InsuranceNote.Kind.ICBC: {"claim_number", "incident_date", "contact_name"},
         InsuranceNote.Kind.WORKSAFEBC: {"claim_number", "claim_not_yet_reported", "incident_date", "employer",
-                                        "contact_name", "phn"},
-        InsuranceNote.Kind.MSP_SUPPLEMENTARY: {"phn"},
+                                        "contact_name"},
+        InsuranceNote.Kind.MSP_SUPPLEMENTARY: set(),
     }
+    # Kinds whose note keeps the patient's PHN (asked once, under "About you").
+    WITH_PHN = {InsuranceNote.Kind.ICBC, InsuranceNote.Kind.WORKSAFEBC, InsuranceNote.Kind.MSP_SUPPLEMENTARY}
 
     def clean_claim_number(self):
         claim = clean_text(self.cleaned_data.get("claim_number", "")).upper()
@@ -218,9 +229,6 @@ class InsuranceForm(CleanTextMixin, forms.ModelForm):
 
     def clean_plan_holder_dob(self):
         return _not_future(self.cleaned_data.get("plan_holder_dob"), "plan holder's date of birth")
-
-    def clean_phn(self):
-        return _clean_phn(self.cleaned_data.get("phn", ""))
 
     def clean(self):
         cleaned = super().clean()
@@ -242,8 +250,6 @@ class InsuranceForm(CleanTextMixin, forms.ModelForm):
                         "employer": "Enter the name of your employer."}
             if not cleaned.get("claim_not_yet_reported"):
                 required["claim_number"] = "Enter your claim number, or tick the box if you have not reported it yet."
-        elif kind == InsuranceNote.Kind.MSP_SUPPLEMENTARY:
-            required = {"phn": "Enter your Personal Health Number so we can check your supplementary benefits."}
         for name, message in required.items():
             if not cleaned.get(name) and name not in self.errors:
                 self.add_error(name, message)
@@ -254,8 +260,10 @@ class InsuranceForm(CleanTextMixin, forms.ModelForm):
                     None if isinstance(field, forms.DateField) else "")
         return cleaned
 
-    def note_data(self) -> dict:
-        return {name: self.cleaned_data[name] for name in self.Meta.fields}
+    def note_data(self, *, phn: str = "") -> dict:
+        data = {name: self.cleaned_data[name] for name in self.Meta.fields}
+        data["phn"] = phn if self.cleaned_data.get("kind") in self.WITH_PHN else ""
+        return data
 
 
 YES_NO = [("yes", "Yes"), ("no", "No")]
@@ -283,3 +291,33 @@ class ScreeningForm(CleanTextMixin, forms.Form):
         data = {name: self.cleaned_data[name] == "yes" for name, _, _ in Screening.QUESTIONS}
         data["details"] = self.cleaned_data.get("details", "")
         return data
+
+
+class BookingForms:
+    """The details step's three forms, checked together: the PHN is asked once (about you), and
+    MSP supplementary benefits need it."""
+
+    def __init__(self, data=None):
+        self.patient = PatientDetailsForm(data, prefix="p")
+        self.insurance = InsuranceForm(data, prefix="i")
+        self.screening = ScreeningForm(data, prefix="s")
+        self.data = data
+
+    def __iter__(self):
+        return iter((self.patient, self.insurance, self.screening))
+
+    @property
+    def is_bound(self) -> bool:
+        return self.data is not None
+
+    def is_valid(self) -> bool:
+        valid = all([form.is_valid() for form in self])  # every form, so every message shows
+        msp = self.insurance.cleaned_data.get("kind") == InsuranceNote.Kind.MSP_SUPPLEMENTARY
+        if msp and "phn" not in self.patient.errors and not self.patient.cleaned_data.get("phn"):
+            self.patient.add_error("phn", "Enter your Personal Health Number so we can check your "
+                                          "supplementary benefits.")
+            return False
+        return valid
+
+    def insurance_data(self) -> dict:
+        return self.insurance.note_data(phn=self.patient.cleaned_data.get("phn", ""))

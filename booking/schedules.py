@@ -23,7 +23,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from . import availability, parsing
-from .models import Appointment, ClinicClosure, Practitioner, Service, TimeOff, WorkingHours
+from .models import Appointment, ClinicClosure, Patient, Practitioner, Service, TimeOff, WorkingHours
 
 
 # --- the clinic's clock -------------------------------------------------------------------------
@@ -69,8 +69,9 @@ def staff_rules() -> availability.Rules:
 # --- closures -----------------------------------------------------------------------------------
 def statutory_holidays(first: date, last: date) -> dict[date, str]:
     """BC statutory holidays between two local dates, with their names (from ``holidays``)."""
+    # Canadian English names ("Labour Day"): without a language the package may answer in US English.
     found = holidays.country_holidays("CA", subdiv="BC", years=range(first.year, last.year + 1),
-                                      categories=("public",))
+                                      categories=("public",), language="en_CA")
     return {day: name for day, name in found.items() if first <= day <= last}
 
 
@@ -187,3 +188,25 @@ def free_practitioners_at(*, service: Service, practitioner: Practitioner | None
         if slot.start == start:
             return list(slot.practitioner_ids)
     return []
+
+
+# --- a patient's own spacing --------------------------------------------------------------------
+def ims_spacing() -> timedelta:
+    return timedelta(days=settings.IMS_MIN_SPACING_DAYS)
+
+
+def spaced_slots(slots: list[availability.Slot], *, patient: Patient, service: Service,
+                 exclude_appointment: Appointment | None = None) -> list[availability.Slot]:
+    """The slots an IMS visit of ``patient`` may take: none within ``IMS_MIN_SPACING_DAYS`` of
+    their other requested, confirmed or completed IMS visits (the rule ``services`` applies when
+    booking). Only for pages where the patient has proved who they are (the manage link): the
+    public form must never reveal that someone has a visit."""
+    if not service.is_ims or not slots:
+        return slots
+    others = patient.appointments.kept().filter(service__is_ims=True)
+    if exclude_appointment is not None:
+        others = others.exclude(pk=exclude_appointment.pk)
+    gap = ims_spacing()
+    starts = list(others.filter(start__gt=slots[0].start - gap, start__lt=slots[-1].start + gap)
+                  .values_list("start", flat=True))
+    return [slot for slot in slots if all(abs(slot.start - other) >= gap for other in starts)]

@@ -1,5 +1,7 @@
 from datetime import UTC, datetime, timedelta
 
+from urllib.parse import urlencode
+
 from django.core.cache import cache
 from django.db import connections, models, router
 from django.utils import timezone
@@ -40,8 +42,8 @@ class ClinicProfile(models.Model):
         help_text="The same hours in schema.org form (for search engines), e.g. 'Mo-Fr 08:00-18:00, Sa 09:00-13:00'.",
     )
     map_url = models.URLField(
-        default="https://www.openstreetmap.org/search?query=Vancouver%20BC",
-        help_text="A link to the clinic on a map.",
+        blank=True,
+        help_text="A link to the clinic on a map. Empty: a map search for the address above.",
     )
     cancellation_policy = models.TextField(
         default=(
@@ -65,6 +67,11 @@ class ClinicProfile(models.Model):
     @property
     def full_address(self) -> str:
         return f"{self.street_address}, {self.city}, {self.province} {self.postal_code}"
+
+    @property
+    def map_link(self) -> str:
+        """The clinic's own map link, else a map search for its street address (not just the city)."""
+        return self.map_url or f"https://www.openstreetmap.org/search?{urlencode({'query': self.full_address})}"
 
     @property
     def hours_lines(self) -> list[str]:

@@ -1,8 +1,10 @@
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time
 
 from django import template
 from django.conf import settings
 from django.utils import dateformat, timezone
+
+from .. import parsing
 
 register = template.Library()
 
@@ -35,3 +37,23 @@ def local_time(value: datetime) -> str:
 @register.filter
 def iso_utc(value: datetime) -> str:
     return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@register.filter
+def isolate(value) -> str:
+    """Text wrapped in Unicode first-strong isolates (U+2068 … U+2069): the plain-text twin of
+    ``<bdi>``, so a name in Arabic or Hebrew script cannot reorder the words around it."""
+    return f"\u2068{value}\u2069"
+
+
+@register.filter
+def clock(value: time) -> str:
+    """'9:00 a.m.', '12:30 p.m.': a wall-clock time (weekly hours) written as local_time writes moments."""
+    return dateformat.time_format(value, "g:i A").replace("AM", "a.m.").replace("PM", "p.m.")
+
+
+@register.filter
+def stored_when(value: str) -> str:
+    """A moment the history stores as ISO text in UTC, as local_when writes it ('' if unreadable)."""
+    moment = parsing.parse_start(value) if isinstance(value, str) else None
+    return local_when(moment) if moment is not None else ""

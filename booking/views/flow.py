@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime, timedelta
 from django.conf import settings
 from django.contrib import messages
 from django.db import transaction
-from django.http import HttpResponseRedirect
+from django.http import QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -28,7 +28,7 @@ from clinic.models import ClinicProfile, RateCounter
 from clinic.net import rate_limit_key
 
 from .. import availability, schedules, services
-from ..forms import INSURANCE_HELP, InsuranceForm, PatientDetailsForm, ScreeningForm, error_list
+from ..forms import INSURANCE_HELP, BookingForms, error_list
 from ..models import Appointment, InsuranceNote, Practitioner, Screening, Service, schedule_cache
 from ..parsing import parse_date, parse_start
 
@@ -136,13 +136,16 @@ class _ScheduleLinks:
     service: Service
     practitioner: Practitioner | None
 
+    # Each link lands where the next choice is (the fragment; the target heading takes focus), so a
+    # patient on a phone or with a keyboard does not start again from the top of the page.
     def week(self, monday: date, *, day: date | None = None, who: Practitioner | None | bool = False) -> str:
         practitioner = self.practitioner if who is False else who
-        return _schedule_url(self.service, practitioner, week=monday.isoformat(), day=day.isoformat() if day else None)
+        url = _schedule_url(self.service, practitioner, week=monday.isoformat(), day=day.isoformat() if day else None)
+        return url + ("#times" if day else "#week")
 
     def time(self, slot: availability.Slot) -> str:
         query = urlencode({"who": _who(self.practitioner), "start": _iso(slot.start)})
-        return f"{reverse('booking:details', args=[self.service.slug])}?{query}"
+        return f"{reverse('booking:details', args=[self.service.slug])}?{query}#details-form"
 
 
 def _shown_week(*, service, practitioner, requested_week: date | None, this_monday: date, last_day: date,
@@ -206,8 +209,11 @@ def schedule(request, service):
 
 
 # --- steps 4-5: details, review, submit -------------------------------------------------------
-def _forms(data=None):
-    return (PatientDetailsForm(data, prefix="p"), InsuranceForm(data, prefix="i"), ScreeningForm(data, prefix="s"))
+# Post/redirect/get: every POST of the details step answers with a redirect, so Back, Forward and
+# Refresh never send a form again. What the patient typed waits in their session (``DRAFT``, one
+# per visit type, dropped once the request is sent) until the next page shows it.
+DRAFT = "booking_draft"
+NOT_TYPED = {"csrfmiddlewaretoken", "action", "alt_start", "who", "start"}
 
 
 def _over_rate_limit(request) -> bool:
@@ -215,6 +221,31 @@ def _over_rate_limit(request) -> bool:
     address is keyed with the secret key (a plain hash of an IPv4 address is easily reversed)."""
     key = "book:" + salted_hmac("booking-rate-limit", rate_limit_key(request)).hexdigest()[:32]
     return RateCounter.objects.hit(key, window=timedelta(hours=1)) > settings.BOOKING_RATE_LIMIT_PER_HOUR
+
+
+def _details_url(service: Service, practitioner: Practitioner | None, start: datetime, *, step: str = "",
+                 fragment: str = "") -> str:
+    query = {"who": _who(practitioner), "start": _iso(start), **({"step": step} if step else {})}
+    return f"{reverse('booking:details', args=[service.slug])}?{urlencode(query)}{fragment}"
+
+
+def _keep_draft(request, service: Service, **flags) -> None:
+    typed = {key: values for key, values in request.POST.lists() if key not in NOT_TYPED}
+    request.session[DRAFT] = {"service": service.slug, "typed": typed, **flags}
+
+
+def _draft(request, service: Service) -> dict | None:
+    draft = request.session.get(DRAFT)
+    return draft if isinstance(draft, dict) and draft.get("service") == service.slug else None
+
+
+def _draft_forms(draft: dict | None) -> BookingForms:
+    if draft is None:
+        return BookingForms()
+    data = QueryDict(mutable=True)
+    for key, values in (draft.get("typed") or {}).items():
+        data.setlist(key, [str(v) for v in values] if isinstance(values, list) else [str(values)])
+    return BookingForms(data)
 
 
 @sensitive_variables()
@@ -225,67 +256,84 @@ def details(request, service):
     service = _bookable_service(service)
     source = request.POST if request.method == "POST" else request.GET
     practitioner = _chosen_practitioner(service, source.get("who"))
-    start_at = parse_start(request.POST.get("alt_start") or source.get("start"))
+    start_at = parse_start(source.get("start"))
     if start_at is None:
         messages.warning(request, "Please choose a time first.")
         return redirect(_schedule_url(service, practitioner))
-    now = timezone.now()
+    if request.method == "POST":
+        return _details_post(request, service=service, practitioner=practitioner, start_at=start_at)
+    return _details_get(request, service=service, practitioner=practitioner, start_at=start_at)
+
+
+def _details_get(request, *, service: Service, practitioner: Practitioner | None, start_at: datetime):
+    """The form (what was typed kept, with its errors), the review, or the "no longer free" page."""
+    draft = _draft(request, service)
+    forms = _draft_forms(draft)
+    day = timezone.localdate(start_at).isoformat()
     context = {"step": 3, "service": service, "practitioner": practitioner, "who": _who(practitioner),
                "start": start_at, "start_value": _iso(start_at),
                "insurance_help": [(k, INSURANCE_HELP[k]) for k, _ in InsuranceNote.Kind.choices],
-               "schedule_url": _schedule_url(service, practitioner, week=timezone.localdate(start_at).isoformat(),
-                                             day=timezone.localdate(start_at).isoformat())}
-
-    def free_now() -> list[int]:
-        return schedules.free_practitioners_at(service=service, practitioner=practitioner, start=start_at, now=now)
-
-    if request.method == "GET":
-        forms = _forms()
-        if not free_now():
-            return _taken(request, context, forms, service, practitioner, start_at, now, status=200)
-        return _render_details(request, context, forms)
-
-    forms = _forms(request.POST)
-    action = request.POST.get("action", "review")
-    if action == "edit" or not all(form.is_valid() for form in forms):
-        return _render_details(request, context, forms)
-    if action != "confirm" or request.POST.get("alt_start"):
-        # The review page names who is free. A confirmation is checked once, by book_appointment.
-        free = free_now()
-        if not free:
-            return _taken(request, context, forms, service, practitioner, start_at, now)
-        assigned = practitioner or Practitioner.objects.filter(pk=free[0]).first()
-        return _review(request, context, forms, assigned=assigned)
-    if _over_rate_limit(request):
+               "schedule_url": _schedule_url(service, practitioner, week=day, day=day) + "#times"}
+    if draft is not None and draft.pop("limited", False):
+        request.session.modified = True
         context["error_banner"] = (
             "We have received several booking requests from your network in the last hour. "
             f"To protect patients' data, please call us to book at {request_clinic_phone()}."
         )
         return _render_details(request, context, forms, status=429)
+    now = timezone.now()
+    free = schedules.free_practitioners_at(service=service, practitioner=practitioner, start=start_at, now=now)
+    if not free:
+        return _taken(request, context, forms, service=service, practitioner=practitioner, start_at=start_at, now=now)
+    if draft is not None and request.GET.get("step") == "review" and forms.is_valid():
+        assigned = practitioner or Practitioner.objects.filter(pk=free[0]).first()
+        return _review(request, context, forms, assigned=assigned)
+    return _render_details(request, context, forms, show_errors=draft is not None)
+
+
+def _details_post(request, *, service: Service, practitioner: Practitioner | None, start_at: datetime):
+    """Keep what was typed, then redirect: to the form (errors), the review, or the sent page."""
+    chosen = parse_start(request.POST.get("alt_start"))  # one of the times offered when the first was taken
+    start_at = chosen or start_at
+    _keep_draft(request, service)
+    action = request.POST.get("action", "review")
+    forms = BookingForms(request.POST)
+    if action == "edit" or not forms.is_valid():
+        return redirect(_details_url(service, practitioner, start_at, fragment="#details-form"
+                                     if action == "edit" else "#error-summary"))
+    if action != "confirm" or chosen is not None:
+        return redirect(_details_url(service, practitioner, start_at, step="review", fragment="#review"))
+    if _over_rate_limit(request):
+        _keep_draft(request, service, limited=True)
+        return redirect(_details_url(service, practitioner, start_at))
     try:
-        appointment, token = _book(forms, service=service, practitioner=practitioner, start_at=start_at, now=now)
+        appointment, token = _book(forms, service=service, practitioner=practitioner, start_at=start_at,
+                                   now=timezone.now())
     except services.SlotTaken:
-        return _taken(request, context, forms, service, practitioner, start_at, now)
+        return redirect(_details_url(service, practitioner, start_at, fragment="#taken"))
+    request.session.pop(DRAFT, None)
     request.session[SESSION_DONE] = {"reference": appointment.reference, "token": token}
-    return HttpResponseRedirect(reverse("booking:requested"))
+    return redirect("booking:requested")
 
 
-def _review(request, context, forms, *, assigned: Practitioner | None):
-    """Step 4: everything typed, to check before sending (carried in hidden fields)."""
+def _review(request, context, forms: BookingForms, *, assigned: Practitioner | None):
+    """Step 4: everything typed, to check before sending (carried in hidden fields too, so a lost
+    session loses nothing)."""
     return render(request, "booking/review.html", {
-        **context, "step": 4, "forms": forms, "hidden": _hidden_fields(request.POST), "assigned": assigned,
-        "insurance_note": InsuranceNote(**forms[1].note_data()),
-        "screening_flags": [label for name, label, _ in Screening.QUESTIONS if forms[2].cleaned_data[name] == "yes"],
+        **context, "step": 4, "forms": list(forms), "assigned": assigned,
+        "hidden": [(key, value) for key, values in forms.data.lists() if key not in NOT_TYPED for value in values],
+        "insurance_note": InsuranceNote(**forms.insurance_data()),
+        "screening_flags": [label for name, label, _ in Screening.QUESTIONS
+                            if forms.screening.cleaned_data[name] == "yes"],
     })
 
 
 @sensitive_variables()
-def _book(forms, *, service: Service, practitioner: Practitioner | None, start_at: datetime,
+def _book(forms: BookingForms, *, service: Service, practitioner: Practitioner | None, start_at: datetime,
           now: datetime) -> tuple[Appointment, str]:
     """The patient record and the request in one transaction: a time just taken (``SlotTaken``)
     leaves no new patient record behind."""
-    patient_form, insurance_form, screening_form = forms
-    data = patient_form.cleaned_data
+    data = forms.patient.cleaned_data
     with transaction.atomic():
         patient = services.find_or_create_patient(
             first_name=data["first_name"], last_name=data["last_name"], email=data["email"],
@@ -293,7 +341,7 @@ def _book(forms, *, service: Service, practitioner: Practitioner | None, start_a
         )
         return services.book_appointment(
             service=service, practitioner=practitioner, patient=patient, start=start_at, now=now,
-            insurance=insurance_form.note_data(), screening=screening_form.screening_data(),
+            insurance=forms.insurance_data(), screening=forms.screening.screening_data(),
             patient_note=data["patient_note"], contact_phone=data["phone"],
         )
 
@@ -302,24 +350,24 @@ def request_clinic_phone() -> str:
     return ClinicProfile.load().phone
 
 
-def _hidden_fields(post) -> list[tuple[str, str]]:
-    skip = {"csrfmiddlewaretoken", "action", "alt_start"}
-    return [(key, value) for key, values in post.lists() if key not in skip for value in values]
-
-
-def _render_details(request, context, forms, status=200):
-    patient_form, insurance_form, screening_form = forms
+def _render_details(request, context, forms: BookingForms, *, status: int = 200, show_errors: bool = True):
+    if forms.is_bound:
+        forms.is_valid()  # runs the cross-form checks too, so their messages show
     return render(request, "booking/details.html", {
-        **context, "patient_form": patient_form, "insurance_form": insurance_form,
-        "screening_form": screening_form, "error_list": error_list(*forms),
+        **context, "patient_form": forms.patient, "insurance_form": forms.insurance,
+        "screening_form": forms.screening, "error_list": error_list(*forms) if show_errors else [],
     }, status=status)
 
 
-def _taken(request, context, forms, service, practitioner, start_at, now, status=409):
+def _taken(request, context, forms: BookingForms, *, service, practitioner, start_at, now):
+    """The time is no longer free: the nearest free times to choose from, everything typed kept.
+
+    The page never says who took it (it may well have been this patient, in another tab).
+    """
     context = {**context, "taken": True,
                "alternatives": schedules.nearest_slots(service=service, practitioner=practitioner,
-                                                      around=start_at, now=now)}
-    return _render_details(request, context, forms, status=status)
+                                                       around=start_at, now=now)}
+    return _render_details(request, context, forms, show_errors=False)
 
 
 @never_cache

@@ -6,13 +6,15 @@ A spent or expired link shows no personal details at all.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
@@ -82,6 +84,11 @@ def manage_cancel(request, token):
 @never_cache
 @require_http_methods(["GET", "POST"])
 def manage_reschedule(request, token):
+    """Choose a day, then a time, then confirm the move (post/redirect/get: a refresh moves nothing).
+
+    Only times the patient can really take are offered: free ones, kept apart from their other IMS
+    visits (the link proves who they are, so the page may use what the clinic knows about them).
+    """
     appointment = _managed(token)
     now = timezone.now()
     if (response := _inactive(request, appointment, now)) is not None:
@@ -89,30 +96,48 @@ def manage_reschedule(request, token):
     if not appointment.patient_can_change(now):
         messages.error(request, "It is too late to change this appointment online. Please call the clinic.")
         return redirect("booking:manage", token=token)
-    error = None
     if request.method == "POST":
-        new_start = parse_start(request.POST.get("start"))
-        if new_start is None:
-            error = "Please choose one of the times shown."
-        else:
-            try:
-                services.reschedule_appointment(appointment=appointment, new_start=new_start, now=now,
-                                                by_patient=True)
-            except services.BookingError as exc:
-                error = str(exc)
-            else:
-                return render(request, "booking/manage_rescheduled.html", {
-                    "appointment": Appointment.objects.for_manage_token(token), "token": token})
+        return _move(request, appointment, token=token, now=now)
     today = timezone.localdate(now)
     first = parse_date(request.GET.get("from")) or today
     first = min(max(first, today), today + timedelta(days=settings.BOOKING_HORIZON_DAYS))
     last = first + timedelta(days=6)
-    slots = schedules.available_slots(service=appointment.service, practitioner=appointment.practitioner,
-                                     first=first, last=last, now=now, exclude_appointment=appointment)
+    slots = schedules.spaced_slots(
+        schedules.available_slots(service=appointment.service, practitioner=appointment.practitioner,
+                                  first=first, last=last, now=now, exclude_appointment=appointment),
+        patient=appointment.patient, service=appointment.service, exclude_appointment=appointment)
     by_day = schedules.by_local_date(slots)
+    day = parse_date(request.GET.get("day"))
+    day = day if day in by_day else next(iter(by_day), None)
+    chosen = parse_start(request.GET.get("start"))
+    chosen = next((slot for slot in by_day.get(day, []) if slot.start == chosen), None)
     return render(request, "booking/manage_reschedule.html", {
-        "appointment": appointment, "token": token, "by_day": by_day, "error": error,
-        "first": first, "last": last,
-        "next_url": f"?from={(first + timedelta(days=7)).isoformat()}",
-        "prev_url": f"?from={(first - timedelta(days=7)).isoformat()}" if first > today else None,
-    }, status=400 if error else 200)
+        "appointment": appointment, "token": token, "first": first, "last": last, "day": day, "chosen": chosen,
+        "days": [{"date": d, "count": len(by_day.get(d, [])), "url": _reschedule_url(first, day=d)}
+                 for d in (first + timedelta(days=i) for i in range(7))],
+        "times": [{"slot": slot, "url": _reschedule_url(first, day=day, start=slot.start)}
+                  for slot in by_day.get(day, [])],
+        "next_url": _reschedule_url(first + timedelta(days=7)),
+        "prev_url": _reschedule_url(max(today, first - timedelta(days=7))) if first > today else None,
+    })
+
+
+def _reschedule_url(first, *, day=None, start=None) -> str:
+    query = {"from": first.isoformat(), **({"day": day.isoformat()} if day else {}),
+             **({"start": start.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")} if start else {})}
+    return f"?{urlencode(query)}" + ("#confirm" if start else "#times" if day else "#days")
+
+
+def _move(request, appointment: Appointment, *, token: str, now):
+    new_start = parse_start(request.POST.get("start"))
+    if new_start is None:
+        messages.error(request, "Please choose one of the times shown.")
+        return redirect(reverse("booking:manage-reschedule", args=[token]) + "#days")
+    try:
+        services.reschedule_appointment(appointment=appointment, new_start=new_start, now=now, by_patient=True)
+    except services.BookingError as error:
+        messages.error(request, str(error))
+        day = timezone.localdate(new_start)
+        return redirect(reverse("booking:manage-reschedule", args=[token]) + _reschedule_url(day, day=day))
+    messages.success(request, "Your appointment has moved. We have emailed you the new time.")
+    return redirect(reverse("booking:manage", args=[token]) + "#appointment")

@@ -195,7 +195,7 @@ def test_rescheduling_updates_the_same_calendar_event_with_a_higher_sequence(cli
     new_start = local(2026, 12, 16, 14)
     with committed():
         response = client.post(f"/book/manage/{token}/reschedule/", {"start": "2026-12-16T21:00:00Z"})
-    assert response.status_code == 200
+    assert response.status_code == 302 and response["Location"] == f"/book/manage/{token}/#appointment"
     first, moved = mailoutbox
     assert moved.subject.startswith("New time:")
     assert "Wednesday 16 December 2026 at 2:00 p.m. BC time (UTC−7)" in moved.body

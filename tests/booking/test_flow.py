@@ -15,6 +15,18 @@ pytestmark = pytest.mark.django_db
 DETAILS = "/book/ims-assessment/details/"
 
 
+def sent(response) -> bool:
+    """Every POST of the details step redirects (post/redirect/get); only a sent request goes here."""
+    return response.status_code == 302 and response["Location"] == "/book/requested/"
+
+
+def submit(client, data, **extra):
+    """Post the details form and follow the redirect, as a browser does: the page the patient sees."""
+    response = client.post(DETAILS, data, **extra)
+    assert response.status_code == 302, "a POST of the details step always answers with a redirect"
+    return client.get(response["Location"]) if not sent(response) else response
+
+
 @pytest.fixture(autouse=True)
 def frozen_clock():
     with time_machine.travel(NOW, tick=False):
@@ -69,13 +81,13 @@ def test_details_review_and_submit_creates_the_request_with_insurance_and_screen
     start = local(2026, 12, 1, 9)
     data = details_data(start, **{"i-kind": "icbc", "i-claim_number": "ab-1234", "i-incident_date": "2026-10-01",
                                   "s-pregnant": "yes", "s-blood_thinners": "yes"})
-    review = client.post(DETAILS, data)
+    review = submit(client, data)
     assert review.status_code == 200
     assert "Check your request" in review.content.decode()
     assert Appointment.objects.count() == 0  # nothing is stored before the patient confirms
 
     confirm = client.post(DETAILS, {**data, "action": "confirm"})
-    assert confirm.status_code == 302 and confirm["Location"] == "/book/requested/"
+    assert sent(confirm)
     appointment = Appointment.objects.select_related("insurance", "screening", "patient").get()
     assert appointment.start == start and appointment.status == "requested" and appointment.source == "online"
     assert appointment.insurance.kind == "icbc" and appointment.insurance.claim_number == "AB-1234"
@@ -95,7 +107,7 @@ def test_details_review_and_submit_creates_the_request_with_insurance_and_screen
 def test_validation_errors_are_summarised_and_nothing_typed_is_lost(client, practitioner):
     data = details_data(local(2026, 12, 1, 9), **{"p-email": "not-an-email", "p-phone": "12", "p-consent": None,
                                                    "p-first_name": "Zoë", "p-patient_note": "Left shoulder"})
-    response = client.post(DETAILS, data)
+    response = submit(client, data)
     html = response.content.decode()
     assert response.status_code == 200
     assert "<title>Error: " in html
@@ -107,10 +119,10 @@ def test_validation_errors_are_summarised_and_nothing_typed_is_lost(client, prac
 
 def test_screening_answers_are_required_but_a_yes_never_blocks(client, practitioner):
     missing = details_data(local(2026, 12, 1, 9), **{"s-pregnant": None})
-    assert "Please answer yes or no" in client.post(DETAILS, missing).content.decode()
+    assert "Please answer yes or no" in submit(client, missing).content.decode()
     every_yes = details_data(local(2026, 12, 1, 9), action="confirm",
                              **{f"s-{name}": "yes" for name, _, _ in Screening.QUESTIONS})
-    assert client.post(DETAILS, every_yes).status_code == 302
+    assert sent(client.post(DETAILS, every_yes))
     assert Appointment.objects.get().screening.has_flags
 
 
@@ -119,34 +131,39 @@ def test_a_time_taken_between_choosing_and_submitting_keeps_everything_and_offer
     data = details_data(start, action="confirm", **{"p-first_name": "Jamie", "i-kind": "extended_health",
                                                     "i-insurer": "Sun Life", "i-member_id": "12345"})
     book(start=start, practitioner=practitioner)  # someone else gets there first
-    response = client.post(DETAILS, data)
+    response = submit(client, data)
     html = response.content.decode()
-    assert response.status_code == 409
-    assert "that time was just taken" in html
+    assert response.status_code == 200
+    assert "that time is no longer free" in html and "Someone else" not in html
     assert 'value="Jamie"' in html and 'value="Sun Life"' in html
-    alternatives = re.findall(r'name="alt_start" value="([^"]+)"', html)
+    alternatives = re.findall(r'name="alt_start" id="alt-\d+" value="([^"]+)"', html)
     assert alternatives and "2026-12-01T17:00:00Z" not in alternatives
     assert alternatives[0].startswith("2026-12-01")  # the nearest free times, same day first
-    # picking an alternative goes to the review with everything still there
-    review = client.post(DETAILS, {**data, "action": "", "alt_start": alternatives[0]})
+    # picking an alternative goes to the review of THAT time, with everything still there
+    review = submit(client, {**data, "action": "review", "alt_start": alternatives[-1]})
     assert review.status_code == 200 and "Check your request" in review.content.decode()
+    hidden_start = re.search(r'name="start" value="([^"]+)"', review.content.decode()).group(1)
+    assert hidden_start == alternatives[-1]
     assert Appointment.objects.count() == 1
     assert not Patient.objects.filter(first_name="Jamie").exists()  # no record kept for a request not made
+    # and sending it books the chosen time: no "taken" loop
+    assert sent(client.post(DETAILS, {**data, "action": "confirm", "start": hidden_start}))
+    assert Appointment.objects.filter(patient__first_name="Jamie", start=hidden_start).exists()
 
 
 def test_the_honeypot_stores_nothing(client, practitioner):
-    response = client.post(DETAILS, details_data(local(2026, 12, 1, 9), action="confirm",
-                                                 **{"p-website": "http://spam.example"}))
-    assert response.status_code == 200
+    response = submit(client, details_data(local(2026, 12, 1, 9), action="confirm",
+                                           **{"p-website": "http://spam.example"}))
+    assert response.status_code == 200 and "Please leave this field empty" in response.content.decode()
     assert Appointment.objects.count() == 0 and Patient.objects.count() == 0
 
 
 @override_settings(BOOKING_RATE_LIMIT_PER_HOUR=2)
 def test_too_many_submissions_from_one_address_are_refused_kindly(client, practitioner):
     for hour in (9, 10):
-        assert client.post(DETAILS, details_data(local(2026, 12, 1, hour), action="confirm")).status_code == 302
+        assert sent(client.post(DETAILS, details_data(local(2026, 12, 1, hour), action="confirm")))
     data = details_data(local(2026, 12, 1, 13), action="confirm", **{"p-first_name": "Kept"})
-    response = client.post(DETAILS, data)
+    response = submit(client, data)
     assert response.status_code == 429
     assert "please call us" in response.content.decode() and 'value="Kept"' in response.content.decode()
     assert Appointment.objects.count() == 2
@@ -154,35 +171,35 @@ def test_too_many_submissions_from_one_address_are_refused_kindly(client, practi
 
 @override_settings(BOOKING_RATE_LIMIT_PER_HOUR=2)
 def test_the_limit_counts_a_whole_hour_and_starts_again_in_the_next(client, practitioner):
-    def submit(at, hour):
+    def send_at(at, hour):
         with time_machine.travel(at, tick=False):
-            return client.post(DETAILS, details_data(local(2026, 12, 1, hour), action="confirm")).status_code
+            return submit(client, details_data(local(2026, 12, 1, hour), action="confirm")).status_code
 
     # 08:00, 08:25 and 08:50 in BC: 25 minutes apart, all within one clock hour.
-    assert submit(NOW, 9) == 302
-    assert submit(NOW + timedelta(minutes=25), 10) == 302
-    assert submit(NOW + timedelta(minutes=50), 11) == 429
-    assert submit(NOW + timedelta(minutes=61), 11) == 302  # 09:01: a new hour
+    assert send_at(NOW, 9) == 302
+    assert send_at(NOW + timedelta(minutes=25), 10) == 302
+    assert send_at(NOW + timedelta(minutes=50), 11) == 429
+    assert send_at(NOW + timedelta(minutes=61), 11) == 302  # 09:01: a new hour
     assert Appointment.objects.count() == 3
 
 
 @override_settings(BOOKING_RATE_LIMIT_PER_HOUR=1, CLINIC_TRUSTED_PROXIES=1)
 def test_behind_a_proxy_each_visitor_has_their_own_limit(client, practitioner):
-    def submit(hour, forwarded):
+    def send(hour, forwarded):
         data = details_data(local(2026, 12, 1, hour), action="confirm")
-        return client.post(DETAILS, data, REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR=forwarded).status_code
+        return submit(client, data, REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR=forwarded).status_code
 
-    assert submit(9, "203.0.113.9") == 302
-    assert submit(10, "198.51.100.1") == 302  # another patient through the same proxy
-    assert submit(11, "198.51.100.1, 203.0.113.9") == 429  # the first one again, with a made-up entry
+    assert send(9, "203.0.113.9") == 302
+    assert send(10, "198.51.100.1") == 302  # another patient through the same proxy
+    assert send(11, "198.51.100.1, 203.0.113.9") == 429  # the first one again, with a made-up entry
 
 
 @override_settings(BOOKING_RATE_LIMIT_PER_HOUR=1)
 def test_without_a_proxy_a_made_up_forwarded_address_does_not_escape_the_limit(client, practitioner):
     data = details_data(local(2026, 12, 1, 9), action="confirm")
-    assert client.post(DETAILS, data, HTTP_X_FORWARDED_FOR="203.0.113.9").status_code == 302
+    assert sent(client.post(DETAILS, data, HTTP_X_FORWARDED_FOR="203.0.113.9"))
     data = details_data(local(2026, 12, 1, 10), action="confirm")
-    assert client.post(DETAILS, data, HTTP_X_FORWARDED_FOR="198.51.100.1").status_code == 429
+    assert submit(client, data, HTTP_X_FORWARDED_FOR="198.51.100.1").status_code == 429
 
 
 def test_counters_of_ended_hours_are_cleared_away():
@@ -198,7 +215,7 @@ def test_an_existing_patients_details_are_never_shown_to_whoever_types_their_ema
     make_patient(email="private@example.com", first_name="Secretname", last_name="Hidden", phn="9123456789")
     data = details_data(local(2026, 12, 1, 9), **{"p-email": "private@example.com"})
     for action in ("review", "confirm"):
-        response = client.post(DETAILS, {**data, "action": action})
+        response = submit(client, {**data, "action": action})
         assert b"Secretname" not in response.content and b"9123456789" not in response.content
     done = client.get("/book/requested/").content
     assert b"Secretname" not in done and b"9123456789" not in done
@@ -216,12 +233,12 @@ def test_an_existing_patients_details_are_never_shown_to_whoever_types_their_ema
         ("worksafebc", {},
          ["Enter the date of your injury", "Enter the name of your employer", "Enter your claim number"]),
         ("msp_supplementary", {}, ["Enter your Personal Health Number"]),
-        ("msp_supplementary", {"i-phn": "12345"}, ["10 digits"]),
+        ("msp_supplementary", {"p-phn": "12345"}, ["10 digits"]),
     ],
     ids=["ehb-missing", "ehb-dependent", "icbc-missing", "icbc-bad", "wsbc-missing", "msp-missing", "msp-bad-phn"],
 )
 def test_insurance_rules_per_type(client, practitioner, kind, fields, errors):
-    html = client.post(DETAILS, details_data(local(2026, 12, 1, 9), **{"i-kind": kind, **fields})).content.decode()
+    html = submit(client, details_data(local(2026, 12, 1, 9), **{"i-kind": kind, **fields})).content.decode()
     for error in errors:
         assert error in html
     assert Appointment.objects.count() == 0
@@ -231,7 +248,7 @@ def test_worksafebc_without_a_claim_yet_is_accepted_and_stray_fields_are_dropped
     data = details_data(local(2026, 12, 1, 9), action="confirm", **{
         "i-kind": "worksafebc", "i-claim_not_yet_reported": "on", "i-incident_date": "2026-11-20",
         "i-employer": "Harbour Freight Ltd", "i-insurer": "typed before switching"})
-    assert client.post(DETAILS, data).status_code == 302
+    assert sent(client.post(DETAILS, data))
     note = InsuranceNote.objects.get()
     assert note.claim_not_yet_reported and note.claim_number == "" and note.insurer == ""
 
@@ -243,12 +260,100 @@ def test_the_msp_choice_says_plainly_that_ims_is_not_msp_insured(client, practit
 
 def test_nul_bytes_get_a_clear_message_and_store_nothing(client, practitioner):
     data = details_data(local(2026, 12, 1, 9), action="confirm", **{"p-first_name": "Al\x00ex"})
-    response = client.post(DETAILS, data)
+    response = submit(client, data)
     assert response.status_code == 200 and "Null characters are not allowed" in response.content.decode()
     assert Appointment.objects.count() == 0
 
 
 def test_other_control_characters_are_stripped(client, practitioner):
     data = details_data(local(2026, 12, 1, 9), action="confirm", **{"p-patient_note": "a\x1fb\x07c"})
-    assert client.post(DETAILS, data).status_code == 302
+    assert sent(client.post(DETAILS, data))
     assert Appointment.objects.get().patient_note == "abc"
+
+
+# --- issue 13: what patients ran into -----------------------------------------------------------------
+def test_every_post_of_the_details_step_redirects_so_back_and_refresh_never_resend(client, practitioner):
+    """Post/redirect/get: the review and the error page are GET pages that show what was typed."""
+    data = details_data(local(2026, 12, 1, 9), **{"p-first_name": "Rowan"})
+    review = client.post(DETAILS, data)
+    assert review.status_code == 302 and "step=review" in review["Location"]
+    page = client.get(review["Location"])
+    assert "Check your request" in page.content.decode() and "Rowan" in page.content.decode()
+    refreshed = client.get(review["Location"])  # a refresh shows the same page and sends nothing
+    assert "Check your request" in refreshed.content.decode() and "Rowan" in refreshed.content.decode()
+    wrong = client.post(DETAILS, {**data, "p-phone": "12"})
+    assert wrong.status_code == 302 and wrong["Location"].endswith("#error-summary")
+    again = client.get(wrong["Location"]).content.decode()
+    assert 'value="Rowan"' in again and 'value="12"' in again and "Enter a phone number" in again
+    assert Appointment.objects.count() == 0
+
+
+def test_a_sent_request_leaves_nothing_typed_in_the_session(client, practitioner):
+    data = details_data(local(2026, 12, 1, 9), action="confirm", **{"p-first_name": "Rowan"})
+    assert sent(client.post(DETAILS, data))
+    assert "booking_draft" not in client.session
+    # Back to the review address: an empty form, not the patient's details again
+    back = client.get(DETAILS, {"who": "any", "start": "2026-12-01T17:00:00Z", "step": "review"}).content.decode()
+    assert "Rowan" not in back and "Check your request" not in back
+
+
+def test_the_no_longer_free_page_offers_times_to_choose_and_never_blames_someone_else(client, practitioner):
+    start = local(2026, 12, 1, 10)
+    book(start=start, practitioner=practitioner)
+    html = client.get(DETAILS, {"who": "any", "start": "2026-12-01T17:00:00Z"}).content.decode()
+    assert "that time is no longer free" in html and "Someone else" not in html
+    form = html.split('<form method="post"')[1]
+    # The first submit button of the form is "Continue", so Enter in a field does not pick a time for the patient.
+    first_button = re.search(r"<button[^>]*>", form).group(0)
+    assert 'name="action" value="review"' in first_button
+    assert 'type="radio" name="alt_start"' in form
+
+
+def test_no_way_of_paying_is_chosen_for_the_patient(client, practitioner):
+    html = client.get(DETAILS, {"who": "any", "start": "2026-12-01T16:00:00Z"}).content.decode()
+    assert not re.search(r'name="i-kind"[^>]*checked', html)
+    data = details_data(local(2026, 12, 1, 9), **{"i-kind": None})
+    page = submit(client, data).content.decode()
+    assert "Please choose how you will pay." in page and Appointment.objects.count() == 0
+
+
+def test_the_personal_health_number_is_asked_once_and_kept_with_the_claim(client, practitioner):
+    html = client.get(DETAILS, {"who": "any", "start": "2026-12-01T16:00:00Z"}).content.decode()
+    assert html.count('name="p-phn"') == 1 and 'name="i-phn"' not in html
+    data = details_data(local(2026, 12, 1, 9), action="confirm",
+                        **{"i-kind": "msp_supplementary", "p-phn": "9123456789"})
+    assert sent(client.post(DETAILS, data))
+    assert InsuranceNote.objects.get().phn == "9123456789"
+
+
+def test_the_note_limit_is_said_next_to_the_field(client, practitioner):
+    html = client.get(DETAILS, {"who": "any", "start": "2026-12-01T16:00:00Z"}).content.decode()
+    assert "Up to 2,000 characters" in html and 'maxlength="2000"' in html and 'id="note-count"' in html
+
+
+def test_error_summary_lines_read_as_sentences(client, practitioner):
+    data = details_data(local(2026, 12, 1, 9), **{"p-consent": None, "s-pregnant": None})
+    html = submit(client, data).content.decode()
+    summary = html.split('id="error-summary"')[1].split("</ul>")[0]
+    assert "care. Please tick the box" in summary and "could you be? Please answer yes or no." in summary
+    assert ".:" not in summary and "?:" not in summary
+
+
+def test_the_review_names_the_payer_once(client, practitioner):
+    data = details_data(local(2026, 12, 1, 9), **{"i-kind": "extended_health", "i-insurer": "Pacific Blue Cross",
+                                                   "i-member_id": "77", "i-direct_billing": "on"})
+    html = submit(client, data).content.decode()
+    assert "Extended health benefits through <bdi>Pacific Blue Cross</bdi>. Please bill my insurer directly" in html
+    assert "Extended health: Pacific Blue Cross" not in html and "(work or private plan):" not in html
+
+
+def test_the_sent_page_says_the_notice_once_and_that_the_link_is_emailed(client, practitioner):
+    assert sent(client.post(DETAILS, details_data(local(2026, 12, 1, 9), action="confirm")))
+    html = client.get("/book/requested/").content.decode()
+    assert html.count("24 hours") == 1
+    assert "shown only on this page" not in html and "We also email it to you" in html
+
+
+def test_a_right_to_left_name_is_isolated_on_the_review(client, practitioner):
+    data = details_data(local(2026, 12, 1, 9), **{"p-first_name": "مريم", "p-last_name": "حداد"})
+    assert "<bdi>مريم حداد</bdi>" in submit(client, data).content.decode()

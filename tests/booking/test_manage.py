@@ -86,10 +86,18 @@ def test_cancelling_online_is_refused_inside_the_cutoff(client, booked, frozen_c
 
 def test_reschedule_moves_the_visit_and_frees_the_old_time(client, booked):
     appointment, token = booked
-    page = client.get(url(token, "reschedule")).content.decode()
-    assert 'name="start" value="2026-12-04T20:00:00Z"' in page  # free times of the same practitioner
-    response = client.post(url(token, "reschedule"), {"start": "2026-12-04T20:00:00Z"})  # Fri 13:00 local
-    assert response.status_code == 200 and "has moved" in response.content.decode()
+    week = client.get(url(token, "reschedule")).content.decode()
+    assert "?from=2026-11-30&amp;day=2026-12-04#times" in week  # a day picker, not every time at once
+    day = client.get(url(token, "reschedule"), {"from": "2026-11-30", "day": "2026-12-04"}).content.decode()
+    assert "BC time (UTC−7)" in day and "start=2026-12-04T20%3A00%3A00Z#confirm" in day  # Fri 13:00 local
+    confirm = client.get(url(token, "reschedule"), {"from": "2026-11-30", "day": "2026-12-04",
+                                                    "start": "2026-12-04T20:00:00Z"}).content.decode()
+    assert "Move your visit?" in confirm and 'name="start" value="2026-12-04T20:00:00Z"' in confirm
+    appointment.refresh_from_db()
+    assert appointment.start == local(2026, 12, 3, 9)  # choosing a time moves nothing: only the confirmation does
+    response = client.post(url(token, "reschedule"), {"start": "2026-12-04T20:00:00Z"})
+    assert response.status_code == 302 and response["Location"] == url(token) + "#appointment"  # a refresh is safe
+    assert "has moved" in client.get(response["Location"]).content.decode()
     appointment.refresh_from_db()
     assert appointment.start == local(2026, 12, 4, 13) and appointment.sequence == 1
     book(start=local(2026, 12, 3, 9), practitioner=appointment.practitioner)  # the old time is free again
@@ -98,10 +106,10 @@ def test_reschedule_moves_the_visit_and_frees_the_old_time(client, booked):
 def test_reschedule_to_a_taken_or_invalid_time_keeps_the_old_one(client, booked):
     appointment, token = booked
     book(start=local(2026, 12, 4, 13), practitioner=appointment.practitioner)
-    for start in ("2026-12-04T20:00:00Z", "nonsense", "2026-12-05T20:00:00Z"):  # taken, junk, a Saturday
-        response = client.post(url(token, "reschedule"), {"start": start})
-        assert response.status_code == 400
-        assert "There is a problem" in response.content.decode()
+    for start, message in (("2026-12-04T20:00:00Z", "just taken"), ("nonsense", "choose one of the times"),
+                           ("2026-12-05T20:00:00Z", "just taken")):  # taken, junk, a Saturday
+        response = client.post(url(token, "reschedule"), {"start": start}, follow=True)
+        assert response.status_code == 200 and message in response.content.decode()
     appointment.refresh_from_db()
     assert appointment.start == local(2026, 12, 3, 9)
 
@@ -111,10 +119,24 @@ def test_the_patient_cannot_reschedule_within_seven_days_of_another_ims_visit(cl
     patient = make_patient()
     book(start=local(2026, 12, 1, 9), practitioner=practitioner, patient=patient)
     appointment, token = book(start=local(2026, 12, 10, 9), practitioner=practitioner, patient=patient)
-    response = client.post(url(token, "reschedule"), {"start": "2026-12-03T16:00:00Z"})
-    assert response.status_code == 400 and "at least 7 days apart" in response.content.decode()
+    response = client.post(url(token, "reschedule"), {"start": "2026-12-03T16:00:00Z"}, follow=True)
+    assert "at least 7 days apart" in response.content.decode()
     appointment.refresh_from_db()
     assert appointment.start == local(2026, 12, 10, 9)
+
+
+def test_rescheduling_offers_only_days_the_patient_can_take(client):
+    """Days within 7 days of the patient's other IMS visit are not offered (they would be refused)."""
+    practitioner = make_practitioner()
+    patient = make_patient()
+    book(start=local(2026, 12, 1, 9), practitioner=practitioner, patient=patient)  # a Tuesday
+    appointment, token = book(start=local(2026, 12, 10, 9), practitioner=practitioner, patient=patient)
+    week = client.get(url(token, "reschedule"), {"from": "2026-12-01"}).content.decode()
+    for blocked in ("2026-12-02", "2026-12-03", "2026-12-04", "2026-12-07"):  # less than 7 days from 1 December
+        assert f"day={blocked}" not in week
+    assert "There are no free times you can take in these days" in week
+    tuesday = client.get(url(token, "reschedule"), {"from": "2026-12-02", "day": "2026-12-08"}).content.decode()
+    assert "start=2026-12-08T16%3A00%3A00Z" in tuesday  # 9:00, exactly 7 days later: allowed
 
 
 def test_state_changing_manage_actions_reject_get(client, booked):

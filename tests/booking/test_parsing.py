@@ -102,6 +102,6 @@ def test_the_booking_form_refuses_edge_dates_next_to_the_field(client, field):
     make_practitioner()
     with time_machine.travel(NOW, tick=False):
         data = details_data(local(2026, 12, 1, 9), **{field: "0001-01-01", "i-kind": "icbc", "i-claim_number": "A1"})
-        response = client.post("/book/ims-assessment/details/", data)
+        response = client.post("/book/ims-assessment/details/", data, follow=True)
     assert response.status_code == 200 and "Please check the year" in response.content.decode()
     assert not Appointment.objects.exists()

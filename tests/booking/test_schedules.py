@@ -96,3 +96,8 @@ def test_minimum_notice_hides_times_too_soon():
                                          first=date(2026, 12, 1), last=date(2026, 12, 2),
                                          now=local(2026, 12, 1, 8))
     assert slots[0].start == local(2026, 12, 2, 9)  # 12 hours' notice rules out all of the 1st
+
+
+def test_holidays_have_their_canadian_names():
+    names = schedules.closures(date(2026, 9, 1), date(2026, 9, 30))
+    assert names[date(2026, 9, 7)] == "Labour Day"
