@@ -40,6 +40,9 @@ CLAIM_TIMEOUT = timedelta(minutes=15)
 LIVE_KINDS = {Kind.REQUEST_RECEIVED, Kind.CLINIC_NEW_REQUEST, Kind.CONFIRMED, Kind.RESCHEDULED, Kind.REMINDER}
 WITH_MANAGE_LINK = {Kind.REQUEST_RECEIVED, Kind.CONFIRMED, Kind.RESCHEDULED, Kind.REMINDER}
 WITH_CALENDAR = {Kind.CONFIRMED, Kind.RESCHEDULED, Kind.CANCELLED_BY_PATIENT, Kind.CANCELLED_BY_CLINIC}
+# The mark of a live notice dropped at sending time (``deliver``); undoing a completion or no-show
+# looks for it (booking.services.undo_attendance) to send the email after all.
+NOT_AHEAD = "Not sent: the visit is no longer ahead"
 
 
 def absolute(path: str) -> str:
@@ -97,7 +100,7 @@ def deliver(notice_id: int, *, now: datetime) -> datetime | None:
     appointment = notice.appointment
     row = EmailNotice.objects.filter(pk=notice_id)
     if notice.kind in LIVE_KINDS and (not appointment.holds_time or appointment.start <= now):
-        row.update(sent_at=now, claimed_at=None, last_error="Not sent: the visit is no longer ahead")
+        row.update(sent_at=now, claimed_at=None, last_error=NOT_AHEAD)
         return None
     link, token = ManageLink.issue(appointment) if notice.kind in WITH_MANAGE_LINK else (None, None)
     try:

@@ -1,6 +1,8 @@
-"""Site-wide middleware: a Permissions-Policy header and one privacy-safe log line per request."""
+"""Site-wide middleware: hostile bytes stopped at the door, a Permissions-Policy header, and one
+privacy-safe log line per request."""
 
 import logging
+import re
 import time
 
 from django.shortcuts import render
@@ -8,6 +10,8 @@ from django.shortcuts import render
 from .logging import mask
 
 request_log = logging.getLogger("clinic.requests")
+# C0 controls and DEL: no browser puts them in a cookie (RFC 6265 allows none).
+BROKEN_COOKIE = re.compile(r"[\x00-\x1f\x7f]")
 
 # The site uses none of these browser features; saying so stops embedded content from asking.
 PERMISSIONS_POLICY = ", ".join(
@@ -21,17 +25,37 @@ PERMISSIONS_POLICY = ", ".join(
 
 
 class RejectNulMiddleware:
-    """A NUL byte in the address is never typed by a person and PostgreSQL refuses it in any query,
-    so answer it with a plain 400 page instead of letting it reach a lookup. (Form fields already
-    reject NUL with a message next to the field, keeping what was typed.)"""
+    """A NUL byte in the address or a header is never sent by a browser and PostgreSQL refuses it in
+    any query (django-axes stores the user agent and Accept header of each failed sign-in), so answer
+    it with a plain 400 page instead of letting it reach a lookup. (Form fields already reject NUL with
+    a message next to the field, keeping what was typed; cookies: ``DropBrokenCookiesMiddleware``.)"""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        if "\x00" in request.path or any("\x00" in key or "\x00" in value
-                                          for key, values in request.GET.lists() for value in values):
+        if (
+            "\x00" in request.path
+            or any("\x00" in key or "\x00" in value for key, values in request.GET.lists() for value in values)
+            or any("\x00" in value for name, value in request.META.items()
+                   if name.startswith("HTTP_") and name != "HTTP_COOKIE" and isinstance(value, str))
+        ):
             return render(request, "400.html", status=400)
+        return self.get_response(request)
+
+
+class DropBrokenCookiesMiddleware:
+    """Forget cookies whose name or value holds a control character before sessions, CSRF and messages
+    read them. A NUL in the session cookie (``\\000`` once Django unquotes it) would reach PostgreSQL;
+    and a browser keeps sending a broken cookie, so a 400 would lock the patient out. Forgotten, the
+    visit goes on as a first one: the next session or CSRF cookie the site sets replaces it."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request.COOKIES = {name: value for name, value in request.COOKIES.items()
+                           if not BROKEN_COOKIE.search(name + value)}
         return self.get_response(request)
 
 

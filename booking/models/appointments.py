@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib.postgres.constraints import ExclusionConstraint
@@ -168,7 +169,12 @@ class Appointment(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.reference} {self.service} {self.start:%Y-%m-%d %H:%M}"
+        # A title people read (the admin's lists and headings): the clinic's wall clock, labelled.
+        if self.start is None:
+            return f"{self.reference} (no time yet)"
+        local = timezone.localtime(self.start, ZoneInfo(settings.TIME_ZONE))
+        clock = f"{local.hour % 12 or 12}:{local:%M} {'a.m.' if local.hour < 12 else 'p.m.'}"
+        return f"{self.reference} {self.service} {local:%Y-%m-%d} {clock} {settings.CLINIC_TIME_ZONE_LABEL}"
 
     @property
     def holds_time(self) -> bool:
@@ -249,7 +255,12 @@ class InsuranceNote(models.Model):
 
 
 class Screening(models.Model):
-    """Safety questions before needling. Answers never block a request; they flag it for staff."""
+    """Safety questions before needling. Answers never block a request; they flag it for staff.
+
+    ``asked_at`` tells "not asked yet" from "answered no": a phone booking made without asking
+    stores the row with ``asked_at=None``, and its all-false answers mean nothing (the practitioner
+    must ask before needling). Online requests are answered with the request.
+    """
 
     # (field, label shown to the patient, contraindication?) — contraindications per ims-facts.md:
     # pregnancy and infection (local or systemic); the rest are precautions to talk through.
@@ -276,11 +287,24 @@ class Screening(models.Model):
     recent_surgery = models.BooleanField(default=False)
     fear_of_needles = models.BooleanField(default=False)
     details = models.TextField(blank=True, max_length=1000)
+    asked_at = models.DateTimeField(
+        null=True, blank=True,
+        help_text="When the patient answered (online with the request, or told the front desk). Empty: not asked yet.",
+    )
 
     def __str__(self) -> str:
         return f"Screening for {self.appointment_id}"
 
+    @property
+    def asked(self) -> bool:
+        return self.asked_at is not None
+
+    def answers(self) -> dict[str, bool]:
+        return {field: getattr(self, field) for field, _, _ in self.QUESTIONS}
+
     def _answered_yes(self, contraindication: bool) -> list[str]:
+        if not self.asked:
+            return []  # the stored "no"s were never said by the patient
         return [label for field, label, ci in self.QUESTIONS if ci == contraindication and getattr(self, field)]
 
     @property

@@ -31,7 +31,9 @@ VIEW_PATIENTS = "booking.view_patient"
 VIEW_HOURS = "booking.view_workinghours"
 CHANGE_HOURS = "booking.change_workinghours"
 ADD_TIME_OFF = "booking.add_timeoff"
+DELETE_TIME_OFF = "booking.delete_timeoff"
 ADD_CLOSURE = "booking.add_clinicclosure"
+DELETE_CLOSURE = "booking.delete_clinicclosure"  # the front desk's since booking/migrations/0008
 
 
 def staff_view(*perms: str):

@@ -14,7 +14,7 @@ from datetime import date, datetime, time
 from urllib.parse import quote
 
 from django.urls import reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
 from .. import availability
@@ -84,8 +84,9 @@ class Block:
             return format_html('<div class="{}" aria-hidden="true"></div>', self.css)
         body = format_html(
             '<span class="cal-appt__time">{}<span class="cal-appt__period">{}</span></span>{}'  # tz-ok: CSS
-            '<span class="cal-appt__status">{}</span>{}<span class="cal-appt__who">{}</span>{}'
-            '<span class="cal-appt__what">{}</span>',
+            # dir="auto" isolates what people typed: a name in Arabic script must not reorder the rest.
+            '<span class="cal-appt__status">{}</span>{}<span class="cal-appt__who" dir="auto">{}</span>{}'
+            '<span class="cal-appt__what" dir="auto">{}</span>',
             self.when[0], self.when[1], _SR_COMMA, self.status_label, _SR_COMMA, self.who, _SR_COMMA, self.what,
         )
         if self.href:
@@ -209,19 +210,22 @@ def raw_column(column: Column, *, practitioner_id: int, hours: Iterable[availabi
         and a.status not in HIDDEN_STATUSES
     ]
     if column.closed:
-        column.hours_label = f"Closed: {column.closed}"
+        column.hours_label = format_html("Closed: <bdi>{}</bdi>", column.closed)
     elif periods:
         column.hours_label = "Working " + ", ".join(_span_label(s, e) for s, e in periods)
     else:
         column.hours_label = "Not working"
     if offs:
         # Written in the heading too: an appointment may cover the label of the shaded block.
-        column.off_label = "; ".join(_off_label(s, e, reason) for s, e, reason in sorted(offs))
+        column.off_label = format_html_join("; ", "{}", ((_off_label(s, e, reason),) for s, e, reason in sorted(offs)))
     return RawColumn(column, periods, offs, visits)
 
 
-def _off_label(start: int, end: int, reason: str) -> str:
-    return f"Time off {_span_label(start, end)}" + (f" ({reason})" if reason else "")
+def _off_label(start: int, end: int, reason: str) -> SafeString:
+    """'Time off 1:00–5:00 p.m. (IMS course)', the reason (typed by staff) isolated and escaped."""
+    if reason:
+        return format_html("Time off {} (<bdi>{}</bdi>)", _span_label(start, end), reason)
+    return format_html("Time off {}", _span_label(start, end))
 
 
 def _row_range(raws: list[RawColumn]) -> tuple[int, int, bool]:
@@ -300,7 +304,7 @@ def build_grid(raws: list[RawColumn], *, user, now: datetime, tz) -> Grid:
     for raw in raws:
         column = raw.column
         if column.closed:
-            column.shading.append(Block("closed", 1, rows, f"Closed: {column.closed}"))
+            column.shading.append(Block("closed", 1, rows, format_html("Closed: <bdi>{}</bdi>", column.closed)))
         for start, end in raw.periods:
             if placed := _place(start, end, first, last):
                 column.shading.append(Block("work", *placed, _span_label(start, end)))

@@ -15,8 +15,9 @@ from django.utils import timezone
 from clinic.text import clean_text
 
 from .. import parsing, schedules
-from ..forms import CLAIM_RE, CleanTextMixin, DateField, DateInput, PatientDetailsForm
-from ..models import ClinicClosure, InsuranceNote, Patient, Practitioner, Service, WorkingHours
+from ..forms import CLAIM_RE, CleanTextMixin, DateField, DateInput, PatientDetailsForm, ScreeningForm
+from ..models import ClinicClosure, InsuranceNote, Patient, Practitioner, Screening, Service, WorkingHours
+from ..templatetags.booking_tags import clock
 
 MAX_EXPORT_DAYS = 366
 STEP_MINUTES = 5
@@ -49,7 +50,7 @@ def _step_error(example: str) -> ValidationError:
 
 
 def _hhmm(value: time) -> str:
-    return value.strftime("%H:%M")
+    return clock(value)  # "8:00 a.m.", as every page writes times
 
 
 class PractitionerChoiceField(forms.ModelChoiceField):
@@ -145,7 +146,7 @@ class PhoneBookingForm(CleanTextMixin, forms.Form):
     def clean_manual_time(self):
         value = self.cleaned_data.get("manual_time")
         if not _on_step(value):
-            raise _step_error("16:35")
+            raise _step_error("4:35 p.m.")
         return value
 
     def clean_claim_number(self):
@@ -164,7 +165,7 @@ class PhoneBookingForm(CleanTextMixin, forms.Form):
             if not cleaned.get("manual_date") and "manual_date" not in self.errors:
                 self.add_error("manual_date", "Enter the date of the appointment.")
             if not cleaned.get("manual_time") and "manual_time" not in self.errors:
-                self.add_error("manual_time", "Enter the time of the appointment, for example 16:30.")
+                self.add_error("manual_time", "Enter the time of the appointment, for example 4:30 p.m.")
             if cleaned.get("manual_date") and cleaned.get("manual_time"):
                 cleaned["start"] = schedules.local_to_utc(day=cleaned["manual_date"], at=cleaned["manual_time"])
         elif not cleaned.get("start") and "start" not in self.errors:
@@ -178,6 +179,64 @@ class PhoneBookingForm(CleanTextMixin, forms.Form):
 
     def insurance_data(self) -> dict:
         return {"kind": self.cleaned_data["kind"], "claim_number": self.cleaned_data["claim_number"]}
+
+    @staticmethod
+    def initial_payer(patient: Patient) -> dict:
+        """A returning patient usually pays as last time (an ICBC claim runs for months): preselect
+        the payer and claim number of their latest booking."""
+        latest = InsuranceNote.objects.filter(appointment__patient=patient).order_by(
+            "-appointment__created_at", "-appointment__pk").first()
+        if latest is None or latest.kind not in STAFF_KIND_LABELS:
+            return {}
+        return {"kind": latest.kind, "claim_number": latest.claim_number if latest.kind in CLAIM_KINDS else ""}
+
+
+QUESTIONS = [name for name, _, _ in Screening.QUESTIONS]
+
+
+class StaffScreeningForm(ScreeningForm):
+    """The patient's safety questions, read out by the front desk: the patient form's questions.
+
+    With ``optional`` (the phone booking), every question may be left empty: the patient was not
+    asked, and the visit is recorded as "not asked yet", never as "no". A half-answered form is
+    refused, since an empty answer would otherwise read as a "no".
+    """
+
+    def __init__(self, *args, optional: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.optional = optional
+        for name in QUESTIONS:
+            self.fields[name].required = False
+        self.fields["details"].label = "Details of any yes (optional)"
+
+    def clean(self):
+        cleaned = super().clean()
+        missing = [name for name in QUESTIONS if not cleaned.get(name) and name not in self.errors]
+        if self.optional and len(missing) == len(QUESTIONS):
+            if cleaned.get("details"):
+                self.add_error("details", "Answer the questions too, or leave the details empty.")
+            return cleaned
+        for name in missing:
+            self.add_error(name, "Answer yes or no." if not self.optional else
+                           "Answer yes or no, or leave every question empty if the patient was not asked.")
+        return cleaned
+
+    def screening_data(self) -> dict | None:
+        """The answers for ``book_appointment`` (None: not asked), as the patient form gives them."""
+        if all(not self.cleaned_data.get(name) for name in QUESTIONS):
+            return None
+        return super().screening_data()
+
+    def answers(self) -> dict[str, bool]:
+        return {name: self.cleaned_data[name] == "yes" for name in QUESTIONS}
+
+    @property
+    def touched(self) -> bool:
+        """Anything answered (in this request, or carried over as initial values): shown open."""
+        names = [*QUESTIONS, "details"]
+        if self.is_bound:
+            return any(self.data.get(self.add_prefix(name)) for name in names)
+        return any(self.initial.get(name) for name in names)
 
 
 # --- schedules --------------------------------------------------------------------------------
@@ -201,12 +260,12 @@ class TimeOffForm(CleanTextMixin, forms.Form):
 
     def clean_start_time(self):
         if not _on_step(self.cleaned_data.get("start_time")):
-            raise _step_error("09:00")
+            raise _step_error("9:00 a.m.")
         return self.cleaned_data.get("start_time")
 
     def clean_end_time(self):
         if not _on_step(self.cleaned_data.get("end_time")):
-            raise _step_error("17:00")
+            raise _step_error("5:00 p.m.")
         return self.cleaned_data.get("end_time")
 
     def clean(self):
@@ -315,7 +374,7 @@ class WeeklyHoursForm(forms.Form):
                 if bad:
                     for name in bad:
                         self.add_error(name, f"{where}: use a time on a {STEP_MINUTES}-minute mark, "
-                                             f"for example 08:00 or 12:30.")
+                                             f"for example 8:00 a.m. or 12:30 p.m.")
                     continue
                 if start >= end:
                     self.add_error(end_name, f"{where}: the end ({_hhmm(end)}) must be after the start "

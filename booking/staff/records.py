@@ -61,6 +61,17 @@ def with_visit_summary(patients: QuerySet[Patient]) -> QuerySet[Patient]:
     return patients.annotate(visit_count=Count("appointments"), latest_visit=Max("appointments__start"))
 
 
+SCREENING_NOT_ASKED = "Safety screening not asked yet: ask before needling"
+
+
+def screening_initial(screening: Screening | None) -> dict[str, str]:
+    """The staff screening form's initial values: the answers on record, or nothing if not asked."""
+    if screening is None or not screening.asked:
+        return {}
+    return {**{name: "yes" if value else "no" for name, value in screening.answers().items()},
+            "details": screening.details}
+
+
 @dataclass(frozen=True)
 class PatientFlag:
     kind: str  # "stop", "warn" or "info", as the staff flag styles
@@ -75,6 +86,8 @@ def patient_flags(appointments: Iterable[Appointment]) -> list[PatientFlag]:
     for appointment in sorted(appointments, key=lambda a: a.start, reverse=True):
         screening: Screening | None = getattr(appointment, "screening", None)
         candidates: list[tuple[str, str]] = []
+        if screening is not None and not screening.asked and appointment.holds_time:
+            candidates.append(("stop", SCREENING_NOT_ASKED))
         if screening is not None:
             candidates += [("stop", f"Contraindication: {label}") for label in screening.contraindications]
             candidates += [("warn", f"Precaution: {label}") for label in screening.precautions]
@@ -197,31 +210,67 @@ def add_time_off(*, practitioner: Practitioner, start: datetime, end: datetime,
     return time_off, active_overlapping(practitioner=practitioner, start=start, end=end)
 
 
+def override_refusal(*, practitioner: Practitioner, start: datetime, end: datetime) -> str | None:
+    """Why staff may not book ``[start, end)`` even outside working hours, or None.
+
+    The override is for hours only: time off means the practitioner is away, and a closure
+    (staff-added or a BC statutory holiday) means nobody is in. Both are refused with their name.
+    """
+    first, last = schedules.local_date(start), schedules.local_date(end - timedelta(microseconds=1))
+    closed = sorted(schedules.closures(first, last).items())
+    if closed:
+        day, name = closed[0]
+        return f"The clinic is closed on {day:%A} {day.day} {day:%B %Y} ({name}): choose another day."
+    off = schedules.time_off([practitioner.pk], start, end)
+    if off:
+        reason = f" ({off[0].reason})" if off[0].reason else ""
+        return (f"{practitioner.name} has time off then{reason}: the override covers working hours only, "
+                "not time off. Choose another time or another practitioner.")
+    return None
+
+
 @dataclass(frozen=True)
 class Closure:
     day: date
     name: str
     statutory: bool
+    pk: int | None = None  # the staff-added ClinicClosure (None: a statutory holiday)
 
 
 def upcoming_closures(*, first: date, last: date) -> list[Closure]:
     """Staff-added closures plus BC statutory holidays between two local dates, in date order."""
-    staff_added = set(ClinicClosure.objects.filter(date__range=(first, last)).values_list("date", flat=True))
-    return [Closure(day, name, day not in staff_added) for day, name in sorted(schedules.closures(first, last).items())]
+    staff_added = dict(ClinicClosure.objects.filter(date__range=(first, last)).values_list("date", "pk"))
+    return [Closure(day, name, day not in staff_added, staff_added.get(day))
+            for day, name in sorted(schedules.closures(first, last).items())]
+
+
+def visits_on(day: date) -> list[Appointment]:
+    """Requested/confirmed visits on local date ``day``, every practitioner, in time order."""
+    start, end = schedules.local_range(first=day, last=day)
+    return list(Appointment.objects.active().visiting(start, end).select_related("patient", "practitioner")
+                .order_by("start", "practitioner__order"))
 
 
 # --- export -----------------------------------------------------------------------------------
 EXPORT_HEADER = [
-    "reference", "start", "end", "practitioner", "service", "status", "source", "patient", "email", "phone",
-    "insurance", "claim number", "flags", "created",
+    "reference", "date (BC time)", "start (BC time)", "end (BC time)", "practitioner", "service", "status",
+    "source", "patient", "email", "phone", "insurance", "claim number", "flags", "created (BC time)",
 ]
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# A phone number as people write one: "+", then only digits, spaces, dots, dashes and parentheses.
+# Without letters, quotes, "!" or "|" a spreadsheet finds no function, reference or command in it
+# (OWASP's concern with a leading "+" is formula text after it), so it is written as typed.
+_PHONE = re.compile(r"\+[0-9][0-9 ().-]*")
 
 
 def csv_safe(value: object) -> str:
-    """Text a spreadsheet shows as text: a leading =, +, -, @ (or tab/CR) would start a formula."""
+    """Text a spreadsheet shows as text: a cell starting with =, +, -, @, tab or CR would be read as
+    a formula, so it gets a leading apostrophe (OWASP's CSV injection advice), unless it is a phone
+    number such as "+1 604-555-0100", which holds no formula and must stay readable."""
     text = "" if value is None else str(value)
-    return f"'{text}" if text.startswith(_FORMULA_START) else text
+    if text.startswith(_FORMULA_START) and not _PHONE.fullmatch(text):
+        return f"'{text}"
+    return text
 
 
 def export_appointments(*, first: date, last: date,
@@ -238,7 +287,9 @@ def export_appointments(*, first: date, last: date,
 def _export_flags(appointment: Appointment) -> str:
     flags = []
     screening = getattr(appointment, "screening", None)
-    if screening is not None:
+    if screening is not None and not screening.asked:
+        flags.append("safety screening not asked")
+    elif screening is not None:
         flags += [f"contraindication: {name.replace('_', ' ')}" for name, _, ci in Screening.QUESTIONS
                   if ci and getattr(screening, name)]
         flags += [f"precaution: {name.replace('_', ' ')}" for name, _, ci in Screening.QUESTIONS
@@ -253,14 +304,19 @@ def _export_flags(appointment: Appointment) -> str:
 
 
 def export_rows(appointments: Iterable[Appointment]) -> Iterator[list[str]]:
-    """The CSV header, then one row per appointment, every cell safe to open in a spreadsheet."""
+    """The CSV header, then one row per appointment, every cell safe to open in a spreadsheet.
+
+    Dates and times are the clinic's wall clock in the forms spreadsheets read as dates and times
+    ("2026-12-03", "09:00" and "2026-11-30 08:00"), not ISO text with an offset.
+    """
     zone = schedules.clinic_zone()
     yield EXPORT_HEADER
     for a in appointments:
         insurance = getattr(a, "insurance", None)
+        start, end = a.start.astimezone(zone), a.end.astimezone(zone)
         yield [csv_safe(value) for value in (
-            a.reference, a.start.astimezone(zone).isoformat(), a.end.astimezone(zone).isoformat(),
+            a.reference, f"{start:%Y-%m-%d}", f"{start:%H:%M}", f"{end:%H:%M}",
             a.practitioner.name, a.service.name, a.status, a.source, a.patient.full_name, a.patient.email,
             a.patient.phone, insurance.kind if insurance else "", insurance.claim_number if insurance else "",
-            _export_flags(a), a.created_at.astimezone(zone).isoformat(),
+            _export_flags(a), f"{a.created_at.astimezone(zone):%Y-%m-%d %H:%M}",
         )]

@@ -125,3 +125,73 @@ def test_every_change_writes_history_with_the_actor(django_user_model):
     events = list(appointment.events.values_list("action", "actor_label", "from_status", "to_status"))
     assert events == [("requested", "patient", "", "requested"), ("confirmed", "desk", "requested", "confirmed"),
                       ("cancelled", "desk", "confirmed", "cancelled")]
+
+
+# --- safety screening: "not asked yet" is not "no" (issue 13, item 2) ---------------------------------------
+def test_answers_given_with_a_booking_are_asked_and_none_given_is_not_asked_yet():
+    from booking.models import Screening
+
+    practitioner = make_practitioner()
+    answered, _ = book(start=local(2026, 12, 1, 9), practitioner=practitioner, screening={"pregnant": True})
+    unasked, _ = book(start=local(2026, 12, 1, 13), practitioner=practitioner, source="staff")
+    assert Screening.objects.get(appointment=answered).asked_at == NOW
+    screening = Screening.objects.get(appointment=unasked)
+    assert not screening.asked and screening.contraindications == [] and not screening.has_flags
+
+
+def test_the_migration_counts_online_answers_as_given_and_phone_bookings_as_not_asked():
+    import importlib
+
+    from django.apps import apps
+
+    from booking.models import Screening
+
+    practitioner = make_practitioner()
+    online, _ = book(start=local(2026, 12, 1, 9), practitioner=practitioner, screening={"fear_of_needles": True})
+    phone, _ = book(start=local(2026, 12, 1, 13), practitioner=practitioner, source="staff")
+    Screening.objects.update(asked_at=None)  # as every row was before the field existed
+    importlib.import_module("booking.migrations.0007_screening_asked").online_answers_were_given(apps, None)
+    online.refresh_from_db()
+    assert Screening.objects.get(appointment=online).asked_at == online.created_at
+    assert Screening.objects.get(appointment=phone).asked_at is None
+
+
+def test_recording_screening_later_needs_every_answer_and_writes_history(django_user_model):
+    from booking.models import Screening
+
+    desk = django_user_model.objects.create_user("desk")
+    appointment, _ = book(start=local(2026, 12, 1, 9), practitioner=make_practitioner(), source="staff")
+    with pytest.raises(services.BookingError):
+        services.record_screening(appointment=appointment, answers={"pregnant": True}, actor=desk, now=NOW)
+    answers = {name: name == "recent_surgery" for name, _, _ in Screening.QUESTIONS}
+    services.record_screening(appointment=appointment, answers=answers, details="Knee, October", actor=desk, now=NOW)
+    screening = Screening.objects.get(appointment=appointment)
+    assert screening.asked_at == NOW and screening.recent_surgery and screening.details == "Knee, October"
+    assert screening.precautions == ["Have you had surgery in the last 3 months?"]
+    assert appointment.events.get(action="recorded screening").details == {"yes": ["recent_surgery"]}
+
+
+# --- attendance: only at the visit, and undone the same day (item 3) ----------------------------------------
+def test_attendance_marks_follow_the_visits_clock():
+    from datetime import timedelta as td
+
+    appointment, _ = book(start=local(2026, 12, 1, 9), practitioner=make_practitioner(), source="staff")
+    early = appointment.start - td(minutes=30)
+    assert services.allowed_marks(appointment, early - td(seconds=1)) == set()
+    assert services.allowed_marks(appointment, early) == {"arrived", "completed"}
+    assert services.allowed_marks(appointment, appointment.start) == {"arrived", "completed", "no_show"}
+    assert services.allowed_marks(appointment, appointment.end) == {"completed", "no_show"}
+    with pytest.raises(services.BookingError, match="too early"):
+        services.mark_attendance(appointment=appointment, status="completed", actor=None, now=early - td(minutes=1))
+    with pytest.raises(services.BookingError, match="only after the start"):
+        services.mark_attendance(appointment=appointment, status="no_show", actor=None, now=early)
+    appointment.refresh_from_db()
+    assert appointment.status == "confirmed"
+
+
+def test_the_attendance_window_is_a_setting(settings):
+    from datetime import timedelta as td
+
+    settings.ATTENDANCE_EARLY_MINUTES = 60
+    appointment, _ = book(start=local(2026, 12, 1, 9), practitioner=make_practitioner(), source="staff")
+    assert "arrived" in services.allowed_marks(appointment, appointment.start - td(minutes=60))

@@ -1,10 +1,12 @@
 """A front-desk member signs in, finds a new online request in the queue and confirms it."""
 
+import re
+
 import pytest
 import time_machine
 from django.contrib.auth.models import Group
 
-from booking.models import Appointment
+from booking.models import Appointment, ClinicClosure, Patient, Screening, TimeOff
 from tests.factories import NOW, book, local, make_practitioner
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -56,3 +58,132 @@ def test_front_desk_confirms_an_online_request(page, axe, request_waiting):
     assert "Confirmed" in page.inner_text(".status")
     assert "confirmed by sam" in page.inner_text("main")
     axe(page)
+
+
+# --- issue 13: right-to-left names, screening recorded later, undo, schedules --------------------------
+@pytest.fixture
+def desk_may_reopen_days(staff_roles):
+    """What booking/migrations/0008 grants the front desk (transactional tests flush migration rows)."""
+    import importlib
+
+    from django.apps import apps
+
+    importlib.import_module("booking.migrations.0008_front_desk_removes_closures").grant_front_desk(apps, None)
+
+
+NAME = "مريم حداد"
+# Visual positions of the name and of each character of the reference in the page's first heading (or
+# ``selector``), from the rendered text itself: the markup may isolate the name or not.
+POSITIONS = """([selector, name, ref]) => {
+  const root = document.querySelector(selector);
+  const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+  let nameNode = null, refNode = null;
+  while (walker.nextNode()) {
+    const node = walker.currentNode;
+    if (!nameNode && node.data.includes(name)) nameNode = node;
+    if (!refNode && node.data.includes(ref)) refNode = node;
+  }
+  const box = (node, start, end) => {
+    const range = document.createRange();
+    range.setStart(node, start);
+    range.setEnd(node, end);
+    return range.getBoundingClientRect();
+  };
+  const at = nameNode.data.indexOf(name);
+  const nameBox = box(nameNode, at, at + name.length);
+  const from = refNode.data.indexOf(ref);
+  return {nameRight: nameBox.right, nameTop: nameBox.top,
+          refLefts: [...ref].map((_, i) => box(refNode, from + i, from + i + 1).left),
+          refTop: box(refNode, from, from + 1).top};
+}"""
+
+
+def assert_reference_reads_after_the_name(page, selector, reference):
+    found = page.evaluate(POSITIONS, [selector, NAME, reference])
+    if abs(found["refTop"] - found["nameTop"]) < 5:  # on one line (a phone may wrap the heading)
+        assert min(found["refLefts"]) >= found["nameRight"] - 1, found
+    assert found["refLefts"] == sorted(found["refLefts"]), found  # the reference itself left to right
+
+
+def test_a_name_in_arabic_script_never_reorders_the_booking_reference(page, axe, request_waiting):
+    """A reference starting with a digit, after a right-to-left name: without isolation the bidi algorithm
+    moves the digit to the left of the name ("4 مريم حداد WQ9YGAC")."""
+    reference = "4WQ9YGAC"
+    Appointment.objects.filter(pk=request_waiting.pk).update(reference=reference)
+    Patient.objects.filter(pk=request_waiting.patient_id).update(first_name="مريم", last_name="حداد")
+    sign_in(page, f"/staff/appointments/{reference}/")
+    page.wait_for_url(f"**/staff/appointments/{reference}/")
+    assert_reference_reads_after_the_name(page, "main h1", reference)
+    axe(page)
+    page.goto("/staff/")
+    assert_reference_reads_after_the_name(page, ".queue-item h3", reference)
+    axe(page)
+
+
+@pytest.fixture
+def visit_soon(django_user_model, staff_roles):
+    """A phone booking for 8:15 this morning (the clock: 8:00), made without the safety questions."""
+    with time_machine.travel(NOW, tick=True):
+        user = django_user_model.objects.create_user("sam", password=PASSWORD)
+        user.groups.add(Group.objects.get(name="Front desk"))
+        practitioner = make_practitioner("Maya Chen", hours=((8, 12), (13, 17)))
+        appointment, _ = book(start=local(2026, 11, 30, 8, 15), practitioner=practitioner, source="staff")
+        yield appointment
+
+
+def test_the_desk_records_the_screening_later_and_undoes_an_arrival(page, axe, visit_soon):
+    sign_in(page, f"/staff/appointments/{visit_soon.reference}/")
+    page.wait_for_url(f"**/staff/appointments/{visit_soon.reference}/")
+    assert "Safety screening: not asked yet — ask before needling" in page.inner_text(".screening-alert")
+    axe(page)
+
+    form = page.locator("form[action$='/screening/']")
+    for name, _, _ in Screening.QUESTIONS:
+        form.locator(f"input[name='s-{name}'][value='{'yes' if name == 'fear_of_needles' else 'no'}']").check()
+    form.get_by_role("button", name="Save the answers").click()
+    page.wait_for_load_state()
+    assert "safety screening answers saved" in page.inner_text("main")
+    assert page.locator(".screening-alert").count() == 0
+    assert "Yes: Are you afraid of needles" in page.inner_text("#screening-heading + p + ul")
+    assert "recorded screening by sam" in page.inner_text("main")
+
+    page.get_by_role("button", name="Mark arrived").click()
+    page.wait_for_load_state()
+    undo = page.get_by_role("button", name=re.compile(r"^Undo: arrived at"))
+    axe(page)
+    undo.click()
+    page.wait_for_load_state()
+    assert "put back as it was" in page.inner_text("main")
+    assert page.get_by_role("button", name="Mark arrived").is_visible()
+    assert "undid arrival by sam" in page.inner_text("main")
+    visit_soon.refresh_from_db()
+    assert visit_soon.arrived_at is None and visit_soon.screening.asked
+
+
+def test_the_desk_removes_time_off_and_is_asked_before_closing_a_booked_day(page, axe, request_waiting,
+                                                                          desk_may_reopen_days):
+    off = TimeOff.objects.create(practitioner=request_waiting.practitioner, start=local(2026, 12, 15, 9),
+                                 end=local(2026, 12, 15, 12), reason="Course")
+    sign_in(page, "/staff/schedules/")
+    page.wait_for_url("**/staff/schedules/")
+    axe(page)
+    page.get_by_role("button", name=re.compile("^Remove the time off of Maya Chen")).click()
+    page.wait_for_load_state()
+    assert page.get_by_role("heading", level=1).inner_text() == "Remove this time off?"
+    axe(page)
+    page.get_by_role("button", name="Remove").click()
+    page.wait_for_url("**/staff/schedules/#time-off")
+    assert not TimeOff.objects.filter(pk=off.pk).exists()
+
+    page.fill("#id_closure-date", "2026-12-01")  # the day of the waiting request
+    page.fill("#id_closure-name", "Staff training")
+    page.get_by_role("button", name="Add closure").click()
+    page.wait_for_load_state()
+    confirm = page.locator(".records-confirm")
+    assert request_waiting.reference in confirm.inner_text() and "Maya Chen" in confirm.inner_text()
+    assert not ClinicClosure.objects.exists()
+    axe(page)
+    confirm.get_by_role("button", name=re.compile("^Close the clinic anyway")).click()
+    page.wait_for_url("**/staff/schedules/#closures")
+    assert ClinicClosure.objects.get().name == "Staff training"
+    assert "still booked" in page.inner_text("main")

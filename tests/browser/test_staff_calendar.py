@@ -34,9 +34,12 @@ def clinic_day(staff_roles):
                 (daniel, 9, 0, "Emery"), (daniel, 10, 30, "Finley"), (daniel, 16, 0, "Gray"),
             ])
         ]
-        services.mark_attendance(appointment=visits[0], status=Appointment.Status.COMPLETED, actor=None)
-        services.mark_arrived(appointment=visits[1], actor=None, now=NOW)
-        services.mark_attendance(appointment=visits[4], status=Appointment.Status.NO_SHOW, actor=None)
+        # marked at their visits' times: arrival from shortly before the start, a no-show after it
+        services.mark_attendance(appointment=visits[0], status=Appointment.Status.COMPLETED, actor=None,
+                                 now=visits[0].end)
+        services.mark_arrived(appointment=visits[1], actor=None, now=visits[1].start)
+        services.mark_attendance(appointment=visits[4], status=Appointment.Status.NO_SHOW, actor=None,
+                                 now=visits[4].start + timedelta(minutes=15))
         services.cancel_appointment(appointment=visits[5], now=NOW, actor=None, reason="Unwell")
         Appointment.objects.filter(pk=visits[6].pk).update(status=Appointment.Status.REQUESTED)
         TimeOff.objects.create(practitioner=daniel, start=local(2026, 11, 30, 13), end=local(2026, 11, 30, 15),

@@ -63,3 +63,11 @@ def test_the_health_check_answers_plain_http_while_pages_redirect_to_https(clien
     assert client.get("/healthz").status_code == 200
     page = client.get("/")
     assert page.status_code == 301 and page["Location"].startswith("https://")
+
+
+def test_a_request_refused_at_the_door_still_sends_the_security_headers(client):
+    """The 400 for a NUL in the address or a header is answered inside the header middleware."""
+    for response in (client.get("/book/?q=%00"), client.get("/book/", HTTP_USER_AGENT="x\x00")):
+        assert response.status_code == 400
+        assert "frame-ancestors 'none'" in response["Content-Security-Policy"]
+        assert response["X-Content-Type-Options"] == "nosniff" and "camera=()" in response["Permissions-Policy"]

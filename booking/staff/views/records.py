@@ -1,4 +1,4 @@
-"""Staff records: phone bookings, patients, schedules, export.
+"""Staff records: phone bookings, patients, export (schedules: ``views/schedules.py``).
 
 Views parse, call (``services`` for bookings, ``staff/records.py`` for the rest), render.
 Every state change is a POST through those functions; bad input re-renders the page with the
@@ -16,57 +16,28 @@ from django.core.paginator import Paginator
 from django.db import IntegrityError, transaction
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_post_parameters
-from django.views.decorators.http import require_http_methods, require_POST, require_safe
+from django.views.decorators.http import require_http_methods, require_safe
 
 from ... import parsing, schedules, services
 from ...forms import error_list
-from ...models import Appointment, Patient, Practitioner, Service, TimeOff
-from ...templatetags.booking_tags import local_time, local_when
+from ...models import Appointment, Patient, Practitioner, Service
+from ...templatetags.booking_tags import local_when
 from .. import records
 from ..access import (
-    ADD_CLOSURE,
-    ADD_TIME_OFF,
-    CHANGE_HOURS,
     EXPORT,
     MANAGE,
-    VIEW_HOURS,
     VIEW_PATIENTS,
     sees_all,
     staff_view,
     visible_appointments,
     visible_patients,
 )
-from ..forms import (
-    ClosureForm,
-    ExportForm,
-    PhoneBookingForm,
-    StaffPatientForm,
-    TimeOffForm,
-    WeeklyHoursForm,
-)
+from ..forms import ExportForm, PhoneBookingForm, StaffPatientForm, StaffScreeningForm
 
 PATIENTS_PER_PAGE = 25
 SEARCH_MATCHES = 20
-UPCOMING_DAYS = 365
-
-
-# --- helpers ----------------------------------------------------------------------------------
-def _still_booked(appointments: list[Appointment], where: str, shown: int = 10) -> str:
-    """'2 appointments in this time off are still booked: ABC (Name, when), ...' for a warning message."""
-    listed = ", ".join(f"{a.reference} ({a.patient.full_name}, {local_when(a.start)})" for a in appointments[:shown])
-    more = f" and {len(appointments) - shown} more" if len(appointments) > shown else ""
-    one = len(appointments) == 1
-    return (f"{len(appointments)} appointment{'' if one else 's'} {where} {'is' if one else 'are'} still booked: "
-            f"{listed}{more}.")
-
-
-def _span(start, end) -> str:
-    """'Monday 15 December 2026 at 9:00 a.m. to 12:00 p.m.' (the end's date only when it differs)."""
-    same_day = schedules.local_date(start) == schedules.local_date(end)
-    return f"{local_when(start)} to {local_time(end) if same_day else local_when(end)}"
 
 
 # --- 1. a new appointment from a phone call ---------------------------------------------------
@@ -98,9 +69,11 @@ def new_appointment(request):
     if wants_booking:
         form = PhoneBookingForm(request.POST, manual=manual, now=now)
         patient_form = None if patient else StaffPatientForm(request.POST)
-        valid = form.is_valid() & (patient_form is None or patient_form.is_valid())
+        screening_form = StaffScreeningForm(request.POST, prefix="s", optional=True)
+        valid = form.is_valid() & (patient_form is None or patient_form.is_valid()) & screening_form.is_valid()
         if valid:
-            booked = _book(request, form, patient, patient_form, now=now, manual=manual)
+            booked = _book(request, form, patient, patient_form, screening_form.screening_data(), now=now,
+                           manual=manual)
             if isinstance(booked, Appointment):
                 messages.success(request, f"{booked.reference} booked and confirmed: {booked.patient.full_name}, "
                                           f"{local_when(booked.start)} with {booked.practitioner.name}.")
@@ -113,8 +86,12 @@ def new_appointment(request):
         # what was typed is carried over as initial values.
         initial = data.dict()
         initial.pop("start", None)
+        if patient is not None and "kind" not in initial:
+            initial.update(PhoneBookingForm.initial_payer(patient))
         form = PhoneBookingForm(initial=initial, now=now)
         patient_form = None if patient else StaffPatientForm(initial=initial)
+        screening_form = StaffScreeningForm(prefix="s", optional=True,
+                                            initial={k[2:]: v for k, v in initial.items() if k.startswith("s-")})
     service, practitioner, day = _chosen(data, today)
     if not form.is_bound:
         form.initial.update(service=service, practitioner=practitioner, day=day)
@@ -122,28 +99,35 @@ def new_appointment(request):
     slots = schedules.available_slots(service=service, practitioner=practitioner, first=day, last=day, now=now,
                                       rules=schedules.staff_rules()) if offers else []
     return render(request, "staff/appointment_new.html", {
-        "form": form, "patient_form": patient_form, "patient": patient, "query": query, "matches": matches,
+        "form": form, "patient_form": patient_form, "screening_form": screening_form, "patient": patient,
+        "query": query, "matches": matches,
         "service": service, "practitioner": practitioner, "offers": offers, "day": day, "slots": slots,
         "prev_day": day - timedelta(days=1), "next_day": day + timedelta(days=1), "today": today,
         "existing": getattr(patient_form, "existing", None),
-        "error_list": error_list(patient_form, form, anchors={"start": "free-times"}),
+        "error_list": error_list(patient_form, form, screening_form, anchors={"start": "free-times"}),
     }, status=status)
 
 
-def _book(request, form: PhoneBookingForm, patient: Patient | None, patient_form: StaffPatientForm | None, *,
-          now, manual: bool) -> Appointment | int:
+def _book(request, form: PhoneBookingForm, patient: Patient | None, patient_form: StaffPatientForm | None,
+          screening: dict | None, *, now, manual: bool) -> Appointment | int:
     """Create the patient (if new) and the appointment in one transaction; on refusal, say why on the form."""
     data = form.cleaned_data
     override = manual and data["override"]
     start, practitioner, service = data["start"], data["practitioner"], data["service"]
     field = "manual_time" if manual else "start"
+    # The override is for working hours only: time off and closures are named, never booked over.
+    refusal = manual and records.override_refusal(practitioner=practitioner, start=start,
+                                                  end=start + service.duration + service.buffer)
+    if refusal:
+        form.add_error(field, refusal)
+        return 409
     try:
         with transaction.atomic():  # a refused booking leaves no new patient behind
             if patient is None:
                 patient = services.find_or_create_patient(**patient_form.patient_data())
             appointment, _ = services.book_appointment(
                 service=service, practitioner=practitioner, patient=patient, start=start, now=now,
-                insurance=form.insurance_data(), screening=None, patient_note=data["patient_note"],
+                insurance=form.insurance_data(), screening=screening, patient_note=data["patient_note"],
                 contact_phone=patient.phone, source=Appointment.Source.STAFF, actor=request.user,
                 allow_outside_hours=override,
             )
@@ -151,8 +135,8 @@ def _book(request, form: PhoneBookingForm, patient: Patient | None, patient_form
         message = str(error)
         if manual and not override and not Appointment.objects.active().filter(practitioner=practitioner).overlapping(
                 start, start + service.duration + service.buffer).exists():
-            message = (f"{local_when(start)} is not one of {practitioner.name}'s free times (outside working "
-                       "hours, time off or a closure). Tick “Book outside working hours” to book it anyway.")
+            message = (f"{local_when(start)} is outside {practitioner.name}'s working hours. Tick “Book "
+                       "outside working hours” to book it anyway.")
         form.add_error(field, message)
         return 409
     except services.BookingError as error:
@@ -196,123 +180,6 @@ def patient_detail(request, pk):
         "patient": patient, "appointments": appointments, "insurance_notes": insurance,
         "flags": records.patient_flags(appointments), "can_manage": request.user.has_perm(MANAGE),
     })
-
-
-# --- 3. schedules -----------------------------------------------------------------------------
-def _schedules_page(request, *, time_off_form=None, closure_form=None, status=200):
-    now = timezone.now()
-    today = timezone.localdate(now)
-    practitioners = list(Practitioner.objects.active().prefetch_related("working_hours"))
-    for p in practitioners:
-        p.current_hours, p.future_hours = records.timetables(p.working_hours.all(), today=today)
-    time_off = list(TimeOff.objects.filter(end__gt=now, practitioner__active=True).select_related("practitioner")
-                    .order_by("start")[:100])
-    closures = records.upcoming_closures(first=today, last=today + timedelta(days=UPCOMING_DAYS))
-    # One query for every visit that clashes with upcoming time off or closures, matched in Python.
-    clashes = _clashes(time_off, [c for c in closures if not c.statutory], now=now)
-    for off in time_off:
-        off.clashes = clashes.get(("off", off.pk), [])
-    closures = [(c, clashes.get(("closure", c.day), [])) for c in closures]
-    return render(request, "staff/schedules.html", {
-        "practitioners": practitioners, "time_off": time_off, "closures": closures, "today": today,
-        "time_off_form": time_off_form or TimeOffForm(prefix="off", initial={"start_date": today, "end_date": today}),
-        "closure_form": closure_form or ClosureForm(prefix="closure"),
-        "error_list": error_list(time_off_form, closure_form),
-    }, status=status)
-
-
-def _clashes(time_off: list[TimeOff], closures: list[records.Closure], *, now) -> dict[tuple, list[Appointment]]:
-    windows: list[tuple[tuple, int | None, object, object]] = [
-        (("off", off.pk), off.practitioner_id, off.start, off.end) for off in time_off]
-    for closure in closures:
-        start, end = schedules.local_range(first=closure.day, last=closure.day)
-        windows.append((("closure", closure.day), None, start, end))
-    if not windows:
-        return {}
-    latest = max(end for *_, end in windows)
-    found: dict[tuple, list[Appointment]] = {}
-    for a in Appointment.objects.active().visiting(now, latest).select_related(
-            "patient", "practitioner").order_by("start"):
-        for key, practitioner_id, start, end in windows:
-            if (practitioner_id is None or a.practitioner_id == practitioner_id) and a.start < end and a.end > start:
-                found.setdefault(key, []).append(a)
-    return found
-
-
-@staff_view(VIEW_HOURS)
-@require_safe
-def schedule_overview(request):
-    return _schedules_page(request)
-
-
-@staff_view(CHANGE_HOURS)
-@require_http_methods(["GET", "POST"])
-def edit_hours(request, practitioner):
-    practitioner = get_object_or_404(Practitioner, slug=practitioner)
-    today = timezone.localdate()
-    if request.method == "POST":
-        form = WeeklyHoursForm(request.POST, today=today)
-        if form.is_valid():
-            effective_from, days = form.cleaned_data["effective_from"], form.cleaned_data["timetable"]
-            records.replace_weekly_hours(practitioner=practitioner, effective_from=effective_from, days=days)
-            messages.success(request, f"New weekly hours saved for {practitioner.name}, from "
-                                      f"{effective_from.day} {effective_from:%B %Y}.")
-            outside = records.appointments_outside(practitioner=practitioner, effective_from=effective_from,
-                                                   days=days)
-            if outside:
-                messages.warning(request, _still_booked(outside, "outside the new hours") + " They were not moved.")
-            return redirect("staff:schedules")
-        status = 400
-    else:
-        effective_from = parsing.parse_date(request.GET.get("from"))
-        effective_from = effective_from if effective_from and effective_from >= today else today
-        form = WeeklyHoursForm(
-            initial=WeeklyHoursForm.initial_for(records.hours_on(practitioner=practitioner, day=effective_from),
-                                                effective_from), today=today)
-        status = 200
-    current, future = records.timetables(practitioner.working_hours.all(), today=today)
-    return render(request, "staff/schedule_hours.html", {
-        "practitioner": practitioner, "form": form, "current": current, "future": future,
-        "error_list": error_list(form, labels=False),
-    }, status=status)
-
-
-@staff_view(ADD_TIME_OFF)
-@require_POST
-def add_time_off(request):
-    form = TimeOffForm(request.POST, prefix="off")
-    if not form.is_valid():
-        return _schedules_page(request, time_off_form=form, status=400)
-    data = form.cleaned_data
-    time_off, clashes = records.add_time_off(practitioner=data["practitioner"], start=data["start"],
-                                             end=data["end"], reason=data["reason"])
-    span = _span(time_off.start, time_off.end)
-    messages.success(request, f"Time off saved for {time_off.practitioner.name} from {span}: "
-                              "those times are no longer offered.")
-    if clashes:
-        messages.warning(request, _still_booked(clashes, "in this time off") + " Rebook them from the list below.")
-    return redirect(reverse("staff:schedules") + "#time-off")
-
-
-@staff_view(ADD_CLOSURE)
-@require_POST
-def add_closure(request):
-    form = ClosureForm(request.POST, prefix="closure")
-    if not form.is_valid():
-        return _schedules_page(request, closure_form=form, status=400)
-    try:
-        with transaction.atomic():
-            closure = form.save()
-    except IntegrityError:  # added by someone else between the check and the save
-        form.add_error("date", "The clinic is already closed on that day.")
-        return _schedules_page(request, closure_form=form, status=400)
-    messages.success(request, f"The clinic is closed on {closure.date.day} {closure.date:%B %Y} ({closure.name}). "
-                              "No times are offered that day.")
-    start, end = schedules.local_range(first=closure.date, last=closure.date)
-    clashes = list(Appointment.objects.active().visiting(start, end).select_related("patient"))
-    if clashes:
-        messages.warning(request, _still_booked(clashes, "on that day") + " Rebook them from the list below.")
-    return redirect(reverse("staff:schedules") + "#closures")
 
 
 # --- 5. export --------------------------------------------------------------------------------

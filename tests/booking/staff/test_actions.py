@@ -1,15 +1,17 @@
 """Front-desk actions through real URLs: status, slot, history (with the acting user), queued email."""
 
 import threading
-from datetime import timedelta
+from contextlib import contextmanager
+from datetime import UTC, timedelta
 
 import pytest
 import time_machine
 from django.contrib.auth.models import Group
 from django.db import connection
+from django.utils import timezone
 
-from booking import schedules, services
-from booking.models import Appointment, EmailNotice
+from booking import emails, schedules, services
+from booking.models import Appointment, EmailNotice, Screening
 from tests.factories import NOW, book, local, make_practitioner, make_service
 
 
@@ -25,6 +27,18 @@ def desk(client, django_user_model, staff_roles):
     user.groups.add(Group.objects.get(name="Front desk"))
     client.force_login(user)
     return user
+
+
+def iso(value) -> str:
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@contextmanager
+def at(client, user, moment, tick=True):
+    """The clock at ``moment``, signed in again (staff sessions end within a working day)."""
+    with time_machine.travel(moment, tick=tick):
+        client.force_login(user)
+        yield
 
 
 def kinds(appointment):
@@ -95,9 +109,12 @@ def test_arrived_completed_and_no_show(client, desk):
     practitioner = make_practitioner()
     first, _ = book(start=local(2026, 12, 1, 9), practitioner=practitioner, source="staff")
     second, _ = book(start=local(2026, 12, 1, 13), practitioner=practitioner, source="staff")
-    client.post(f"/staff/appointments/{first.reference}/arrived/")
-    client.post(f"/staff/appointments/{first.reference}/completed/")
-    client.post(f"/staff/appointments/{second.reference}/no-show/")
+    with at(client, desk, local(2026, 12, 1, 8, 50), tick=True):  # the patient is early
+        client.post(f"/staff/appointments/{first.reference}/arrived/")
+    with at(client, desk, local(2026, 12, 1, 9, 45), tick=True):
+        client.post(f"/staff/appointments/{first.reference}/completed/")
+    with at(client, desk, local(2026, 12, 1, 13, 20), tick=True):
+        client.post(f"/staff/appointments/{second.reference}/no-show/")
     first.refresh_from_db()
     second.refresh_from_db()
     assert first.arrived_at is not None and first.status == "completed"
@@ -218,3 +235,262 @@ def test_sign_in_is_throttled_without_revealing_whether_the_username_exists(clie
 def test_staff_sessions_end_after_a_working_day_and_on_browser_close(settings):
     assert settings.SESSION_EXPIRE_AT_BROWSER_CLOSE is True
     assert timedelta(seconds=settings.SESSION_COOKIE_AGE) <= timedelta(hours=12)
+
+
+# --- arrival, completion and no-show: only at the visit, undone the same day (issue 13, item 3) ----------
+def detail(client, appointment) -> str:
+    return client.get(f"/staff/appointments/{appointment.reference}/").content.decode()
+
+
+def mark(client, appointment, what: str):
+    return client.post(f"/staff/appointments/{appointment.reference}/{what}/", follow=True).content.decode()
+
+
+@pytest.mark.django_db
+def test_visits_days_ahead_offer_no_attendance_buttons_and_the_marks_are_refused(client, desk):
+    appointment, _ = book(start=local(2026, 12, 3, 9), practitioner=make_practitioner(), source="staff")
+    page = detail(client, appointment)
+    assert "Mark arrived" not in page and "Mark completed" not in page and "Mark no-show" not in page
+    assert "from 30 minutes before the start" in page
+    assert f"{appointment.patient.full_name}</bdi></a></td>" not in client.get("/staff/").content.decode()
+    for what, message in (("arrived", "too early to record arrival"), ("completed", "too early to record completion"),
+                          ("no-show", "A no-show can be marked only after the start")):
+        assert message in mark(client, appointment, what)
+    appointment.refresh_from_db()
+    assert appointment.status == "confirmed" and appointment.arrived_at is None
+    assert [e.action for e in appointment.events.all()] == ["booked"]
+    assert not is_free(appointment)  # the time is still held
+
+
+@pytest.mark.django_db
+def test_arrival_and_completion_open_30_minutes_before_the_start_and_a_no_show_only_after_it(client, desk):
+    appointment, _ = book(start=local(2026, 12, 1, 9), practitioner=make_practitioner(), source="staff")
+    with at(client, desk, local(2026, 12, 1, 8, 29), tick=False):
+        assert "too early to record arrival" in mark(client, appointment, "arrived")
+    with at(client, desk, local(2026, 12, 1, 8, 30), tick=False):
+        page = detail(client, appointment)
+        assert "Mark arrived" in page and "Mark completed" in page and "Mark no-show" not in page
+        assert "only after the start" in mark(client, appointment, "no-show")
+        assert "marked as arrived" in mark(client, appointment, "arrived")
+    with at(client, desk, local(2026, 12, 1, 9, 5), tick=False):
+        assert "undo the arrival first" in mark(client, appointment, "no-show")  # here, so not a no-show
+    appointment.refresh_from_db()
+    assert appointment.arrived_at == local(2026, 12, 1, 8, 30) and appointment.status == "confirmed"
+
+    other, _ = book(start=local(2026, 12, 1, 13), practitioner=appointment.practitioner, source="staff")
+    with at(client, desk, local(2026, 12, 1, 13, 1), tick=False):
+        assert "Mark no-show" in detail(client, other)
+        assert "marked as a no-show" in mark(client, other, "no-show")
+    other.refresh_from_db()
+    assert other.status == "no_show" and is_free(other)
+
+
+@pytest.mark.django_db
+def test_a_status_change_is_undone_the_same_day_as_its_own_history_event(client, desk):
+    appointment, _ = book(start=local(2026, 12, 1, 9), practitioner=make_practitioner(), source="staff")
+    with at(client, desk, local(2026, 12, 1, 8, 55), tick=True):
+        mark(client, appointment, "arrived")
+        mark(client, appointment, "completed")
+        appointment.refresh_from_db()
+        assert appointment.status == "completed" and is_free(appointment)
+        assert "Undo: completed" in detail(client, appointment)
+        assert "put back as it was" in mark(client, appointment, "undo")
+        appointment.refresh_from_db()
+        assert appointment.status == "confirmed" and appointment.arrived_at is not None
+        assert not is_free(appointment)  # holds its time again
+        assert "Undo: arrived" in detail(client, appointment)
+        mark(client, appointment, "undo")
+        appointment.refresh_from_db()
+        assert appointment.arrived_at is None
+        assert "nothing to undo" in mark(client, appointment, "undo")
+    events = list(appointment.events.all())
+    assert [e.action for e in events] == ["booked", "arrived", "completed", "undid completion", "undid arrival"]
+    undo = events[3]
+    assert (undo.actor, undo.from_status, undo.to_status) == (desk, "completed", "confirmed")
+    assert undo.details["undid"] == events[2].pk
+
+
+@pytest.mark.django_db
+def test_a_status_change_cannot_be_undone_the_next_day(client, desk):
+    appointment, _ = book(start=local(2026, 12, 1, 9), practitioner=make_practitioner(), source="staff")
+    with at(client, desk, local(2026, 12, 1, 9, 10), tick=True):
+        mark(client, appointment, "no-show")
+    with at(client, desk, local(2026, 12, 2, 8, 0), tick=True):
+        assert "Undo" not in detail(client, appointment)
+        assert "nothing to undo" in mark(client, appointment, "undo")
+    appointment.refresh_from_db()
+    assert appointment.status == "no_show"
+
+
+@pytest.mark.django_db
+def test_undoing_a_no_show_whose_time_was_booked_again_is_refused(client, desk):
+    practitioner = make_practitioner()
+    missed, _ = book(start=local(2026, 12, 1, 9), practitioner=practitioner, source="staff")
+    with at(client, desk, local(2026, 12, 1, 9, 10), tick=True):
+        mark(client, missed, "no-show")
+        walk_in, _ = book(start=local(2026, 12, 1, 9, 15), practitioner=practitioner, source="staff",
+                          now=local(2026, 12, 1, 9, 10))
+        assert "booked for someone else since" in mark(client, missed, "undo")
+    missed.refresh_from_db()
+    assert missed.status == "no_show" and [e.action for e in missed.events.all()] == ["booked", "marked no-show"]
+
+
+@pytest.mark.django_db
+def test_only_staff_who_manage_appointments_may_undo(client, django_user_model, staff_roles):
+    practitioner = make_practitioner()
+    user = django_user_model.objects.create_user("maya", password="a-long-test-password")
+    user.groups.add(Group.objects.get(name="Practitioner"))
+    practitioner.user = user
+    practitioner.save()
+    appointment, _ = book(start=local(2026, 12, 1, 9), practitioner=practitioner, source="staff")
+    with time_machine.travel(local(2026, 12, 1, 9, 10), tick=True):
+        services.mark_attendance(appointment=appointment, status="no_show", actor=None, now=timezone.now())
+        client.force_login(user)
+        assert "Undo" not in detail(client, appointment)
+        assert client.post(f"/staff/appointments/{appointment.reference}/undo/").status_code == 403
+    appointment.refresh_from_db()
+    assert appointment.status == "no_show"
+
+
+@pytest.mark.django_db
+def test_a_new_time_email_dropped_while_the_visit_was_marked_is_sent_after_the_undo(client, desk, mailoutbox):
+    """The patient must never be left with the old time: a queued "rescheduled" email that the sender dropped
+    (the visit looked over) is queued again when the mark is undone, and then says the new time."""
+    practitioner = make_practitioner()
+    appointment, _ = book(start=local(2026, 12, 2, 10), practitioner=practitioner, source="staff")
+    with at(client, desk, local(2026, 12, 1, 8, 0), tick=True):
+        client.post(f"/staff/appointments/{appointment.reference}/reschedule/",
+                    {"start": iso(local(2026, 12, 1, 9)), "practitioner": practitioner.slug})
+        moved = appointment.email_notices.get(kind="rescheduled")
+        assert moved.sent_at is None  # queued; the mail server is slow today
+    with at(client, desk, local(2026, 12, 1, 8, 40), tick=True):
+        mark(client, appointment, "completed")  # the wrong patient's line, 20 minutes before the start
+        assert emails.deliver(moved.pk, now=timezone.now()) is None
+        moved.refresh_from_db()
+        assert moved.last_error == emails.NOT_AHEAD and mailoutbox == []
+        assert "not sent (the visit is no longer ahead)" in detail(client, appointment)  # not silent
+        mark(client, appointment, "undo")
+        again = appointment.email_notices.filter(kind="rescheduled", sent_at=None).get()
+        emails.deliver(again.pk, now=timezone.now())
+    [message] = mailoutbox
+    assert "9:00" in message.body and "10:00" not in message.body
+    assert appointment.email_notices.filter(kind="rescheduled").count() == 2
+
+
+@pytest.mark.django_db
+def test_a_mark_refused_days_ahead_leaves_a_pending_new_time_email_to_be_sent(client, desk, mailoutbox):
+    practitioner = make_practitioner()
+    appointment, _ = book(start=local(2026, 12, 2, 10), practitioner=practitioner, source="staff")
+    client.post(f"/staff/appointments/{appointment.reference}/reschedule/",
+                {"start": iso(local(2026, 12, 3, 9)), "practitioner": practitioner.slug})
+    for what in ("arrived", "completed", "no-show"):
+        mark(client, appointment, what)
+    moved = appointment.email_notices.get(kind="rescheduled")
+    emails.deliver(moved.pk, now=timezone.now())
+    moved.refresh_from_db()
+    assert moved.sent_at is not None and moved.last_error == "" and len(mailoutbox) == 1
+
+
+# --- safety screening recorded after a phone booking (item 2) --------------------------------------------
+def screening_post(**answers) -> dict:
+    data = {f"s-{name}": "no" for name, _, _ in Screening.QUESTIONS}
+    data.update({f"s-{name}": value for name, value in answers.items()})
+    return data
+
+
+@pytest.mark.django_db
+def test_a_visit_booked_without_the_questions_says_not_asked_yet_until_the_answers_are_recorded(client, desk):
+    appointment, _ = book(start=local(2026, 12, 1, 9), practitioner=make_practitioner(), source="staff")
+    page = detail(client, appointment)
+    assert "Safety screening: not asked yet — ask before needling" in page
+    assert "No to every question" not in page and "Record the patient's answers" in page
+
+    response = client.post(f"/staff/appointments/{appointment.reference}/screening/",
+                           {**screening_post(blood_thinners="yes"), "s-details": "Warfarin"})
+    assert response.status_code == 302
+    screening = Screening.objects.get(appointment=appointment)
+    assert screening.asked and screening.blood_thinners and not screening.pregnant
+    assert screening.details == "Warfarin"
+    event = appointment.events.get(action="recorded screening")
+    assert event.actor == desk and event.details["yes"] == ["blood_thinners"]
+    page = detail(client, appointment)
+    assert "not asked yet" not in page
+    assert "Yes: Do you take blood thinners, or do you have a bleeding disorder? (precaution)" in page
+
+
+@pytest.mark.django_db
+def test_screening_answers_need_every_question(client, desk):
+    appointment, _ = book(start=local(2026, 12, 1, 9), practitioner=make_practitioner(), source="staff")
+    data = screening_post(pregnant="yes")
+    del data["s-fear_of_needles"]
+    response = client.post(f"/staff/appointments/{appointment.reference}/screening/", data)
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert 'id="error-summary"' in page and "Answer yes or no." in page
+    assert not Screening.objects.get(appointment=appointment).asked
+    assert not appointment.events.filter(action="recorded screening").exists()
+
+
+@pytest.mark.django_db
+def test_changing_recorded_answers_keeps_the_earlier_ones_in_the_history(client, desk):
+    appointment, _ = book(start=local(2026, 12, 1, 9), practitioner=make_practitioner(),
+                          screening={"pregnant": False})
+    assert Screening.objects.get(appointment=appointment).asked  # answered online with the request
+    assert "Change the answers" in detail(client, appointment)
+    client.post(f"/staff/appointments/{appointment.reference}/screening/", screening_post(pregnant="yes"))
+    event = appointment.events.get(action="changed screening")
+    assert (event.details["yes_before"], event.details["yes"]) == ([], ["pregnant"])
+    assert Screening.objects.get(appointment=appointment).pregnant
+
+
+# --- times people read are BC time (item 11) --------------------------------------------------------------
+@pytest.mark.django_db
+def test_the_history_shows_a_reschedule_in_bc_time_while_storing_utc(client, desk):
+    practitioner = make_practitioner("Maya Chen")
+    appointment, _ = book(start=local(2026, 12, 3, 10), practitioner=practitioner)
+    client.post(f"/staff/appointments/{appointment.reference}/reschedule/",
+                {"start": iso(local(2026, 12, 4, 9)), "practitioner": practitioner.slug})
+    page = detail(client, appointment)
+    assert ("from Thursday 3 December 2026 at 10:00 a.m. (<bdi>Maya Chen</bdi>) to "
+            "Friday 4 December 2026 at 9:00 a.m. (<bdi>Maya Chen</bdi>)") in page
+    assert "+00:00" not in page and "T17:00" not in page
+    assert "times in BC time" in page
+    event = appointment.events.get(action="rescheduled")
+    assert event.details["old"]["start"] == "2026-12-03T17:00:00+00:00"  # stored as it was: ISO, UTC
+
+
+@pytest.mark.django_db
+def test_appointment_titles_in_the_admin_are_bc_time(client, django_user_model):
+    appointment, _ = book(start=local(2026, 12, 3, 10), practitioner=make_practitioner())
+    title = f"{appointment.reference} IMS initial assessment and treatment 2026-12-03 10:00 a.m. BC time"
+    assert str(appointment) == title  # 17:00 UTC
+    client.force_login(django_user_model.objects.create_superuser("boss", password="a-long-test-password"))
+    page = client.get(f"/admin/booking/appointment/{appointment.pk}/change/").content.decode()
+    assert title in page and "17:00" not in page
+    assert title in client.get("/admin/booking/appointment/").content.decode()
+
+
+# --- right-to-left names (item 12) ------------------------------------------------------------------------
+@pytest.mark.django_db
+def test_what_people_type_is_isolated_on_the_staff_pages(client, desk):
+    """Names, notes, emails and reasons are wrapped in <bdi>: text in Arabic script then cannot pull the
+    booking reference, a time or punctuation next to it into its own right-to-left order."""
+    from tests.factories import make_patient
+
+    practitioner = make_practitioner("Maya Chen")
+    patient = make_patient(first_name="مريم", last_name="حداد", email="maryam@example.com", phone="+1 604 555 0100")
+    appointment, _ = book(start=local(2026, 12, 1, 9), practitioner=practitioner, patient=patient,
+                          patient_note="ألم في الرقبة", insurance={"kind": "extended_health", "insurer": "شركة"})
+    page = detail(client, appointment)
+    heading = '<h1 class="h2"><bdi>مريم حداد</bdi> <span class="text-body-secondary fs-5">'
+    assert heading + appointment.reference in page
+    for isolated in ("<bdi>ألم في الرقبة</bdi>", "<bdi>maryam@example.com</bdi>", "<bdi>+1 604 555 0100</bdi>",
+                     "<bdi>شركة</bdi>", "<bdi>Maya Chen</bdi>"):
+        assert isolated in page, isolated
+    today = client.get("/staff/").content.decode()
+    assert "<bdi>مريم حداد</bdi></a>" in today and "“<bdi>ألم في الرقبة</bdi>”" in today
+    assert "<bdi>Extended health: شركة (patient pays and claims)</bdi>" in today
+    patient_page = client.get(f"/staff/patients/{patient.pk}/").content.decode()
+    assert '<h1 class="h2"><bdi>مريم حداد</bdi></h1>' in patient_page
+    listing = client.get("/staff/patients/").content.decode()
+    assert "<bdi>حداد</bdi>, <bdi>مريم</bdi>" in listing

@@ -98,9 +98,12 @@ def test_status_is_written_out_and_coloured(desk):
     no_show, _ = book(start=local(2026, 12, 1, 14), practitioner=practitioner, service=service)
     for a in (confirmed, arrived, completed, no_show):
         services.confirm_appointment(appointment=a, actor=None)
-    services.mark_arrived(appointment=arrived, actor=None, now=NOW)
-    services.mark_attendance(appointment=completed, status=Appointment.Status.COMPLETED, actor=None)
-    services.mark_attendance(appointment=no_show, status=Appointment.Status.NO_SHOW, actor=None)
+    # each marked at its visit: arrival and completion from shortly before the start, a no-show after it
+    services.mark_arrived(appointment=arrived, actor=None, now=arrived.start)
+    services.mark_attendance(appointment=completed, status=Appointment.Status.COMPLETED, actor=None,
+                             now=completed.end)
+    services.mark_attendance(appointment=no_show, status=Appointment.Status.NO_SHOW, actor=None,
+                             now=no_show.start + timedelta(minutes=15))
     html = desk.get(DAY, {"date": "2026-12-01"}).content.decode()
     for appointment, key, label in [(requested, "requested", "Requested"), (confirmed, "confirmed", "Confirmed"),
                                     (arrived, "arrived", "Arrived"), (completed, "completed", "Completed"),
@@ -126,7 +129,7 @@ def test_time_off_is_shaded_and_labelled(desk):
     html = desk.get(DAY, {"date": "2026-12-01"}).content.decode()
     # 09:00 is row 1, so 13:00 is grid line 17; four hours are 16 rows.
     assert '<div class="cal-off row-start-17 row-span-16" aria-hidden="true">' in html
-    assert '<span class="cal-col__off">Time off 1:00–5:00 p.m. (IMS course)</span>' in html
+    assert '<span class="cal-col__off">Time off 1:00–5:00 p.m. (<bdi>IMS course</bdi>)</span>' in html
     next_day = desk.get(DAY, {"date": "2026-12-02"}).content.decode()
     assert "cal-off row-start" not in next_day and "cal-col__off" not in next_day
 
@@ -134,8 +137,8 @@ def test_time_off_is_shaded_and_labelled(desk):
 def test_a_statutory_holiday_is_shaded_with_its_name(desk):
     make_clinician()
     html = desk.get(DAY, {"date": "2026-12-25"}).content.decode()
-    assert "The clinic is closed:</strong> Christmas Day" in html
-    assert "Closed: Christmas Day" in html and "cal-closed row-start-1" in html
+    assert "The clinic is closed:</strong> <bdi>Christmas Day</bdi>" in html
+    assert "Closed: <bdi>Christmas Day</bdi>" in html and "cal-closed row-start-1" in html
     assert "cal-work" not in html  # nobody works on a closed day, whatever the timetable says
 
 
@@ -143,7 +146,7 @@ def test_a_staff_closure_is_shaded_with_its_name(desk):
     make_clinician()
     ClinicClosure.objects.create(date=date(2026, 12, 2), name="Staff training")
     html = desk.get(DAY, {"date": "2026-12-02"}).content.decode()
-    assert "The clinic is closed:</strong> Staff training" in html and "cal-closed" in html
+    assert "The clinic is closed:</strong> <bdi>Staff training</bdi>" in html and "cal-closed" in html
 
 
 def test_closure_names_cover_exactly_the_closed_dates():
@@ -207,7 +210,8 @@ def test_overlapping_appointments_sit_side_by_side(desk):
     practitioner = make_clinician()
     missed, _ = book(start=local(2026, 12, 1, 9), practitioner=practitioner, service=follow_up())
     services.confirm_appointment(appointment=missed, actor=None)
-    services.mark_attendance(appointment=missed, status=Appointment.Status.NO_SHOW, actor=None)
+    services.mark_attendance(appointment=missed, status=Appointment.Status.NO_SHOW, actor=None,
+                             now=missed.start + timedelta(minutes=10))
     squeezed_in, _ = book(start=local(2026, 12, 1, 9), practitioner=practitioner, service=follow_up())
     html = desk.get(DAY, {"date": "2026-12-01"}).content.decode()
     assert "lanes-2" in html
@@ -234,7 +238,7 @@ def test_a_practitioner_sees_booked_instead_of_other_practitioners_patients(clie
     html = client.get(DAY, {"date": "2026-12-01"}).content.decode()
     assert "Ada Own" in html and block_classes(html, own)
     assert "Bea Elsewhere" not in html and other.reference not in html  # no link to a page they may not open
-    assert '<span class="cal-appt__who">Booked</span>' in html
+    assert '<span class="cal-appt__who" dir="auto">Booked</span>' in html
     week = client.get(WEEK, {"practitioner": daniel.slug, "date": "2026-12-01"}).content.decode()
     assert "Bea Elsewhere" not in week and "Booked" in week
 
@@ -319,7 +323,7 @@ def test_week_shows_one_practitioners_monday_to_sunday(desk):
     visit, _ = book(start=local(2026, 12, 2, 10), practitioner=maya)  # a Wednesday
     elsewhere, _ = book(start=local(2026, 12, 2, 10), practitioner=other)
     html = desk.get(WEEK, {"practitioner": maya.slug, "date": "2026-12-02"}).content.decode()
-    assert "Maya Chen: week of 30 November 2026" in html
+    assert "<bdi>Maya Chen</bdi>: week of 30 November 2026" in html
     days = re.findall(r'id="cal-h-(\d{4}-\d\d-\d\d)"', html)
     assert days == [(date(2026, 11, 30) + timedelta(days=i)).isoformat() for i in range(7)]
     assert "Mon 30 Nov" in html and "Sun 6 Dec" in html
@@ -341,9 +345,9 @@ def test_week_shades_holidays_and_time_off(desk):
     TimeOff.objects.create(practitioner=maya, start=local(2026, 12, 22, 9), end=local(2026, 12, 24, 0),
                            reason="Holiday")
     html = desk.get(WEEK, {"practitioner": maya.slug, "date": "2026-12-25"}).content.decode()
-    assert "Closed: Christmas Day" in html and "Closed: Boxing Day" not in html  # Boxing Day is not statutory in BC
-    assert "Time off 9:00 a.m.–midnight (Holiday)" in html  # Tuesday from 09:00
-    assert "Time off all day (Holiday)" in html  # Wednesday
+    assert "Closed: <bdi>Christmas Day</bdi>" in html and "Boxing Day" not in html  # Boxing Day is not statutory in BC
+    assert "Time off 9:00 a.m.–midnight (<bdi>Holiday</bdi>)" in html  # Tuesday from 09:00
+    assert "Time off all day (<bdi>Holiday</bdi>)" in html  # Wednesday
 
 
 def test_week_defaults_to_your_own_practitioner_then_the_first_active(client, django_user_model):
@@ -352,11 +356,11 @@ def test_week_defaults_to_your_own_practitioner_then_the_first_active(client, dj
     user = staff_user(django_user_model, "Practitioner", "maya")
     Practitioner.objects.filter(pk=mine.pk).update(user=user)
     client.force_login(user)
-    assert "Maya Chen: week of 30 November 2026" in client.get(WEEK).content.decode()
+    assert "<bdi>Maya Chen</bdi>: week of 30 November 2026" in client.get(WEEK).content.decode()
     desk_user = staff_user(django_user_model, "Front desk", "desk")
     client.force_login(desk_user)
-    assert f"{first.name}: week of" in client.get(WEEK).content.decode()
-    assert f"{first.name}: week of" in client.get(WEEK, {"practitioner": "no-such-person"}).content.decode()
+    assert f"<bdi>{first.name}</bdi>: week of" in client.get(WEEK).content.decode()
+    assert f"<bdi>{first.name}</bdi>: week of" in client.get(WEEK, {"practitioner": "no-such-person"}).content.decode()
 
 
 def test_week_without_practitioners_says_so(desk):
@@ -446,3 +450,18 @@ def test_a_practitioner_sees_names_only_on_their_own_blocks(client, django_user_
     assert "Mine " in html and "Theirs" not in html
     assert block_classes(html, mine) and not block_classes(html, theirs)  # no link to the other's visit
     assert html.count("cal-appt--private") == 1
+
+
+def test_names_in_right_to_left_scripts_are_isolated_in_the_blocks(desk):
+    """A name in Arabic script must not reorder the time, status or service around it (issue 13, item 12)."""
+    practitioner = make_clinician("Maya Chen")
+    patient = make_patient(first_name="مريم", last_name="حداد")
+    book(start=local(2026, 12, 1, 9), practitioner=practitioner, patient=patient)
+    TimeOff.objects.create(practitioner=practitioner, start=local(2026, 12, 1, 13), end=local(2026, 12, 1, 14),
+                           reason="دورة")
+    for url in (DAY, WEEK):
+        html = desk.get(url, {"date": "2026-12-01"}).content.decode()
+        assert '<span class="cal-appt__who" dir="auto">مريم حداد</span>' in html
+        assert '<span class="cal-appt__what" dir="auto">IMS initial assessment and treatment</span>' in html
+        assert "(<bdi>دورة</bdi>)" in html
+    assert "<bdi>Maya Chen</bdi>" in desk.get(DAY, {"date": "2026-12-01"}).content.decode()

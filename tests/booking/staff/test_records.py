@@ -348,7 +348,8 @@ def test_the_schedules_page_shows_hours_time_off_and_closures(client, front_desk
                            reason="Course")
     ClinicClosure.objects.create(date=date(2026, 12, 24), name="Staff party")
     page = client.get(SCHEDULES).content.decode()
-    assert "Maya Chen" in page and "09:00–12:00," in page and "13:00–17:00" in page
+    assert "Maya Chen" in page and "9:00 a.m.–12:00 p.m.," in page and "1:00–5:00 p.m." in page
+    assert "09:00" not in page and "13:00" not in page  # a.m./p.m., as on every other page
     assert "From 2 January 2027" in page
     assert "Tuesday 15 December 2026 at 9:00 a.m." in page and "Course" in page
     assert "Staff party" in page and "Christmas Day" in page
@@ -469,7 +470,8 @@ def test_hours_from_today_end_the_old_timetable_yesterday(client, clinic_admin, 
 
 
 @pytest.mark.parametrize(("days", "message"), [
-    ({"d0_start_1": "12:00", "d0_end_1": "08:00"}, "Monday: the end (08:00) must be after the start (12:00)"),
+    ({"d0_start_1": "12:00", "d0_end_1": "08:00"},
+     "Monday: the end (8:00 a.m.) must be after the start (12:00 p.m.)"),
     ({"d1_start_1": "08:00", "d1_end_1": "12:00", "d1_start_2": "11:00", "d1_end_2": "15:00"}, "overlap"),
     ({"d2_start_1": "08:02", "d2_end_1": "12:00"}, "5-minute mark"),
     ({"d3_start_1": "08:00"}, "Thursday: enter both the start and the end"),
@@ -520,10 +522,13 @@ def test_export_follows_local_days_not_utc_days(client, front_desk, practitioner
     assert [row[0] for row in fifteenth[1:]] == [early.reference]
     assert [row[0] for row in fourteenth[1:]] == [late.reference]
     header, row = fifteenth
-    assert header[:3] == ["reference", "start", "end"]
-    assert row[1] == "2026-12-15T00:30:00-07:00"
-    assert row[5:7] == ["confirmed", "staff"]
-    assert "outside working hours" in row[header.index("flags")]
+    # local date and clock columns a spreadsheet reads as such, labelled BC time (not ISO text with an offset)
+    assert header[:4] == ["reference", "date (BC time)", "start (BC time)", "end (BC time)"]
+    assert row[1:4] == ["2026-12-15", "00:30", "01:15"]
+    record = dict(zip(header, row, strict=True))
+    assert (record["status"], record["source"]) == ("confirmed", "staff")
+    assert record["created (BC time)"] == "2026-11-30 08:00"
+    assert "outside working hours" in record["flags"]
 
 
 def test_export_rows_have_the_patient_insurance_and_flags(client, front_desk, practitioner):
@@ -538,14 +543,34 @@ def test_export_rows_have_the_patient_insurance_and_flags(client, front_desk, pr
     assert "contraindication: pregnant" in record["flags"]
 
 
-def test_export_escapes_formula_like_cells(client, front_desk, practitioner):
+def test_export_escapes_formula_like_cells_but_leaves_phone_numbers_readable(client, front_desk, practitioner):
     patient = make_patient(first_name='=HYPERLINK("http://evil.example","x")', last_name="Smith",
                            phone="+1 604 555 0100")
     book(start=local(2026, 12, 3, 9), practitioner=practitioner, patient=patient)
     header, row = export_rows(client.get(EXPORT, {"first_day": "2026-12-03", "last_day": "2026-12-03"}))
     record = dict(zip(header, row, strict=True))
     assert record["patient"] == "'=HYPERLINK(\"http://evil.example\",\"x\") Smith"
-    assert record["phone"] == "'+1 604 555 0100"
+    assert record["phone"] == "+1 604 555 0100"  # a phone number holds no formula: no apostrophe
+
+
+@pytest.mark.parametrize(("value", "written"), [
+    ("+1 604 555 0100", "+1 604 555 0100"),
+    ("+1 (604) 555-0100", "+1 (604) 555-0100"),
+    ("+44 20.7946.0958", "+44 20.7946.0958"),
+    ("604-555-0100", "604-555-0100"),
+    ("=1+1", "'=1+1"),
+    ("@SUM(A1:A9)", "'@SUM(A1:A9)"),
+    ("-2+3+cmd|' /C calc'!A0", "'-2+3+cmd|' /C calc'!A0"),
+    ("+SUM(A1)", "'+SUM(A1)"),
+    ("+1 604 555 0100 =HYPERLINK(1)", "'+1 604 555 0100 =HYPERLINK(1)"),
+    ("+1604\n=1", "'+1604\n=1"),
+    ("\t=1", "'\t=1"),
+    ("Robin", "Robin"),
+])
+def test_only_a_cell_that_would_start_a_formula_gets_an_apostrophe(value, written):
+    from booking.staff.records import csv_safe
+
+    assert csv_safe(value) == written
 
 
 @pytest.mark.parametrize("params", [
@@ -612,6 +637,158 @@ def test_a_practitioner_sees_schedules_but_nothing_else_here(client, practitione
     assert not TimeOff.objects.exists() and not ClinicClosure.objects.exists()
 
 
-def test_screening_answers_default_to_no_for_staff_bookings(client, front_desk, practitioner):
-    client.post(NEW, {"patient": make_patient().pk, **booking_data(practitioner), "start": iso(local(2026, 12, 3, 9))})
-    assert not Screening.objects.get().has_flags
+# --- safety screening on a phone booking (issue 13, item 2) ------------------------------------------
+def answers(**yes) -> dict:
+    data = {f"s-{name}": "no" for name, _, _ in Screening.QUESTIONS}
+    data.update({f"s-{name}": "yes" for name in yes})
+    return data
+
+
+def test_a_phone_booking_without_the_questions_is_not_asked_yet_never_no(client, front_desk, practitioner):
+    patient = make_patient()
+    response = client.post(NEW, {"patient": patient.pk, **booking_data(practitioner),
+                                 "start": iso(local(2026, 12, 3, 9))})
+    assert response.status_code == 302
+    screening = Screening.objects.get()
+    assert not screening.asked and screening.asked_at is None
+    appointment = screening.appointment
+    page = client.get(response["Location"]).content.decode()
+    assert "Safety screening: not asked yet — ask before needling" in page
+    assert "No to every question" not in page
+    assert "Safety screening not asked yet: ask before needling" in client.get(
+        f"{PATIENTS}{patient.pk}/").content.decode()
+    assert f"/staff/appointments/{appointment.reference}/" in client.get(f"{PATIENTS}{patient.pk}/").content.decode()
+    header, row = export_rows(client.get(EXPORT, {"first_day": "2026-12-03", "last_day": "2026-12-03"}))
+    assert "safety screening not asked" in dict(zip(header, row, strict=True))["flags"]
+
+
+def test_a_phone_booking_records_the_answers_the_patient_gave(client, front_desk, practitioner):
+    response = client.post(NEW, {"patient": make_patient().pk, **booking_data(practitioner),
+                                 "start": iso(local(2026, 12, 3, 9)), **answers(pregnant=True),
+                                 "s-details": "About 10 weeks"})
+    assert response.status_code == 302
+    screening = Screening.objects.get()
+    assert screening.asked and screening.asked_at == NOW
+    assert screening.pregnant and not screening.blood_thinners and screening.details == "About 10 weeks"
+    page = client.get(response["Location"]).content.decode()
+    assert "not asked yet" not in page and "Do not needle until discussed" in page
+
+
+def test_half_answered_questions_on_a_phone_booking_are_refused_and_kept(client, front_desk, practitioner):
+    data = answers(blood_thinners=True)
+    del data["s-pregnant"]
+    response = client.post(NEW, {"patient": make_patient().pk, **booking_data(practitioner),
+                                 "start": iso(local(2026, 12, 3, 9)), **data})
+    page = response.content.decode()
+    assert response.status_code == 400 and 'id="error-summary"' in page
+    assert ("Are you pregnant, or could you be? Answer yes or no, or leave every question empty if the patient "
+            "was not asked.") in page
+    assert re.search(r'name="s-blood_thinners" value="yes"\s+id="id_s-blood_thinners_0" checked', page)  # kept
+    assert not Appointment.objects.exists()
+
+
+# --- the rest of the front desk's list (issue 13, item 13) ---------------------------------------------
+def test_time_off_is_removed_from_the_schedules_page_after_confirming(client, front_desk, practitioner):
+    off = TimeOff.objects.create(practitioner=practitioner, start=local(2026, 12, 15, 9), end=local(2026, 12, 15, 12),
+                                 reason="Course")
+    remove = f"/staff/schedules/time-off/{off.pk}/remove/"
+    assert f'action="{remove}"' in client.get(SCHEDULES).content.decode()
+    asked = client.post(remove)
+    assert asked.status_code == 200 and "Remove this time off?" in asked.content.decode()
+    assert TimeOff.objects.exists()  # nothing removed before the confirmation
+    done = client.post(remove, {"confirm": "yes"}, follow=True)
+    assert "is removed: those times are offered again" in done.content.decode()
+    assert not TimeOff.objects.exists()
+    assert local(2026, 12, 15, 9) in slot_starts(practitioner, date(2026, 12, 15))
+    again = client.post(remove, {"confirm": "yes"}, follow=True)
+    assert "already removed" in again.content.decode()
+
+
+def test_the_front_desk_reopens_a_closed_day_after_confirming(client, front_desk, practitioner):
+    closure = ClinicClosure.objects.create(date=date(2026, 12, 16), name="Staff training")
+    page = client.get(SCHEDULES).content.decode()
+    remove = f"/staff/schedules/closures/{closure.pk}/remove/"
+    assert f'action="{remove}"' in page
+    assert page.count("/remove/") == 1  # statutory holidays are not the clinic's to remove
+    assert "Open the clinic again that day?" in client.post(remove).content.decode()
+    assert ClinicClosure.objects.exists()
+    client.post(remove, {"confirm": "yes"})
+    assert not ClinicClosure.objects.exists() and slot_starts(practitioner, date(2026, 12, 16))
+
+
+def test_removing_needs_the_delete_permission(client, practitioner):
+    off = TimeOff.objects.create(practitioner=practitioner, start=local(2026, 12, 15, 9), end=local(2026, 12, 15, 12))
+    closure = ClinicClosure.objects.create(date=date(2026, 12, 16), name="Staff training")
+    client.force_login(staff_user("Practitioner", "maya", practitioner=practitioner))
+    assert "/remove/" not in client.get(SCHEDULES).content.decode()
+    for url in (f"/staff/schedules/time-off/{off.pk}/remove/", f"/staff/schedules/closures/{closure.pk}/remove/"):
+        assert client.post(url, {"confirm": "yes"}).status_code == 403
+    assert TimeOff.objects.exists() and ClinicClosure.objects.exists()
+
+
+def test_closing_a_day_with_booked_visits_lists_them_and_asks_before_saving(client, front_desk, practitioner):
+    booked, _ = book(start=local(2026, 12, 16, 10), practitioner=practitioner)
+    data = {"closure-date": "2026-12-16", "closure-name": "Staff training"}
+    asked = client.post(CLOSURES, data)
+    page = asked.content.decode()
+    assert asked.status_code == 200 and "Close the clinic on Wednesday 16 December 2026?" in page
+    assert booked.reference in page and booked.patient.full_name in page and "10:00 a.m." in page
+    assert not ClinicClosure.objects.exists()
+    done = client.post(CLOSURES, {**data, "confirm": "yes"}, follow=True)
+    assert ClinicClosure.objects.get().name == "Staff training"
+    assert "1 appointment on that day is still booked" in done.content.decode()
+
+
+@pytest.mark.parametrize(("blocked", "message"), [
+    ("time off", "has time off then (Course): the override covers working hours only"),
+    ("closure", "The clinic is closed on Thursday 3 December 2026 (Staff training)"),
+    ("holiday", "The clinic is closed on Friday 25 December 2026 (Christmas Day)"),
+])
+def test_the_outside_hours_override_never_books_over_time_off_or_a_closure(client, front_desk, practitioner,
+                                                                            blocked, message):
+    day = "2026-12-25" if blocked == "holiday" else "2026-12-03"
+    if blocked == "time off":
+        TimeOff.objects.create(practitioner=practitioner, start=local(2026, 12, 3, 0), end=local(2026, 12, 4, 0),
+                               reason="Course")
+    elif blocked == "closure":
+        ClinicClosure.objects.create(date=date(2026, 12, 3), name="Staff training")
+    response = client.post(NEW, {"patient": make_patient().pk, **booking_data(practitioner), "action": "manual",
+                                 "manual_date": day, "manual_time": "18:00", "override": "on"})
+    assert response.status_code == 409
+    assert message in response.content.decode()
+    assert not Appointment.objects.exists()
+
+
+def test_the_override_when_moving_never_lands_on_time_off(client, front_desk, practitioner):
+    appointment, _ = book(start=local(2026, 12, 2, 9), practitioner=practitioner)
+    TimeOff.objects.create(practitioner=practitioner, start=local(2026, 12, 3, 0), end=local(2026, 12, 4, 0))
+    response = client.post(f"/staff/appointments/{appointment.reference}/reschedule/",
+                           {"practitioner": practitioner.slug, "date": "2026-12-03", "time": "18:00",
+                            "override": "on", "manual": "1"})
+    assert response.status_code == 400 and "has time off then" in response.content.decode()
+    appointment.refresh_from_db()
+    assert appointment.start == local(2026, 12, 2, 9)
+
+
+def test_a_long_note_is_a_preview_in_the_request_queue(client, front_desk, practitioner):
+    note = "Pain started after a fall skiing. " * 55  # about 1,900 characters
+    book(start=local(2026, 12, 3, 9), practitioner=practitioner, patient_note=note.strip())
+    page = client.get("/staff/").content.decode()
+    queue = page[page.index('id="queue-heading"'):page.index('id="day-heading"')]
+    assert "Show the whole note" in queue and "<details" in queue
+    summary = queue[queue.index("<summary>"):queue.index("</summary>")]
+    assert len(summary) < 400 and "…" in summary
+    assert note.strip() in queue  # still there, behind "Show the whole note"
+
+
+def test_a_returning_patients_phone_booking_preselects_their_last_claim(client, front_desk, practitioner):
+    patient = make_patient()
+    book(start=local(2026, 12, 1, 9), practitioner=practitioner, patient=patient,
+         insurance={"kind": InsuranceNote.Kind.ICBC, "claim_number": "CL-2026-77"})
+    page = client.get(NEW, {"patient": patient.pk}).content.decode()
+    assert '<option value="icbc" selected>' in page and 'value="CL-2026-77"' in page
+    # what the desk changes is kept when the page is shown again
+    again = client.post(NEW, {"patient": patient.pk, **booking_data(practitioner, kind="self_pay"),
+                              "goto": "2026-12-04"})
+    assert '<option value="self_pay" selected>' in again.content.decode()
+    assert '<option value="self_pay" selected>' in client.get(NEW, {"patient": make_patient().pk}).content.decode()
