@@ -6,9 +6,10 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 WITH_DB := $(PY) -m clinic.embedded_db run --
 
-.PHONY: run test test-fast lint check browser install db-stop clean bench-availability bench
+.PHONY: run test test-fast lint check browser system-libs install db-stop clean bench-availability bench
 
 $(STAMP): pyproject.toml constraints.txt
+	@$(MAKE) --no-print-directory system-libs
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (set PYTHON=...)")'
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
@@ -18,7 +19,7 @@ $(STAMP): pyproject.toml constraints.txt
 install: $(STAMP)
 
 ## make run: set everything up and serve the site on http://127.0.0.1:8000 (Ctrl-C stops it all).
-run: $(STAMP)
+run: $(STAMP) system-libs
 	DJANGO_DEBUG=1 $(WITH_DB) bash -c '\
 	  $(PY) manage.py migrate --no-input && \
 	  $(PY) manage.py setup_site --demo --banner && \
@@ -28,7 +29,7 @@ run: $(STAMP)
 	    $(PY) manage.py runserver 127.0.0.1:8000; }'
 
 ## make test: set up, lint, check, and run the whole suite (browser tests included).
-test: $(STAMP) browser
+test: $(STAMP) system-libs browser
 	$(VENV)/bin/ruff check .
 	DJANGO_DEBUG=1 $(WITH_DB) bash -c '\
 	  $(PY) manage.py check --fail-level WARNING && \
@@ -36,11 +37,23 @@ test: $(STAMP) browser
 	  DJANGO_DEBUG=0 $(PY) -m pytest'
 
 ## make test-fast: the same without the browser tests (tests/browser/), for quick rounds while working.
-test-fast: $(STAMP)
+test-fast: $(STAMP) system-libs
 	$(VENV)/bin/ruff check .
 	DJANGO_DEBUG=1 $(WITH_DB) bash -c '\
 	  $(PY) manage.py check --fail-level WARNING && \
 	  DJANGO_DEBUG=0 $(PY) -m pytest -m "not browser"'
+
+## The system libraries WeasyPrint (receipt PDFs) needs: Pango and a font, installed when missing and root.
+system-libs:
+	@if ! ldconfig -p 2>/dev/null | grep -q libpangoft2-1.0.so.0 || [ ! -d /usr/share/fonts/truetype/dejavu ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "Installing Debian's Pango and DejaVu fonts for receipt PDFs..."; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	      libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b fonts-dejavu-core >/dev/null; \
+	  else \
+	    echo "NOTE: receipt PDFs need Pango: run 'sudo apt-get install libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core'."; \
+	  fi; \
+	fi
 
 ## Debian's Chromium for the browser tests (installed when missing and we are root).
 browser:

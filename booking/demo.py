@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from datetime import date, time, timedelta
+from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from .models import Appointment, Patient, Practitioner, Service, WorkingHours
-from .schedules import available_slots, local_date
-from .services import SlotTaken, book_appointment
+from .billing import services as billing
+from .billing.models import Invoice
+from .models import Appointment, Patient, Practitioner, Screening, Service, WorkingHours
+from .schedules import available_slots, local_date, staff_rules
+from .services import SlotTaken, book_appointment, mark_attendance
 
 PRACTITIONERS = [
     ("maya-chen", "Maya Chen", "Physiotherapist, Gunn IMS certified",
@@ -49,6 +52,7 @@ def create_demo_data(*, stdout=None) -> None:
     Practitioner.objects.filter(slug="maya-chen", user__isnull=True).update(
         user=get_user_model().objects.filter(username="maya").first())
     _demo_requests(stdout)
+    _demo_billing(stdout)
 
 
 def _demo_requests(stdout) -> None:
@@ -68,8 +72,47 @@ def _demo_requests(stdout) -> None:
                              insurance={"kind": "extended_health", "insurer": "Pacific Blue Cross",
                                         "direct_billing": True},
                              patient_note="Neck pain for about six months.", contact_phone=phone,
+                             # online requests answer the safety questions; one says yes to blood thinners
+                             screening={**{name: False for name, _, _ in Screening.QUESTIONS},
+                                        "blood_thinners": first == "Jordan"},
                              source=Appointment.Source.ONLINE)
         except SlotTaken:
             continue
     if stdout:
         stdout.write("Created demo booking requests.")
+
+
+def _demo_billing(stdout) -> None:
+    """Last week's visit of a demo patient, seen, checked out and paid in two parts (ICBC, then debit),
+    so the invoice, its receipt and the manage link's receipt download have something to show."""
+    if Invoice.objects.exists():
+        return
+    service = Service.objects.get(slug="ims-assessment")
+    practitioner = Practitioner.objects.get(slug="maya-chen")
+    if not practitioner.registration_number:
+        Practitioner.objects.filter(pk=practitioner.pk).update(registration_number="PT-04417")
+    now = timezone.now()
+    week_ago = now - timedelta(days=7)
+    day = local_date(week_ago)
+    slots = available_slots(service=service, practitioner=practitioner, first=day, last=day + timedelta(days=5),
+                            now=week_ago - timedelta(days=2), rules=staff_rules())
+    slot = next((s for s in slots if s.start + service.duration < now - timedelta(days=1)), None)
+    patient = Patient.objects.filter(email=DEMO_PATIENTS[0][2]).first()
+    if slot is None or patient is None:
+        return
+    appointment, _ = book_appointment(
+        service=service, practitioner=practitioner, patient=patient, start=slot.start, now=week_ago - timedelta(days=2),
+        source=Appointment.Source.STAFF, insurance={"kind": "icbc", "claim_number": "DEMO-1234"},
+        contact_phone=patient.phone)
+    mark_attendance(appointment=appointment, status=Appointment.Status.COMPLETED, actor=None,
+                    now=slot.start + service.duration)
+    invoice = billing.check_out(appointment=appointment, actor=None, now=slot.start + service.duration)
+    paid_on = local_date(slot.start)
+    icbc_part = min(invoice.total, Decimal("106.63"))
+    billing.record_payment(invoice=invoice, method="icbc", amount=icbc_part, received_on=paid_on, payer="ICBC",
+                           reference="DEMO-1234", actor=None, now=slot.start + service.duration)
+    if invoice.total > icbc_part:
+        billing.record_payment(invoice=invoice, method="debit", amount=invoice.total - icbc_part, received_on=paid_on,
+                               actor=None, now=slot.start + service.duration)
+    if stdout:
+        stdout.write(f"Created a demo paid visit with receipt {invoice.display_number}.")

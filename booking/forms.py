@@ -11,6 +11,7 @@ from datetime import date
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.forms import RadioSelect
 from django.utils import timezone
 
 from clinic.text import clean_text
@@ -66,6 +67,8 @@ def error_list(*forms, anchors: dict[str, str] | None = None, labels: bool = Tru
                 continue
             label = str(form.fields[name].label or name.replace("_", " ").capitalize()).rstrip(" :")
             target = anchors.get(name, form[name].auto_id)
+            if name not in anchors and isinstance(form.fields[name].widget, RadioSelect):
+                target = f"{target}_0"  # a group of radio buttons: jump to the first of them
             prefix = labels and name not in anchors
             # "Are you pregnant, or could you be? Please answer yes or no." (no "?:" or ".:")
             joiner = " " if label.endswith((".", "?", "!")) else ": "

@@ -16,6 +16,7 @@ from typing import Any
 from django.conf import settings
 from django.db import IntegrityError, transaction
 
+from . import emails
 from .models import (
     Appointment,
     AppointmentEvent,
@@ -26,8 +27,9 @@ from .models import (
     Screening,
     Service,
 )
-from .schedules import booking_rules, free_practitioners_at, staff_rules
+from .schedules import booking_rules, free_practitioners_at, local_date, staff_rules
 from .tasks import queue_notices
+from .templatetags.booking_tags import local_when
 
 logger = logging.getLogger(__name__)
 Status = Appointment.Status
@@ -145,7 +147,9 @@ def book_appointment(*, service: Service, practitioner: Practitioner | None, pat
         except IntegrityError:
             continue  # someone else took this practitioner at this time: try the next free one
         InsuranceNote.objects.create(appointment=appointment, **(insurance or {}))
-        Screening.objects.create(appointment=appointment, **(screening or {}))
+        # No answers (a phone booking made without asking) is recorded as "not asked yet", never as "no".
+        Screening.objects.create(appointment=appointment,
+                                 **({**screening, "asked_at": now} if screening is not None else {}))
         _record(appointment, action="requested" if status == Status.REQUESTED else "booked", actor=actor,
                 actor_label=_actor_label(actor, online), to_status=status, source=source)
         if status == Status.REQUESTED:
@@ -203,18 +207,6 @@ def cancel_appointment(*, appointment: Appointment, now: datetime, actor=None, b
 
 
 @transaction.atomic
-def mark_arrived(*, appointment: Appointment, actor, now: datetime) -> Appointment:
-    locked = Appointment.objects.select_for_update().get(pk=appointment.pk)
-    if locked.status != Status.CONFIRMED:
-        raise BookingError("Only a confirmed appointment can be marked as arrived.")
-    if locked.arrived_at is None:
-        locked.arrived_at = now
-        locked.save(update_fields=["arrived_at", "updated_at"])
-        _record(locked, action="arrived", actor=actor, actor_label=_actor_label(actor, False))
-    return locked
-
-
-@transaction.atomic
 def update_staff_note(*, appointment: Appointment, actor, note: str) -> Appointment:
     locked = Appointment.objects.select_for_update().get(pk=appointment.pk)
     old = locked.staff_note
@@ -225,10 +217,170 @@ def update_staff_note(*, appointment: Appointment, actor, note: str) -> Appointm
     return locked
 
 
+# --- at the visit: arrival, completion, no-show, and undoing them ------------------------------
+# History actions of the three marks, and of undoing each.
+ARRIVED, COMPLETED, NO_SHOW = "arrived", "completed", "marked no-show"
+UNDO_ACTIONS = {ARRIVED: "undid arrival", COMPLETED: "undid completion", NO_SHOW: "undid no-show"}
+# The marks as the staff views and ``attendance_refusal`` name them, with their history actions.
+MARK_ACTIONS = {"arrived": ARRIVED, "completed": COMPLETED, "no_show": NO_SHOW}
+# Emails about a visit still to come: if one was dropped while a mark said the visit was over,
+# undoing the mark sends it again (it is written when sent, so it says the time as it is then).
+_RESENT_ON_UNDO = (EmailNotice.Kind.CONFIRMED, EmailNotice.Kind.RESCHEDULED, EmailNotice.Kind.REMINDER)
+
+
+def attendance_refusal(appointment: Appointment, *, mark: str, now: datetime) -> str | None:
+    """Why ``mark`` ("arrived", "completed" or "no_show") cannot be recorded at ``now``; None if it can.
+
+    Arrival and completion are for the visit in front of the desk: from
+    ``ATTENDANCE_EARLY_MINUTES`` before the start (arrival no later than the visit's end). A no-show
+    only once the start has passed, and never for a patient marked arrived. Only a confirmed visit
+    is marked. The buttons are offered by the same rule, so a refusal means a stale page or a slip.
+    """
+    what = {"arrived": "arrival", "completed": "completion", "no_show": "a no-show"}[mark]
+    if appointment.status != Status.CONFIRMED:
+        return (f"This appointment is {appointment.get_status_display().lower()}: only a confirmed appointment "
+                f"can be marked.")
+    early = appointment.start - timedelta(minutes=settings.ATTENDANCE_EARLY_MINUTES)
+    if mark in ("arrived", "completed") and now < early:
+        return (f"It is too early to record {what}: it can be marked from {settings.ATTENDANCE_EARLY_MINUTES} "
+                f"minutes before the start ({local_when(appointment.start)}).")
+    if mark == "arrived" and now >= appointment.end:
+        return "This visit is over: mark it completed or a no-show instead."
+    if mark == "no_show":
+        if now < appointment.start:
+            return (f"A no-show can be marked only after the start ({local_when(appointment.start)}); until "
+                    "then the patient may still come.")
+        if appointment.arrived_at is not None:
+            return "The patient was marked as arrived: undo the arrival first if that was a mistake."
+    return None
+
+
+def allowed_marks(appointment: Appointment, now: datetime) -> set[str]:
+    """The marks ("arrived", "completed", "no_show") that ``attendance_refusal`` allows at ``now``."""
+    allowed = {mark for mark in MARK_ACTIONS if attendance_refusal(appointment, mark=mark, now=now) is None}
+    if appointment.arrived_at is not None:
+        allowed.discard("arrived")
+    return allowed
+
+
+def _locked(appointment: Appointment) -> Appointment:
+    return Appointment.objects.select_for_update().get(pk=appointment.pk)
+
+
 @transaction.atomic
-def mark_attendance(*, appointment: Appointment, status: str, actor) -> Appointment:
-    action = {Status.COMPLETED: "completed", Status.NO_SHOW: "marked no-show"}[status]
-    return _set_status(appointment, to=status, allowed_from=(Status.CONFIRMED,), action=action, actor=actor)
+def mark_arrived(*, appointment: Appointment, actor, now: datetime) -> Appointment:
+    """Record that the patient is here (within the window of ``attendance_refusal``)."""
+    locked = _locked(appointment)
+    if refusal := attendance_refusal(locked, mark="arrived", now=now):
+        raise BookingError(refusal)
+    if locked.arrived_at is None:  # a second click changes nothing
+        locked.arrived_at = now
+        locked.save(update_fields=["arrived_at", "updated_at"])
+        _record(locked, action=ARRIVED, actor=actor, actor_label=_actor_label(actor, False))
+    return locked
+
+
+@transaction.atomic
+def mark_attendance(*, appointment: Appointment, status: str, actor, now: datetime) -> Appointment:
+    """Mark a confirmed visit completed or a no-show (within the windows of ``attendance_refusal``).
+
+    Either frees the rest of its time. Undo the same day with ``undo_attendance``.
+    """
+    if status not in (Status.COMPLETED, Status.NO_SHOW):
+        raise BookingError("Choose completed or no-show.")
+    locked = _locked(appointment)
+    if refusal := attendance_refusal(locked, mark=str(status), now=now):
+        raise BookingError(refusal)
+    return _set_status(locked, to=status, allowed_from=(Status.CONFIRMED,), action=MARK_ACTIONS[str(status)],
+                       actor=actor)
+
+
+def undoable_mark(appointment: Appointment, *, now: datetime,
+                  events: list[AppointmentEvent] | None = None) -> AppointmentEvent | None:
+    """The latest arrival, completion or no-show of ``appointment`` that can still be undone at ``now``.
+
+    That is the newest mark not undone yet, if it was recorded on the clinic's day of ``now`` and
+    the appointment still shows it. ``events`` (the history, oldest first) saves a query.
+    """
+    if events is None:
+        events = list(appointment.events.order_by("at", "id"))
+    undone = {e.details.get("undid") for e in events if e.action in UNDO_ACTIONS.values()}
+    latest = next((e for e in reversed(events) if e.action in UNDO_ACTIONS and e.pk not in undone), None)
+    if latest is None or local_date(latest.at) != local_date(now):
+        return None
+    shows_it = {
+        ARRIVED: appointment.status == Status.CONFIRMED and appointment.arrived_at is not None,
+        COMPLETED: appointment.status == Status.COMPLETED,
+        NO_SHOW: appointment.status == Status.NO_SHOW,
+    }[latest.action]
+    return latest if shows_it else None
+
+
+@transaction.atomic
+def undo_attendance(*, appointment: Appointment, actor, now: datetime) -> Appointment:
+    """Undo the latest arrival, completion or no-show, if it was recorded today (the clinic's day).
+
+    Completion and no-show go back to confirmed, which holds the time again: if someone has been
+    booked into it since, the exclusion constraint refuses and nothing changes. The undo is its own
+    history event. An email about the visit that was dropped while the mark said the visit was over
+    is queued again, so the patient is never left without the time they are expected at.
+    """
+    locked = _locked(appointment)
+    mark = undoable_mark(locked, now=now)
+    if mark is None:
+        raise BookingError("There is nothing to undo: only an arrival, completion or no-show recorded today "
+                           "can be undone.")
+    if mark.action != ARRIVED and locked.invoices.filter(voided_at__isnull=True).exists():
+        # An invoice is never edited away: the front desk voids it (with a reason) first.
+        raise BookingError("This visit has been checked out: void its invoice first, then undo.")
+    before = locked.status
+    if mark.action == ARRIVED:
+        locked.arrived_at = None
+        fields = ["arrived_at", "updated_at"]
+    else:
+        locked.status = Status.CONFIRMED
+        locked.sequence += 1
+        fields = ["status", "sequence", "updated_at"]
+    try:
+        with transaction.atomic():
+            locked.save(update_fields=fields)
+    except IntegrityError:
+        raise BookingError("That time has been booked for someone else since, so this visit cannot be put back. "
+                           "Book the patient again instead.") from None
+    _record(locked, action=UNDO_ACTIONS[mark.action], actor=actor, actor_label=_actor_label(actor, False),
+            from_status=before, to_status=locked.status, undid=mark.pk)
+    if locked.start > now:
+        dropped = locked.email_notices.filter(kind__in=_RESENT_ON_UNDO, sent_at__gte=mark.at,
+                                              last_error=emails.NOT_AHEAD)
+        kinds = list(dict.fromkeys(dropped.order_by("created_at", "id").values_list("kind", flat=True)))
+        if kinds:
+            queue_notices(locked.pk, *kinds)  # not _notify: the reminder already sent needs no repeat
+    return locked
+
+
+# --- safety screening -------------------------------------------------------------------------
+@transaction.atomic
+def record_screening(*, appointment: Appointment, answers: dict[str, bool], details: str = "", actor,
+                     now: datetime) -> Screening:
+    """Record the patient's answers to the safety questions, told to the front desk after booking.
+
+    ``answers`` has a yes (True) or no (False) for every question of ``Screening.QUESTIONS``.
+    Answers given earlier are replaced, and the history keeps which were yes before and after.
+    """
+    if set(answers) != {name for name, _, _ in Screening.QUESTIONS}:
+        raise BookingError("Answer every safety question.")
+    locked = _locked(appointment)
+    screening, _ = Screening.objects.select_for_update().get_or_create(appointment=locked)
+    before = [name for name, value in screening.answers().items() if value] if screening.asked else None
+    for name, value in answers.items():
+        setattr(screening, name, bool(value))
+    screening.details = details
+    screening.asked_at = now
+    screening.save()
+    yes = [name for name, value in answers.items() if value]
+    _record(locked, action="recorded screening" if before is None else "changed screening", actor=actor,
+            actor_label=_actor_label(actor, False), yes=yes, **({"yes_before": before} if before is not None else {}))
+    return screening
 
 
 @transaction.atomic

@@ -11,6 +11,7 @@ urlpatterns = [
     path("manage/<str:token>/cancel/", manage.manage_cancel, name="manage-cancel"),
     path("manage/<str:token>/calendar.ics", manage.manage_calendar, name="manage-calendar"),
     path("manage/<str:token>/reschedule/", manage.manage_reschedule, name="manage-reschedule"),
+    path("manage/<str:token>/receipts/<int:number>.pdf", manage.manage_receipt, name="manage-receipt"),
     path("<slug:service>/", flow.schedule, name="schedule"),
     path("<slug:service>/details/", flow.details, name="details"),
 ]

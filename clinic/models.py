@@ -1,5 +1,4 @@
 from datetime import UTC, datetime, timedelta
-
 from urllib.parse import urlencode
 
 from django.core.cache import cache
@@ -44,6 +43,11 @@ class ClinicProfile(models.Model):
     map_url = models.URLField(
         blank=True,
         help_text="A link to the clinic on a map. Empty: a map search for the address above.",
+    )
+    receipt_note = models.TextField(
+        default=("Physiotherapy services given by a registered physiotherapist are exempt from GST/HST "
+                 "(Excise Tax Act, Schedule V, Part II, section 7)."),
+        help_text="Printed at the foot of every receipt.",
     )
     cancellation_policy = models.TextField(
         default=(

@@ -96,6 +96,7 @@ INSTALLED_APPS = [
     "clinic",
     "education",
     "booking",
+    "booking.billing",
 ]
 
 MIDDLEWARE = [
@@ -104,6 +105,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "clinic.middleware.SecurityHeadersMiddleware",
     "clinic.middleware.RejectNulMiddleware",
+    "clinic.middleware.DropBrokenCookiesMiddleware",  # before anything reads a cookie (sessions, CSRF)
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -186,6 +188,9 @@ CLINIC_TRUSTED_PROXY_NETWORKS = env_str(
     "CLINIC_TRUSTED_PROXY_NETWORKS", "127.0.0.0/8,::1/128,10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,fc00::/7"
 )
 IMS_MIN_SPACING_DAYS = 7
+# The front desk may mark a patient arrived (or the visit completed) from this many minutes before
+# the start: patients come early, but a click on a visit days ahead is a slip. No-show: only after the start.
+ATTENDANCE_EARLY_MINUTES = env_int("ATTENDANCE_EARLY_MINUTES", 30)
 
 # The database cache holds the page-cache version tokens and the clinic profile, shared by every app
 # server (no Redis needed). Booking rate limits have their own table (clinic.RateCounter).
@@ -251,7 +256,11 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "staff/locked_out.html"
 AXES_VERBOSE = False
-AXES_SENSITIVE_PARAMETERS = ["password"]
+# django-axes logs every failure and lockout at WARNING with these values: what was typed as the
+# username (a patient's email, or a password typed in the wrong field), the address and the browser
+# are personal information, so its log lines show asterisks instead ("password" always is). The
+# attempts themselves, with username and address, are in the admin's "Access attempts" for an hour.
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "user_agent"]
 AXES_USERNAME_CALLABLE = "booking.staff.access.axes_username"
 AXES_CLIENT_IP_CALLABLE = "clinic.net.client_ip"
 AUTH_PASSWORD_VALIDATORS = [
@@ -326,8 +335,11 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    # Every record: tokens masked and control characters escaped (the filter, for the message), and
+    # written as one line, traceback included (the formatter): a path with %0D%0A forges no line.
     "filters": {"mask_tokens": {"()": "clinic.logging.MaskTokensFilter"}},
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "formatters": {"plain": {"class": "clinic.logging.OneLineFormatter",
+                             "format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {
         "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["mask_tokens"]},
     },

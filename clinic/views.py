@@ -1,5 +1,6 @@
 import logging
 
+from django.conf import settings
 from django.db import connection
 from django.db.utils import DatabaseError
 from django.http import HttpResponse, HttpResponsePermanentRedirect, HttpResponseServerError, JsonResponse
@@ -41,7 +42,8 @@ def home(request):
 
 @require_safe
 def privacy(request):
-    return render(request, "privacy.html")
+    # What the booking form keeps while a patient types lives in their session (booking/views/flow.py).
+    return render(request, "privacy.html", {"draft_hours": settings.SESSION_COOKIE_AGE // 3600})
 
 
 @require_safe

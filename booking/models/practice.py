@@ -65,6 +65,13 @@ class Practitioner(models.Model):
     name = models.CharField(max_length=120)
     slug = models.SlugField(unique=True)
     credentials = models.CharField(max_length=200, help_text='e.g. "Physiotherapist, Gunn IMS certified"')
+    # What a receipt needs so an insurer reimburses it: the designation, the regulator, the number.
+    designation = models.CharField(max_length=80, default="Physiotherapist",
+                                   help_text='e.g. "Physiotherapist" or "Registered Physical Therapist".')
+    regulator = models.CharField(max_length=120, default="College of Health and Care Professionals of BC",
+                                 help_text="The body the practitioner is registered with.")
+    registration_number = models.CharField(max_length=30, blank=True,
+                                           help_text="The registration number printed on receipts.")
     bio = models.TextField(blank=True)
     photo = models.FileField(upload_to="practitioners/", blank=True)
     active = models.BooleanField(default=True)

@@ -6,7 +6,8 @@ tests/booking/staff/test_access.py walks every pattern here: add a URL and it is
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
-from .views import calendar, desk, records
+from ..billing import urls as billing_urls
+from .views import calendar, desk, records, schedules
 
 app_name = "staff"
 
@@ -29,14 +30,20 @@ urlpatterns = [
     path("appointments/<str:reference>/arrived/", desk.arrived, name="appointment-arrived"),
     path("appointments/<str:reference>/completed/", desk.completed, name="appointment-completed"),
     path("appointments/<str:reference>/no-show/", desk.no_show, name="appointment-no-show"),
+    path("appointments/<str:reference>/undo/", desk.undo_mark, name="appointment-undo"),
+    path("appointments/<str:reference>/screening/", desk.screening, name="appointment-screening"),
     path("appointments/<str:reference>/note/", desk.staff_note, name="appointment-note"),
     path("appointments/<str:reference>/reschedule/", desk.reschedule, name="appointment-reschedule"),
     # records
     path("patients/", records.patient_list, name="patient-list"),
     path("patients/<int:pk>/", records.patient_detail, name="patient-detail"),
-    path("schedules/", records.schedule_overview, name="schedules"),
-    path("schedules/<slug:practitioner>/hours/", records.edit_hours, name="schedule-hours"),
-    path("schedules/time-off/", records.add_time_off, name="time-off-add"),
-    path("schedules/closures/", records.add_closure, name="closure-add"),
+    path("schedules/", schedules.schedule_overview, name="schedules"),
+    path("schedules/<slug:practitioner>/hours/", schedules.edit_hours, name="schedule-hours"),
+    path("schedules/time-off/", schedules.add_time_off, name="time-off-add"),
+    path("schedules/time-off/<int:pk>/remove/", schedules.remove_time_off, name="time-off-remove"),
+    path("schedules/closures/", schedules.add_closure, name="closure-add"),
+    path("schedules/closures/<int:pk>/remove/", schedules.remove_closure, name="closure-remove"),
     path("export/", records.export, name="export"),
+    # billing: check-out, invoices, payments, receipts (booking/billing/urls.py)
+    *billing_urls.urlpatterns,
 ]

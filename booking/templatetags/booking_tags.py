@@ -53,6 +53,14 @@ def clock(value: time) -> str:
 
 
 @register.filter
+def clock_span(start: time, end: time) -> str:
+    """'8:00 a.m.–12:00 p.m.', '1:00–5:00 p.m.': the period written once when both ends share it."""
+    if (start.hour < 12) == (end.hour < 12):
+        return f"{clock(start).rsplit(' ', 1)[0]}–{clock(end)}"
+    return f"{clock(start)}–{clock(end)}"
+
+
+@register.filter
 def stored_when(value: str) -> str:
     """A moment the history stores as ISO text in UTC, as local_when writes it ('' if unreadable)."""
     moment = parsing.parse_start(value) if isinstance(value, str) else None

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from clinic.text import clean_text
 
 from .. import schedules, services
+from ..billing import receipts
 from ..ics import appointment_ics
 from ..models import Appointment
 from ..parsing import parse_date, parse_start
@@ -35,10 +36,17 @@ def _managed(token: str) -> Appointment:
 
 
 def _inactive(request, appointment: Appointment, now: datetime):
-    """A spent or expired link shows no personal details at all."""
+    """A spent or expired link shows no personal details at all: only the receipts of a visit that
+    took place, to download (the receipt is the patient's own, and the link proves who they are)."""
     if not appointment.holds_time or appointment.start <= now:
-        return render(request, "booking/manage_inactive.html", status=410)
+        receipts = list(appointment.invoices.live().order_by("number")) if appointment.status == "completed" else []
+        return render(request, "booking/manage_inactive.html", {"token": _token_of(request), "receipts": receipts},
+                      status=410)
     return None
+
+
+def _token_of(request) -> str:
+    return request.resolver_match.kwargs.get("token", "")
 
 
 @never_cache
@@ -141,3 +149,16 @@ def _move(request, appointment: Appointment, *, token: str, now):
         return redirect(reverse("booking:manage-reschedule", args=[token]) + _reschedule_url(day, day=day))
     messages.success(request, "Your appointment has moved. We have emailed you the new time.")
     return redirect(reverse("booking:manage", args=[token]) + "#appointment")
+
+
+@never_cache
+@require_safe
+def manage_receipt(request, token, number):
+    """The receipt (or invoice) of this visit as a PDF; nothing of any other visit."""
+    appointment = _managed(token)
+    invoice = appointment.invoices.live().filter(number=number).first()
+    if invoice is None:
+        raise Http404("There is no such receipt for this visit.")
+    response = HttpResponse(receipts.receipt_pdf(invoice), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{receipts.receipt_filename(invoice)}"'
+    return response

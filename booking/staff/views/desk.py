@@ -7,11 +7,13 @@ emails) hold whoever acts. Each view is wrapped in ``staff_view`` (sign-in, perm
 from __future__ import annotations
 
 from datetime import timedelta
+from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse_lazy
+from django.urls import Resolver404, resolve, reverse, reverse_lazy
 from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.views.decorators.cache import never_cache
@@ -21,10 +23,14 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from clinic.text import clean_text
 
 from ... import parsing, schedules, services
+from ...forms import error_list
 from ...models import Appointment, Practitioner
+from .. import records
 from ..access import MANAGE, require_details, staff_view, visible_appointments
+from ..forms import StaffScreeningForm
 
 Status = Appointment.Status
+NOTE_PREVIEW = 120  # characters of a patient's note shown in the request queue before "Show the whole note"
 
 
 # --- sign-in ----------------------------------------------------------------------------------
@@ -53,10 +59,16 @@ def _appointment(reference: str) -> Appointment:
 
 
 def _back(request, appointment: Appointment):
-    """Return to where the action was taken (Today or the appointment page)."""
+    """Return to where the action was taken (Today or the appointment page): a staff page of this
+    site, written plainly (no control or line-break characters, which would end up in the header)."""
     target = request.POST.get("next", "")
-    if target.startswith("/staff/") and "//" not in target:
-        return redirect(target)
+    if target.startswith("/staff/") and target.isprintable() and "//" not in target and "\\" not in target:
+        try:
+            page = resolve(urlsplit(target).path)
+        except Resolver404:
+            page = None
+        if page is not None and page.namespace == "staff":
+            return redirect(target)
     return redirect("staff:appointment-detail", reference=appointment.reference)
 
 
@@ -70,6 +82,13 @@ def _act(request, reference: str, action, success: str, **kwargs):
     else:
         messages.success(request, f"{appointment.reference} {success}.")
     return _back(request, appointment)
+
+
+def _with_marks(appointments: list[Appointment], now) -> list[Appointment]:
+    """Each appointment with ``marks``: the attendance buttons the rules allow now."""
+    for appointment in appointments:
+        appointment.marks = services.allowed_marks(appointment, now)
+    return appointments
 
 
 # --- Today ------------------------------------------------------------------------------------
@@ -87,27 +106,45 @@ def today(request):
                  .order_by("created_at"))
     arrivals_due = [a for a in todays if a.status == Status.CONFIRMED and a.arrived_at is None
                     and a.start <= now + timedelta(hours=2)]
+    _with_marks(todays, now)
     return render(request, "staff/today.html", {
         "day": day, "now": now, "appointments": todays, "queue": queue, "arrivals_due": arrivals_due,
-        "can_manage": request.user.has_perm(MANAGE),
+        "can_manage": request.user.has_perm(MANAGE), "note_preview": NOTE_PREVIEW,
     })
 
 
 # --- one appointment --------------------------------------------------------------------------
+def _detail_page(request, appointment: Appointment, *, screening_form: StaffScreeningForm | None = None,
+                 status: int = 200):
+    now = timezone.now()
+    events = list(appointment.events.select_related("actor").order_by("at", "id"))
+    screening = getattr(appointment, "screening", None)
+    invoices = list(appointment.invoices.order_by("number"))
+    return render(request, "staff/appointment_detail.html", {
+        "appointment": appointment,
+        "invoices": invoices,
+        "live_invoice": next((i for i in invoices if not i.voided and i.kind == "visit"), None),
+        "events": events,
+        "notices": appointment.email_notices.all(),
+        "other_visits": appointment.patient.appointments.exclude(pk=appointment.pk)
+        .select_related("service", "practitioner").order_by("-start")[:10],
+        "can_manage": request.user.has_perm(MANAGE),
+        "now": now,
+        "marks": services.allowed_marks(appointment, now),
+        "undoable": services.undoable_mark(appointment, now=now, events=events),
+        "early_minutes": settings.ATTENDANCE_EARLY_MINUTES,
+        "screening_form": screening_form or StaffScreeningForm(
+            prefix="s", initial=records.screening_initial(screening)),
+        "error_list": error_list(screening_form),
+    }, status=status)
+
+
 @staff_view()
 @require_safe
 def appointment_detail(request, reference):
     appointment = _appointment(reference)
     require_details(request.user, appointment)
-    return render(request, "staff/appointment_detail.html", {
-        "appointment": appointment,
-        "events": appointment.events.select_related("actor").order_by("at", "id"),
-        "notices": appointment.email_notices.all(),
-        "other_visits": appointment.patient.appointments.exclude(pk=appointment.pk)
-        .select_related("service", "practitioner").order_by("-start")[:10],
-        "can_manage": request.user.has_perm(MANAGE),
-        "now": timezone.now(),
-    })
+    return _detail_page(request, appointment)
 
 
 @staff_view(MANAGE)
@@ -136,22 +173,44 @@ def cancel(request, reference):
 @staff_view(MANAGE)
 @require_POST
 def arrived(request, reference):
-    return _act(request, reference, lambda **kw: services.mark_arrived(now=timezone.now(), **kw),
-                "marked as arrived")
+    return _act(request, reference, services.mark_arrived, "marked as arrived", now=timezone.now())
 
 
 @staff_view(MANAGE)
 @require_POST
 def completed(request, reference):
-    return _act(request, reference, lambda **kw: services.mark_attendance(status=Status.COMPLETED, **kw),
-                "marked as completed")
+    return _act(request, reference, services.mark_attendance, "marked as completed", status=Status.COMPLETED,
+                now=timezone.now())
 
 
 @staff_view(MANAGE)
 @require_POST
 def no_show(request, reference):
-    return _act(request, reference, lambda **kw: services.mark_attendance(status=Status.NO_SHOW, **kw),
-                "marked as a no-show")
+    return _act(request, reference, services.mark_attendance, "marked as a no-show", status=Status.NO_SHOW,
+                now=timezone.now())
+
+
+@staff_view(MANAGE)
+@require_POST
+def undo_mark(request, reference):
+    """Undo today's arrival, completion or no-show (a slip of the finger at the desk)."""
+    return _act(request, reference, services.undo_attendance, "put back as it was", now=timezone.now())
+
+
+@staff_view(MANAGE)
+@sensitive_post_parameters()
+@require_POST
+def screening(request, reference):
+    """Record the safety answers the patient gave after booking (on the phone, or at the desk)."""
+    appointment = _appointment(reference)
+    require_details(request.user, appointment)
+    form = StaffScreeningForm(request.POST, prefix="s")
+    if not form.is_valid():
+        return _detail_page(request, appointment, screening_form=form, status=400)
+    services.record_screening(appointment=appointment, answers=form.answers(),
+                              details=form.cleaned_data["details"], actor=request.user, now=timezone.now())
+    messages.success(request, f"{appointment.reference}: safety screening answers saved.")
+    return redirect(reverse("staff:appointment-detail", args=[appointment.reference]) + "#screening-heading")
 
 
 @staff_view(MANAGE)
@@ -179,8 +238,12 @@ def reschedule(request, reference):
         raw = request.POST.get("start")
         new_start = parsing.parse_start(raw) if raw else parsing.parse_local(
             request.POST.get("date"), request.POST.get("time"), tz=schedules.clinic_zone())
+        service = appointment.service
         if new_start is None:
             error = "Choose one of the free times, or enter a date and time."
+        elif not raw and (refusal := records.override_refusal(
+                practitioner=chosen, start=new_start, end=new_start + service.duration + service.buffer)):
+            error = refusal  # the override is for working hours only: never over time off or a closure
         else:
             try:
                 moved = services.reschedule_appointment(appointment=appointment, new_start=new_start, now=now,

@@ -5,6 +5,8 @@ from django.contrib.auth.models import Group
 from django.test import Client
 from django.urls import URLPattern, reverse
 
+from booking.billing import services as billing
+from booking.models import Appointment
 from booking.staff import urls as staff_urls
 from tests.factories import book, local, make_practitioner
 
@@ -12,14 +14,20 @@ pytestmark = pytest.mark.django_db
 ACCOUNT_PAGES = {"login", "logout", "password-change", "password-change-done"}  # a signed-in user's own account
 # Actions that change state: POST only, CSRF required. A new POST-only view must be listed here.
 ACTIONS = {"appointment-confirm", "appointment-decline", "appointment-cancel", "appointment-arrived",
-           "appointment-completed", "appointment-no-show", "appointment-note", "time-off-add", "closure-add"}
+           "appointment-completed", "appointment-no-show", "appointment-undo", "appointment-screening",
+           "appointment-note", "time-off-add", "time-off-remove", "closure-add", "closure-remove",
+           "appointment-check-out", "invoice-payment", "invoice-credit", "invoice-void"}
 
 
 @pytest.fixture
 def sample():
     practitioner = make_practitioner()
     appointment, _ = book(start=local(2026, 12, 1, 9), practitioner=practitioner)
-    return {"reference": appointment.reference, "pk": appointment.patient_id, "practitioner": practitioner.slug}
+    seen, _ = book(start=local(2026, 11, 24, 9), practitioner=practitioner, now=local(2026, 11, 20, 9))
+    Appointment.objects.filter(pk=seen.pk).update(status=Appointment.Status.COMPLETED)
+    invoice = billing.check_out(appointment=seen, actor=None, now=local(2026, 11, 24, 10))
+    return {"reference": appointment.reference, "pk": appointment.patient_id, "practitioner": practitioner.slug,
+            "number": invoice.number}
 
 
 def staff_paths(sample):

@@ -1,0 +1,171 @@
+"""Invoices, their lines, payments and credits.
+
+An invoice is never edited once issued: it is corrected by a credit (part of it is not owed after all)
+or by a void (the whole of it, with a reason) and, where needed, a new invoice. The amounts already paid
+and credited are kept on the invoice row itself so that check constraints can forbid paying past the
+total even when two payments race (each payment adds to them in one conditional UPDATE).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+
+from booking.models import Appointment, Patient, Practitioner, Service
+
+ZERO = Decimal("0.00")
+MONEY = {"max_digits": 9, "decimal_places": 2}
+
+
+class InvoiceCounter(models.Model):
+    """One row: the last invoice number issued (see ``services.next_invoice_number``)."""
+
+    last = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"Last invoice number: {self.last}"
+
+
+class InvoiceQuerySet(models.QuerySet):
+    def live(self):
+        """Not voided."""
+        return self.filter(voided_at__isnull=True)
+
+    def owing(self):
+        return self.live().filter(total__gt=F("amount_paid") + F("amount_credited"))
+
+
+class Invoice(models.Model):
+    class Kind(models.TextChoices):
+        VISIT = "visit", "Visit"
+        LATE_CANCEL = "late_cancel", "Late-cancellation fee"
+        NO_SHOW = "no_show", "Missed-visit fee"
+
+    number = models.PositiveIntegerField(unique=True, editable=False)
+    kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.VISIT)
+    appointment = models.ForeignKey(Appointment, on_delete=models.PROTECT, related_name="invoices")
+    # Copied from the appointment: who was seen by whom stays on the invoice whatever happens later.
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="invoices")
+    practitioner = models.ForeignKey(Practitioner, on_delete=models.PROTECT, related_name="invoices")
+    service_date = models.DateField(help_text="The local date of the visit.")
+    issued_at = models.DateTimeField()
+    issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                  related_name="+")
+    total = models.DecimalField(**MONEY)
+    amount_paid = models.DecimalField(**MONEY, default=ZERO, editable=False)
+    amount_credited = models.DecimalField(**MONEY, default=ZERO, editable=False)
+    voided_at = models.DateTimeField(null=True, blank=True, editable=False)
+    void_reason = models.CharField(max_length=300, blank=True, editable=False)
+    receipt_sent_at = models.DateTimeField(null=True, blank=True, editable=False,
+                                           help_text="When the paid receipt was queued for email (claimed once).")
+
+    objects = InvoiceQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-number"]
+        permissions = [("take_payments", "Can check out visits, take payments, credit and void invoices")]
+        constraints = [
+            models.CheckConstraint(condition=Q(total__gte=0), name="invoice_total_not_negative"),
+            models.CheckConstraint(condition=Q(amount_paid__gte=0), name="invoice_paid_not_negative"),
+            models.CheckConstraint(condition=Q(amount_credited__gte=0), name="invoice_credited_not_negative"),
+            models.CheckConstraint(condition=Q(total__gte=F("amount_paid") + F("amount_credited")),
+                                   name="invoice_not_paid_past_total"),
+            models.CheckConstraint(condition=Q(voided_at__isnull=True) | ~Q(void_reason=""),
+                                   name="invoice_void_has_reason"),
+            models.CheckConstraint(condition=Q(voided_at__isnull=True) | Q(amount_paid=0),
+                                   name="invoice_void_only_unpaid"),
+            # One live invoice of each kind per visit: a second check-out finds the first.
+            models.UniqueConstraint(fields=["appointment", "kind"], condition=Q(voided_at__isnull=True),
+                                    name="invoice_one_live_per_visit_and_kind"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Invoice {self.display_number}"
+
+    @property
+    def display_number(self) -> str:
+        return f"{self.number:06d}"
+
+    @property
+    def voided(self) -> bool:
+        return self.voided_at is not None
+
+    @property
+    def balance(self) -> Decimal:
+        return ZERO if self.voided else self.total - self.amount_paid - self.amount_credited
+
+    @property
+    def paid_in_full(self) -> bool:
+        return not self.voided and self.balance == ZERO
+
+
+class InvoiceLine(models.Model):
+    """What was charged, at the price of the day it was charged (prices change; invoices don't)."""
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines")
+    service = models.ForeignKey(Service, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    description = models.CharField(max_length=200)
+    amount = models.DecimalField(**MONEY)
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [models.CheckConstraint(condition=Q(amount__gte=0), name="invoice_line_not_negative")]
+
+    def __str__(self) -> str:
+        return f"{self.description}: {self.amount}"
+
+
+class Payment(models.Model):
+    """Money received against an invoice. Never a card number: the clinic's terminal takes the card,
+    and this records only that it did (and, optionally, the terminal's own receipt reference)."""
+
+    class Method(models.TextChoices):
+        DEBIT = "debit", "Debit card"
+        CREDIT_CARD = "credit_card", "Credit card"
+        CASH = "cash", "Cash"
+        E_TRANSFER = "e_transfer", "Interac e-Transfer"
+        INSURER = "insurer", "Extended health insurer (billed directly)"
+        ICBC = "icbc", "ICBC"
+        WORKSAFEBC = "worksafebc", "WorkSafeBC"
+
+    THIRD_PARTY = (Method.INSURER, Method.ICBC, Method.WORKSAFEBC)
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="payments")
+    method = models.CharField(max_length=12, choices=Method.choices)
+    amount = models.DecimalField(**MONEY)
+    received_on = models.DateField()
+    payer = models.CharField(max_length=120, blank=True, help_text="Who paid, when not the patient (the insurer).")
+    reference = models.CharField(max_length=40, blank=True,
+                                 help_text="The terminal's receipt number or the claim number. Never a card number.")
+    recorded_at = models.DateTimeField()
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+")
+
+    class Meta:
+        ordering = ["received_on", "pk"]
+        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="payment_positive")]
+
+    def __str__(self) -> str:
+        return f"{self.get_method_display()} {self.amount}"
+
+
+class Credit(models.Model):
+    """Part of an invoice that is not owed after all (a courtesy, a billing mistake), with the reason."""
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="credits")
+    amount = models.DecimalField(**MONEY)
+    reason = models.CharField(max_length=300)
+    recorded_at = models.DateTimeField()
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+")
+
+    class Meta:
+        ordering = ["recorded_at", "pk"]
+        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="credit_positive"),
+                       models.CheckConstraint(condition=~Q(reason=""), name="credit_has_reason")]
+
+    def __str__(self) -> str:
+        return f"Credit {self.amount}"

@@ -1,0 +1,140 @@
+"""Writes for billing: check out a visit, take a payment, credit, void. Each is one transaction.
+
+The database is the last word on every race: the invoice number comes from one counter row updated
+with one ``UPDATE`` in the invoice's own transaction (two check-outs on two app servers queue
+on that row, and a rolled-back check-out gives its number back, so numbers are consecutive and never
+reused); a payment adds to ``amount_paid`` in one conditional ``UPDATE`` that only matches while the
+invoice still owes that much, with check constraints behind it.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+
+from booking.models import Appointment
+from booking.schedules import local_date
+
+from .models import ZERO, Credit, Invoice, InvoiceCounter, InvoiceLine, Payment
+
+Status = Appointment.Status
+# Visits that can be checked out: seen (completed) or, for the fee invoices, missed or cancelled late.
+BILLABLE = {Invoice.Kind.VISIT: (Status.COMPLETED,)}
+# 12 to 19 digits, with or without spaces or dashes, passing the Luhn check: a payment card number.
+_CARD_LIKE = re.compile(r"(?:\d[ -]?){12,19}")
+
+
+class BillingError(Exception):
+    """A billing rule said no; ``str(error)`` is a message fit to show the front desk."""
+
+
+def looks_like_card_number(text: str) -> bool:
+    """True for anything that could be a payment card number (which must never be stored)."""
+    for match in _CARD_LIKE.finditer(text):
+        digits = [int(d) for d in re.sub(r"\D", "", match.group(0))]
+        checksum = sum(digits[-1::-2]) + sum(sum(divmod(2 * d, 10)) for d in digits[-2::-2])
+        if checksum % 10 == 0:
+            return True
+    return False
+
+
+def next_invoice_number() -> int:
+    """Take the next invoice number; call inside the transaction that creates the invoice.
+
+    The UPDATE locks the counter row until that transaction ends, so the value read back is ours
+    alone, and a concurrent check-out waits for it (then sees the new value)."""
+    if not InvoiceCounter.objects.filter(pk=1).update(last=F("last") + 1):
+        # The migration creates the row; a flushed test database may not have it.
+        InvoiceCounter.objects.get_or_create(pk=1)
+        return next_invoice_number()
+    return InvoiceCounter.objects.values_list("last", flat=True).get(pk=1)
+
+
+@transaction.atomic
+def check_out(*, appointment: Appointment, actor, now: datetime) -> Invoice:
+    """The visit's invoice, made now at the service's current price; the same invoice if it exists.
+
+    Only a completed visit is checked out. Two check-outs of one visit at once make one invoice: the
+    conditional unique constraint (one live invoice per visit and kind) stops the second.
+    """
+    visit = Appointment.objects.select_related("service", "patient", "practitioner").get(pk=appointment.pk)
+    existing = Invoice.objects.live().filter(appointment=visit, kind=Invoice.Kind.VISIT).first()
+    if existing is not None:
+        return existing
+    if visit.status not in BILLABLE[Invoice.Kind.VISIT]:
+        raise BillingError("Only a completed visit can be checked out: mark it completed first.")
+    price = visit.service.price
+    try:
+        with transaction.atomic():
+            invoice = Invoice.objects.create(
+                number=next_invoice_number(), kind=Invoice.Kind.VISIT, appointment=visit, patient=visit.patient,
+                practitioner=visit.practitioner, service_date=local_date(visit.start), issued_at=now,
+                issued_by=actor, total=price,
+            )
+    except IntegrityError:  # checked out by someone else a moment ago (their number stands; ours rolled back)
+        return Invoice.objects.live().get(appointment=visit, kind=Invoice.Kind.VISIT)
+    InvoiceLine.objects.create(invoice=invoice, service=visit.service, description=visit.service.name, amount=price)
+    return invoice
+
+
+def _money(amount: Decimal) -> Decimal:
+    if not isinstance(amount, Decimal) or not amount.is_finite() or amount <= 0:
+        raise BillingError("Enter an amount greater than zero.")
+    if amount != amount.quantize(Decimal("0.01")):
+        raise BillingError("Enter the amount in dollars and cents, for example 45.50.")
+    return amount
+
+
+@transaction.atomic
+def record_payment(*, invoice: Invoice, method: str, amount: Decimal, received_on: date, actor, now: datetime,
+                   payer: str = "", reference: str = "") -> Payment:
+    """Money received. Refused when it is more than the invoice still owes (record a credit instead
+    when part of it is not owed), when the invoice is void, or when the reference looks like a card."""
+    amount = _money(amount)
+    if method not in Payment.Method.values:
+        raise BillingError("Choose how it was paid.")
+    if looks_like_card_number(reference) or looks_like_card_number(payer):
+        raise BillingError("That looks like a card number. Never record card numbers: the terminal keeps them.")
+    # One statement: it matches only while the invoice is live and still owes at least this much.
+    updated = Invoice.objects.filter(
+        pk=invoice.pk, voided_at__isnull=True, total__gte=F("amount_paid") + F("amount_credited") + amount,
+    ).update(amount_paid=F("amount_paid") + amount)
+    if not updated:
+        current = Invoice.objects.get(pk=invoice.pk)
+        if current.voided:
+            raise BillingError("This invoice is void: it takes no payments.")
+        raise BillingError(f"That is more than the ${current.balance} still owed.")
+    return Payment.objects.create(invoice=invoice, method=method, amount=amount, received_on=received_on,
+                                  payer=payer, reference=reference, recorded_at=now, recorded_by=actor)
+
+
+@transaction.atomic
+def add_credit(*, invoice: Invoice, amount: Decimal, reason: str, actor, now: datetime) -> Credit:
+    """Part of the invoice is not owed after all (never more than it still owes)."""
+    amount = _money(amount)
+    if not reason:
+        raise BillingError("Give the reason for the credit.")
+    updated = Invoice.objects.filter(
+        pk=invoice.pk, voided_at__isnull=True, total__gte=F("amount_paid") + F("amount_credited") + amount,
+    ).update(amount_credited=F("amount_credited") + amount)
+    if not updated:
+        raise BillingError("A credit can't be more than the invoice still owes.")
+    return Credit.objects.create(invoice=invoice, amount=amount, reason=reason, recorded_at=now, recorded_by=actor)
+
+
+@transaction.atomic
+def void_invoice(*, invoice: Invoice, reason: str, actor, now: datetime) -> Invoice:
+    """Cancel an invoice issued in error (nothing paid on it yet); its number stays used."""
+    if not reason:
+        raise BillingError("Give the reason for voiding this invoice.")
+    updated = Invoice.objects.filter(pk=invoice.pk, voided_at__isnull=True, amount_paid=ZERO).update(
+        voided_at=now, void_reason=reason)
+    if not updated:
+        current = Invoice.objects.get(pk=invoice.pk)
+        raise BillingError("This invoice is already void." if current.voided else
+                           "Payments were taken on this invoice: give a credit instead of voiding it.")
+    return Invoice.objects.get(pk=invoice.pk)

@@ -1,0 +1,79 @@
+"""Races for money, against real Postgres: each thread has its own connection and transaction."""
+
+from __future__ import annotations
+
+import threading
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+
+from booking.billing import services as billing
+from booking.billing.models import Invoice, Payment
+from booking.models import Appointment
+from tests.factories import NOW, book, local, make_patient, make_practitioner, make_service
+
+pytestmark = pytest.mark.django_db(transaction=True)
+RACERS = 20
+
+
+def run_together(work, count: int) -> list:
+    barrier = threading.Barrier(count)
+    results: list = [None] * count
+
+    def racer(i: int) -> None:
+        try:
+            barrier.wait(timeout=30)
+            results[i] = work(i)
+        except Exception as error:  # noqa: BLE001 - the test inspects what each racer met
+            results[i] = error
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=racer, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    return results
+
+
+def completed_visits(count: int) -> list[Appointment]:
+    service = make_service()
+    practitioners = [make_practitioner() for _ in range(4)]
+    visits = []
+    for i in range(count):  # four practitioners, Monday 23 to Friday 27 November, 9:00 and 11:00
+        who, rest = i % 4, i // 4
+        start = local(2026, 11, 23 + rest % 5, 9 + 2 * (rest // 5))
+        appointment, _ = book(start=start, practitioner=practitioners[who], service=service, patient=make_patient(),
+                              now=local(2026, 11, 20, 9))
+        visits.append(appointment)
+    Appointment.objects.filter(pk__in=[v.pk for v in visits]).update(status=Appointment.Status.COMPLETED)
+    return visits
+
+
+def test_twenty_check_outs_at_once_get_twenty_consecutive_numbers():
+    visits = completed_visits(RACERS)
+    results = run_together(lambda i: billing.check_out(appointment=visits[i], actor=None, now=NOW).number, RACERS)
+    assert all(isinstance(number, int) for number in results), results
+    assert sorted(results) == list(range(min(results), min(results) + RACERS))  # distinct, no gaps
+    assert Invoice.objects.count() == RACERS
+
+
+def test_checking_out_one_visit_twice_at_once_makes_one_invoice():
+    visit = completed_visits(1)[0]
+    results = run_together(lambda i: billing.check_out(appointment=visit, actor=None, now=NOW).pk, 8)
+    assert len(set(results)) == 1 and Invoice.objects.count() == 1, results
+
+
+def test_racing_payments_never_pay_an_invoice_past_its_total():
+    invoice = billing.check_out(appointment=completed_visits(1)[0], actor=None, now=NOW)  # $140.00
+    amount = Decimal("50.00")
+    results = run_together(lambda i: billing.record_payment(
+        invoice=invoice, method="cash", amount=amount, received_on=date(2026, 11, 24), actor=None, now=NOW), 10)
+    taken = [r for r in results if isinstance(r, Payment)]
+    refused = [r for r in results if isinstance(r, billing.BillingError)]
+    assert len(taken) == 2 and len(refused) == 8, results  # 2 × $50 fit in $140; a third would not
+    invoice.refresh_from_db()
+    assert invoice.amount_paid == Decimal("100.00") == sum(p.amount for p in Payment.objects.all())

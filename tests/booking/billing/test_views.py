@@ -1,0 +1,139 @@
+"""The front desk's money pages through the front door: check out, pay, credit, void, the receipt."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+import time_machine
+from django.contrib.auth.models import Group, User
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
+
+from booking.billing.models import Invoice, Payment
+from booking.models import Appointment
+from tests.factories import NOW, book, local, make_patient, make_practitioner
+
+pytestmark = pytest.mark.django_db
+
+
+def signed_in(client, role, practitioner=None, name=None):
+    user = User.objects.create_user(username=name or role.lower().replace(" ", "-"), password="x")
+    user.groups.add(Group.objects.get(name=role))
+    if practitioner is not None:
+        practitioner.user = user
+        practitioner.save(update_fields=["user"])
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture(autouse=True)
+def frozen_clock():
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
+@pytest.fixture
+def visit():
+    appointment, _ = book(start=local(2026, 11, 24, 9), practitioner=make_practitioner("Maya Chen"),
+                          patient=make_patient(first_name="Robin", last_name="Okafor"), now=local(2026, 11, 20, 9))
+    Appointment.objects.filter(pk=appointment.pk).update(status=Appointment.Status.COMPLETED)
+    appointment.refresh_from_db()
+    return appointment
+
+
+def check_out(client, visit) -> Invoice:
+    response = client.post(f"/staff/appointments/{visit.reference}/check-out/")
+    invoice = Invoice.objects.get(appointment=visit)
+    assert response.status_code == 302 and response["Location"] == f"/staff/invoices/{invoice.number}/"
+    return invoice
+
+
+def test_the_front_desk_checks_out_takes_a_split_payment_and_prints_the_receipt(client, visit):
+    signed_in(client, "Front desk")
+    invoice = check_out(client, visit)
+    page = client.get(f"/staff/invoices/{invoice.number}/").content.decode()
+    assert "Invoice " + invoice.display_number in page and "$140.00 owing" in page and "Robin Okafor" in page
+    icbc = {"pay-method": "icbc", "pay-amount": "106.63", "pay-received_on": "2026-11-30", "pay-payer": "ICBC",
+            "pay-reference": "CLAIM 77"}
+    assert client.post(f"/staff/invoices/{invoice.number}/payments/", icbc).status_code == 302
+    debit = {"pay-method": "debit", "pay-amount": "$33.37", "pay-received_on": "2026-11-30"}
+    assert client.post(f"/staff/invoices/{invoice.number}/payments/", debit).status_code == 302
+    invoice.refresh_from_db()
+    assert invoice.paid_in_full and Payment.objects.count() == 2
+    assert "Receipt " + invoice.display_number in client.get(f"/staff/invoices/{invoice.number}/").content.decode()
+    pdf = client.get(f"/staff/invoices/{invoice.number}/receipt.pdf")
+    assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
+
+
+def test_an_overpayment_is_refused_next_to_the_field_and_nothing_is_stored(client, visit):
+    signed_in(client, "Front desk")
+    invoice = check_out(client, visit)
+    response = client.post(f"/staff/invoices/{invoice.number}/payments/",
+                           {"pay-method": "cash", "pay-amount": "140.01", "pay-received_on": "2026-11-30"})
+    html = response.content.decode()
+    assert response.status_code == 400 and "more than the $140.00 still owed" in html and 'value="140.01"' in html
+    assert not Payment.objects.exists()
+
+
+def test_card_numbers_are_refused_in_every_field(client, visit):
+    signed_in(client, "Front desk")
+    invoice = check_out(client, visit)
+    for field in ("pay-reference", "pay-payer"):
+        data = {"pay-method": "credit_card", "pay-amount": "10", "pay-received_on": "2026-11-30",
+                field: "4111 1111 1111 1111"}
+        response = client.post(f"/staff/invoices/{invoice.number}/payments/", data)
+        assert response.status_code == 400 and "Never record card numbers" in response.content.decode()
+    assert not Payment.objects.exists()
+
+
+def test_a_practitioner_cannot_reach_invoices_or_take_money(client, visit):
+    admin = signed_in(client, "Front desk")
+    invoice = check_out(admin, visit)
+    other = make_practitioner("Daniel Okafor")
+    signed_in(client, "Practitioner", other, name="daniel")
+    for path in (f"/staff/invoices/{invoice.number}/", f"/staff/invoices/{invoice.number}/receipt.pdf"):
+        assert client.get(path).status_code == 403
+    assert client.post(f"/staff/invoices/{invoice.number}/payments/",
+                       {"pay-method": "cash", "pay-amount": "10", "pay-received_on": "2026-11-30"}).status_code == 403
+    assert client.post(f"/staff/appointments/{visit.reference}/check-out/").status_code == 403
+    assert not Payment.objects.exists()
+
+
+def test_void_and_credit_need_a_reason(client, visit):
+    signed_in(client, "Front desk")
+    invoice = check_out(client, visit)
+    assert client.post(f"/staff/invoices/{invoice.number}/void/", {"void-reason": ""}).status_code == 400
+    assert client.post(f"/staff/invoices/{invoice.number}/credits/",
+                       {"credit-amount": "10", "credit-reason": ""}).status_code == 400
+    assert client.post(f"/staff/invoices/{invoice.number}/credits/",
+                       {"credit-amount": "40", "credit-reason": "Short visit"}).status_code == 302
+    invoice.refresh_from_db()
+    assert invoice.balance == Decimal("100.00") and not invoice.voided
+
+
+AMOUNTS = st.one_of(
+    st.sampled_from(["1e309", "-0", "NaN", "sNaN", "Infinity", "-Infinity", "10.005", "0", "-5", "99999999999",
+                     "１０", "10,5", "", " ", "\x00", "$", "1" * 500, "0.001", "+5", "5e1"]),
+    st.text(max_size=30),
+)
+
+
+@hypothesis_settings(deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(amount=AMOUNTS, method=st.sampled_from(["cash", "debit", "bitcoin", "", "\x00"]),
+       received=st.sampled_from(["2026-11-30", "2026-12-25", "9999-12-31", "0001-01-01", "x", ""]))
+def test_hostile_amounts_never_500_and_never_overpay(client, visit, amount, method, received):
+    # One database for every example of this test: the desk user and the invoice are made once.
+    if not User.objects.filter(username="desk").exists():
+        signed_in(client, "Front desk", name="desk")
+    client.force_login(User.objects.get(username="desk"))
+    invoice = Invoice.objects.filter(appointment=visit).first() or check_out(client, visit)
+    before = Payment.objects.count()
+    response = client.post(f"/staff/invoices/{invoice.number}/payments/",
+                           {"pay-method": method, "pay-amount": amount, "pay-received_on": received})
+    assert response.status_code in (302, 400)
+    invoice.refresh_from_db()
+    assert Decimal("0") <= invoice.amount_paid <= invoice.total
+    if response.status_code == 400:
+        assert Payment.objects.count() == before and 'id="error-summary"' in response.content.decode()

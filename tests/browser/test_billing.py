@@ -1,0 +1,63 @@
+"""The front desk checks a visit out and prints the receipt, in Chromium."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+import time_machine
+from django.contrib.auth.models import Group, User
+from pypdf import PdfReader
+
+from booking.models import Appointment
+from tests.factories import NOW, book, local, make_patient, make_practitioner
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def seen_visit(staff_roles):
+    with time_machine.travel(NOW, tick=True):
+        practitioner = make_practitioner("Maya Chen")
+        practitioner.registration_number = "PT-04417"
+        practitioner.save()
+        visit, _ = book(start=local(2026, 11, 24, 9), practitioner=practitioner,
+                        patient=make_patient(first_name="Robin", last_name="Okafor"), now=local(2026, 11, 20, 9))
+        Appointment.objects.filter(pk=visit.pk).update(status=Appointment.Status.COMPLETED)
+        user = User.objects.create_user(username="frontdesk", password="a-long-test-password")
+        user.groups.add(Group.objects.get(name="Front desk"))
+        yield visit
+
+
+def sign_in(page):
+    page.goto("/staff/login/")
+    page.fill("#id_username", "frontdesk")
+    page.fill("#id_password", "a-long-test-password")
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url("**/staff/")
+
+
+def test_check_out_take_payment_and_print_the_receipt_on_one_letter_page(browser, live_server, seen_visit, axe):
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, base_url=live_server.url)
+    page = context.new_page()
+    sign_in(page)
+    page.goto(f"/staff/appointments/{seen_visit.reference}/")
+    page.get_by_role("button", name="Check out ($140.00)").click()
+    page.wait_for_url("**/staff/invoices/**")
+    assert "$140.00 owing" in page.content()
+    axe(page)
+    page.select_option("#id_pay-method", "debit")
+    page.fill("#id_pay-amount", "140")
+    page.get_by_role("button", name="Record payment").click()
+    page.wait_for_url("**/staff/invoices/**")
+    assert page.get_by_role("heading", name="Receipt").first.is_visible()
+    axe(page)
+    page.emulate_media(media="print")
+    reader = PdfReader(io.BytesIO(page.pdf(format="Letter", print_background=True)))
+    text = " ".join(" ".join(p.extract_text().split()) for p in reader.pages)
+    assert len(reader.pages) == 1, "the printed receipt fits on one page"
+    for expected in ("Robin Okafor", "Maya Chen, Physiotherapist", "No. PT-04417", "Debit card",
+                     "Balance owing $0.00", "exempt from GST/HST"):
+        assert expected in text, expected
+    assert "Sign out" not in text and "Record payment" not in text  # only the receipt is printed
+    context.close()
