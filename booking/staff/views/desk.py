@@ -120,10 +120,14 @@ def _detail_page(request, appointment: Appointment, *, screening_form: StaffScre
     events = list(appointment.events.select_related("actor").order_by("at", "id"))
     screening = getattr(appointment, "screening", None)
     invoices = list(appointment.invoices.order_by("number"))
+    live_invoice = next((i for i in invoices if not i.voided and i.kind == "visit"), None)
+    undoable = services.undoable_mark(appointment, now=now, events=events)
+    if live_invoice is not None and undoable is not None and undoable.action != services.ARRIVED:
+        undoable = None  # a checked-out visit's completion stands until its invoice is voided
     return render(request, "staff/appointment_detail.html", {
         "appointment": appointment,
         "invoices": invoices,
-        "live_invoice": next((i for i in invoices if not i.voided and i.kind == "visit"), None),
+        "live_invoice": live_invoice,
         "events": events,
         "notices": appointment.email_notices.all(),
         "other_visits": appointment.patient.appointments.exclude(pk=appointment.pk)
@@ -131,7 +135,7 @@ def _detail_page(request, appointment: Appointment, *, screening_form: StaffScre
         "can_manage": request.user.has_perm(MANAGE),
         "now": now,
         "marks": services.allowed_marks(appointment, now),
-        "undoable": services.undoable_mark(appointment, now=now, events=events),
+        "undoable": undoable,
         "early_minutes": settings.ATTENDANCE_EARLY_MINUTES,
         "screening_form": screening_form or StaffScreeningForm(
             prefix="s", initial=records.screening_initial(screening)),

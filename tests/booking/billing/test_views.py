@@ -137,3 +137,23 @@ def test_hostile_amounts_never_500_and_never_overpay(client, visit, amount, meth
     assert Decimal("0") <= invoice.amount_paid <= invoice.total
     if response.status_code == 400:
         assert Payment.objects.count() == before and 'id="error-summary"' in response.content.decode()
+
+
+def test_a_checked_out_visit_cannot_be_undone_until_its_invoice_is_voided(client):
+    from booking import services
+
+    appointment, _ = book(start=local(2026, 11, 30, 9), practitioner=make_practitioner(), now=local(2026, 11, 20, 9))
+    services.confirm_appointment(appointment=appointment, actor=None)
+    with time_machine.travel(local(2026, 11, 30, 9, 50), tick=False):
+        services.mark_attendance(appointment=appointment, status=Appointment.Status.COMPLETED, actor=None,
+                                 now=local(2026, 11, 30, 9, 50))
+        signed_in(client, "Front desk")
+        page = client.get(f"/staff/appointments/{appointment.reference}/").content.decode()
+        assert "Undo: completed" in page  # before check-out the same-day undo is offered
+        invoice = check_out(client, appointment)
+        page = client.get(f"/staff/appointments/{appointment.reference}/").content.decode()
+        assert "Undo: completed" not in page and f"Invoice {invoice.display_number}" in page
+        refused = client.post(f"/staff/appointments/{appointment.reference}/undo/", follow=True).content.decode()
+        assert "void its invoice first" in refused
+        appointment.refresh_from_db()
+        assert appointment.status == Appointment.Status.COMPLETED
