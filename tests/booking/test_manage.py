@@ -159,3 +159,9 @@ def test_the_calendar_file_has_a_stable_uid_the_utc_start_and_a_rising_sequence(
     client.post(url(token, "cancel"))
     cancelled = Calendar.from_ical(client.get(url(token, "calendar.ics").rstrip("/")).content)
     assert str(cancelled["method"]) == "CANCEL" and str(cancelled.walk("VEVENT")[0]["status"]) == "CANCELLED"
+
+
+def test_the_cancelled_page_has_no_double_period_after_the_time(client, booked):
+    _, token = booked
+    html = client.post(url(token, "cancel")).content.decode()
+    assert "We have cancelled" in html and "a.m.." not in html and "p.m.." not in html

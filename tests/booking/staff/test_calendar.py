@@ -264,6 +264,7 @@ def test_today_is_the_default_and_has_a_now_line(desk):
     make_clinician()
     html = desk.get(DAY).content.decode()
     assert "Monday 30 November 2026" in html and "cal-today-tag" in html
+    assert "The red line marks the time now, 8:00 a.m." in html and "a.m.." not in html  # no double period
     # 08:00 is before the 09:00 start of the sheet; at 10:20 the line sits 5 minutes into row 6.
     assert "cal-now" not in html.split('class="cal-scroll"')[1]
     with time_machine.travel(local(2026, 11, 30, 10, 20), tick=False):
