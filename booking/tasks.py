@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from functools import partial
+from importlib import import_module
 
 from django.conf import settings
 from django.db import transaction
@@ -84,8 +85,11 @@ def retry_overdue(now: datetime) -> int:
 
 
 def run_pass(now: datetime) -> tuple[int, int]:
-    """One pass: (reminders queued, emails queued again)."""
-    return queue_reminders(now), retry_overdue(now)
+    """One pass: (reminders queued, emails queued again). It also deletes expired sessions: a patient's
+    half-typed booking form waits in theirs, and the privacy notice promises it does not outlive it."""
+    reminders, retried = queue_reminders(now), retry_overdue(now)
+    import_module(settings.SESSION_ENGINE).SessionStore.clear_expired()
+    return reminders, retried
 
 
 @task()

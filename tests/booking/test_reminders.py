@@ -154,3 +154,19 @@ def test_with_the_database_backend_the_worker_repeats_the_pass_every_ten_minutes
     [following] = passes.filter(status="READY")
     assert following.run_after == DAY_BEFORE + tasks.PASS_INTERVAL
     assert EmailNotice.objects.filter(kind="reminder").count() == 1
+
+
+def test_a_pass_deletes_expired_sessions_with_any_half_typed_booking(client, clock):
+    """The booking form keeps what a patient typed in their session; the privacy notice promises it is
+    deleted once the session ends, so the periodic pass clears expired sessions."""
+    from django.contrib.sessions.models import Session
+
+    make_practitioner()
+    client.post("/book/ims-assessment/details/", {"who": "any", "start": "2026-12-01T16:00:00Z",
+                                                  "p-first_name": "Rowan", "action": "review"})
+    assert Session.objects.count() == 1
+    tasks.run_pass(NOW)
+    assert Session.objects.count() == 1  # still live
+    clock.move_to(NOW + timedelta(hours=11))  # past DJANGO_SESSION_HOURS (10)
+    tasks.run_pass(NOW + timedelta(hours=11))
+    assert Session.objects.count() == 0
