@@ -27,7 +27,7 @@ from .models import (
     Screening,
     Service,
 )
-from .schedules import booking_rules, free_practitioners_at, local_date, staff_rules
+from .schedules import booking_rules, free_practitioners_at, ims_spacing, local_date, staff_rules
 from .tasks import queue_notices
 from .templatetags.booking_tags import local_when
 
@@ -68,7 +68,7 @@ def _flags(*, patient: Patient, service: Service, start: datetime,
     others = patient.appointments.kept()
     if exclude is not None:
         others = others.exclude(pk=exclude.pk)
-    spacing = timedelta(days=settings.IMS_MIN_SPACING_DAYS)
+    spacing = ims_spacing()  # the same rule the manage link uses to offer times (schedules.spaced_slots)
     spacing_flag = service.is_ims and others.filter(
         service__is_ims=True, start__gt=start - spacing, start__lt=start + spacing
     ).exists()

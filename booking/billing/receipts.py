@@ -6,7 +6,6 @@ what the front desk prints and what the patient downloads or is emailed can neve
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
 
@@ -21,8 +20,7 @@ def receipt_context(invoice: Invoice) -> dict:
     invoice = (Invoice.objects.select_related("patient", "practitioner", "appointment__service")
                .prefetch_related("lines", "payments", "credits").get(pk=invoice.pk))
     return {"invoice": invoice, "clinic": ClinicProfile.load(), "lines": list(invoice.lines.all()),
-            "payments": list(invoice.payments.all()), "credits": list(invoice.credits.all()),
-            "zone_label": settings.CLINIC_TIME_ZONE_LABEL}
+            "payments": list(invoice.payments.all()), "credits": list(invoice.credits.all())}
 
 
 def receipt_html(invoice: Invoice, *, request=None) -> str:

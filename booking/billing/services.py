@@ -21,9 +21,6 @@ from booking.schedules import local_date
 
 from .models import ZERO, Credit, Invoice, InvoiceCounter, InvoiceLine, Payment
 
-Status = Appointment.Status
-# Visits that can be checked out: seen (completed) or, for the fee invoices, missed or cancelled late.
-BILLABLE = {Invoice.Kind.VISIT: (Status.COMPLETED,)}
 # 12 to 19 digits, with or without spaces or dashes, passing the Luhn check: a payment card number.
 _CARD_LIKE = re.compile(r"(?:\d[ -]?){12,19}")
 
@@ -65,7 +62,7 @@ def check_out(*, appointment: Appointment, actor, now: datetime) -> Invoice:
     existing = Invoice.objects.live().filter(appointment=visit, kind=Invoice.Kind.VISIT).first()
     if existing is not None:
         return existing
-    if visit.status not in BILLABLE[Invoice.Kind.VISIT]:
+    if visit.status != Appointment.Status.COMPLETED:
         raise BillingError("Only a completed visit can be checked out: mark it completed first.")
     price = visit.service.price
     try:
@@ -89,6 +86,14 @@ def _money(amount: Decimal) -> Decimal:
     return amount
 
 
+def _add_to(invoice: Invoice, field: str, amount: Decimal) -> bool:
+    """Add ``amount`` to ``field`` (paid or credited) in one statement that matches only while the
+    invoice is live and still owes at least that much; False when it does not."""
+    return bool(Invoice.objects.filter(
+        pk=invoice.pk, voided_at__isnull=True, total__gte=F("amount_paid") + F("amount_credited") + amount,
+    ).update(**{field: F(field) + amount}))
+
+
 @transaction.atomic
 def record_payment(*, invoice: Invoice, method: str, amount: Decimal, received_on: date, actor, now: datetime,
                    payer: str = "", reference: str = "") -> Payment:
@@ -99,11 +104,7 @@ def record_payment(*, invoice: Invoice, method: str, amount: Decimal, received_o
         raise BillingError("Choose how it was paid.")
     if looks_like_card_number(reference) or looks_like_card_number(payer):
         raise BillingError("That looks like a card number. Never record card numbers: the terminal keeps them.")
-    # One statement: it matches only while the invoice is live and still owes at least this much.
-    updated = Invoice.objects.filter(
-        pk=invoice.pk, voided_at__isnull=True, total__gte=F("amount_paid") + F("amount_credited") + amount,
-    ).update(amount_paid=F("amount_paid") + amount)
-    if not updated:
+    if not _add_to(invoice, "amount_paid", amount):
         current = Invoice.objects.get(pk=invoice.pk)
         if current.voided:
             raise BillingError("This invoice is void: it takes no payments.")
@@ -118,10 +119,7 @@ def add_credit(*, invoice: Invoice, amount: Decimal, reason: str, actor, now: da
     amount = _money(amount)
     if not reason:
         raise BillingError("Give the reason for the credit.")
-    updated = Invoice.objects.filter(
-        pk=invoice.pk, voided_at__isnull=True, total__gte=F("amount_paid") + F("amount_credited") + amount,
-    ).update(amount_credited=F("amount_credited") + amount)
-    if not updated:
+    if not _add_to(invoice, "amount_credited", amount):
         raise BillingError("A credit can't be more than the invoice still owes.")
     return Credit.objects.create(invoice=invoice, amount=amount, reason=reason, recorded_at=now, recorded_by=actor)
 

@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_http_methods, require_POST, require_safe
+from django.views.decorators.http import require_POST, require_safe
 
 from booking.forms import error_list
 from booking.models import Appointment
@@ -44,14 +44,19 @@ def check_out(request, reference):
     return redirect("staff:invoice-detail", number=invoice.number)
 
 
-def _invoice_page(request, invoice: Invoice, *, payment_form=None, credit_form=None, void_form=None, status=200):
+FORMS = {"pay": PaymentForm, "credit": CreditForm, "void": VoidForm}  # by prefix
+
+
+def _invoice_page(request, invoice: Invoice, *, bound=None, status=200):
+    """The invoice with its three forms; ``bound`` is the one just sent back with its errors."""
+    forms = {prefix: form_class(prefix=prefix) for prefix, form_class in FORMS.items()}
+    if bound is not None:
+        forms[bound.prefix] = bound
     return render(request, "billing/invoice.html", {
         **receipts.receipt_context(invoice),
-        "payment_form": payment_form or PaymentForm(prefix="pay"),
-        "credit_form": credit_form or CreditForm(prefix="credit"),
-        "void_form": void_form or VoidForm(prefix="void"),
+        "payment_form": forms["pay"], "credit_form": forms["credit"], "void_form": forms["void"],
         "can_take_payments": request.user.has_perm(TAKE_PAYMENTS),
-        "error_list": error_list(payment_form, credit_form, void_form),
+        "error_list": error_list(bound),
     }, status=status)
 
 
@@ -70,49 +75,37 @@ def receipt_pdf(request, number):
     return response
 
 
-@staff_view(TAKE_PAYMENTS)
-@require_http_methods(["POST"])
-def record_payment(request, number):
+def _act(request, number: int, *, prefix: str, action, error_field: str, success):
+    """One money action: validate the form, call the service, redirect; or the page with the message."""
     invoice = _invoice(request, number)
-    form = PaymentForm(request.POST, prefix="pay")
+    form = FORMS[prefix](request.POST, prefix=prefix)
     if form.is_valid():
         try:
-            services.record_payment(invoice=invoice, actor=request.user, now=timezone.now(), **form.cleaned_data)
+            action(invoice=invoice, actor=request.user, now=timezone.now(), **form.cleaned_data)
         except services.BillingError as error:
-            form.add_error("amount", str(error))
+            form.add_error(error_field, str(error))
         else:
-            messages.success(request, f"Payment of ${form.cleaned_data['amount']} recorded.")
+            messages.success(request, success(form.cleaned_data, invoice))
             return redirect("staff:invoice-detail", number=number)
-    return _invoice_page(request, invoice, payment_form=form, status=400)
+    return _invoice_page(request, invoice, bound=form, status=400)
+
+
+@staff_view(TAKE_PAYMENTS)
+@require_POST
+def record_payment(request, number):
+    return _act(request, number, prefix="pay", action=services.record_payment,
+                error_field="amount", success=lambda data, _: f"Payment of ${data['amount']} recorded.")
 
 
 @staff_view(TAKE_PAYMENTS)
 @require_POST
 def add_credit(request, number):
-    invoice = _invoice(request, number)
-    form = CreditForm(request.POST, prefix="credit")
-    if form.is_valid():
-        try:
-            services.add_credit(invoice=invoice, actor=request.user, now=timezone.now(), **form.cleaned_data)
-        except services.BillingError as error:
-            form.add_error("amount", str(error))
-        else:
-            messages.success(request, f"Credit of ${form.cleaned_data['amount']} recorded.")
-            return redirect("staff:invoice-detail", number=number)
-    return _invoice_page(request, invoice, credit_form=form, status=400)
+    return _act(request, number, prefix="credit", action=services.add_credit,
+                error_field="amount", success=lambda data, _: f"Credit of ${data['amount']} recorded.")
 
 
 @staff_view(TAKE_PAYMENTS)
 @require_POST
 def void(request, number):
-    invoice = _invoice(request, number)
-    form = VoidForm(request.POST, prefix="void")
-    if form.is_valid():
-        try:
-            services.void_invoice(invoice=invoice, actor=request.user, now=timezone.now(), **form.cleaned_data)
-        except services.BillingError as error:
-            form.add_error("reason", str(error))
-        else:
-            messages.success(request, f"Invoice {invoice.display_number} voided.")
-            return redirect("staff:invoice-detail", number=number)
-    return _invoice_page(request, invoice, void_form=form, status=400)
+    return _act(request, number, prefix="void", action=services.void_invoice,
+                error_field="reason", success=lambda _, invoice: f"Invoice {invoice.display_number} voided.")

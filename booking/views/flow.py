@@ -243,8 +243,8 @@ def _draft_forms(draft: dict | None) -> BookingForms:
     if draft is None:
         return BookingForms()
     data = QueryDict(mutable=True)
-    for key, values in (draft.get("typed") or {}).items():
-        data.setlist(key, [str(v) for v in values] if isinstance(values, list) else [str(values)])
+    for key, values in draft["typed"].items():  # written by _keep_draft: lists of strings
+        data.setlist(key, values)
     return BookingForms(data)
 
 

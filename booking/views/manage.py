@@ -35,18 +35,15 @@ def _managed(token: str) -> Appointment:
     return appointment
 
 
-def _inactive(request, appointment: Appointment, now: datetime):
+def _inactive(request, appointment: Appointment, now: datetime, token: str):
     """A spent or expired link shows no personal details at all: only the receipts of a visit that
     took place, to download (the receipt is the patient's own, and the link proves who they are)."""
     if not appointment.holds_time or appointment.start <= now:
         receipts = list(appointment.invoices.live().order_by("number")) if appointment.status == "completed" else []
-        return render(request, "booking/manage_inactive.html", {"token": _token_of(request), "receipts": receipts},
+        return render(request, "booking/manage_inactive.html", {"token": token, "receipts": receipts},
                       status=410)
     return None
 
-
-def _token_of(request) -> str:
-    return request.resolver_match.kwargs.get("token", "")
 
 
 @never_cache
@@ -54,7 +51,7 @@ def _token_of(request) -> str:
 def manage(request, token):
     appointment = _managed(token)
     now = timezone.now()
-    if (response := _inactive(request, appointment, now)) is not None:
+    if (response := _inactive(request, appointment, now, token)) is not None:
         return response
     return render(request, "booking/manage.html", {
         "appointment": appointment, "token": token, "can_change": appointment.patient_can_change(now),
@@ -78,7 +75,7 @@ def manage_calendar(request, token):
 def manage_cancel(request, token):
     appointment = _managed(token)
     now = timezone.now()
-    if (response := _inactive(request, appointment, now)) is not None:
+    if (response := _inactive(request, appointment, now, token)) is not None:
         return response
     try:
         services.cancel_appointment(appointment=appointment, now=now, by_patient=True,
@@ -99,7 +96,7 @@ def manage_reschedule(request, token):
     """
     appointment = _managed(token)
     now = timezone.now()
-    if (response := _inactive(request, appointment, now)) is not None:
+    if (response := _inactive(request, appointment, now, token)) is not None:
         return response
     if not appointment.patient_can_change(now):
         messages.error(request, "It is too late to change this appointment online. Please call the clinic.")

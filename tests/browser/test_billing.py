@@ -61,3 +61,23 @@ def test_check_out_take_payment_and_print_the_receipt_on_one_letter_page(browser
         assert expected in text, expected
     assert "Sign out" not in text and "Record payment" not in text  # only the receipt is printed
     context.close()
+
+
+def test_invoice_and_the_patients_receipt_page_fit_a_phone_and_pass_axe(browser, live_server, seen_visit, axe):
+    from booking.billing import services as billing
+
+    invoice = billing.check_out(appointment=seen_visit, actor=None, now=NOW)
+    token = seen_visit.issue_manage_token()
+    Appointment.objects.filter(pk=seen_visit.pk).update(manage_token_hash=seen_visit.manage_token_hash)
+    context = browser.new_context(viewport={"width": 320, "height": 700}, base_url=live_server.url)
+    page = context.new_page()
+    page.goto(f"/book/manage/{token}/")
+    link = page.get_by_role("link", name=f"Invoice {invoice.display_number} (PDF)")
+    assert link.is_visible()
+    axe(page)
+    assert page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth")
+    sign_in(page)
+    page.goto(f"/staff/invoices/{invoice.number}/")
+    axe(page)
+    assert page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth")
+    context.close()
