@@ -124,3 +124,5 @@ def staff_roles(django_db_blocker):
     importlib.import_module("booking.migrations.0004_staff_roles").create_roles(apps, None)
     importlib.import_module("booking.migrations.0008_front_desk_removes_closures").grant_front_desk(apps, None)
     importlib.import_module("booking.billing.migrations.0002_counter_and_role").counter_and_role(apps, None)
+    importlib.import_module("booking.migrations.0010_visit_notes_attendance_receipts").grant_roles(apps, None)
+    importlib.import_module("booking.billing.migrations.0003_fee_policy_reports").grant_roles(apps, None)

@@ -66,7 +66,8 @@ class Invoice(models.Model):
 
     class Meta:
         ordering = ["-number"]
-        permissions = [("take_payments", "Can check out visits, take payments, credit and void invoices")]
+        permissions = [("take_payments", "Can check out visits, take payments, credit and void invoices"),
+                       ("view_reports", "Can see reports with money figures")]
         constraints = [
             models.CheckConstraint(condition=Q(total__gte=0), name="invoice_total_not_negative"),
             models.CheckConstraint(condition=Q(amount_paid__gte=0), name="invoice_paid_not_negative"),
@@ -169,3 +170,76 @@ class Credit(models.Model):
 
     def __str__(self) -> str:
         return f"Credit {self.amount}"
+
+
+class FeePolicy(models.Model):
+    """The clinic's late-cancellation and missed-visit fee (one row, edited in the admin; off by default).
+
+    Patients read it as ``patient_text`` where they book and cancel and in their emails; the front desk
+    is asked to charge it or waive it (``booking.billing.fees``) when a visit is missed or cancelled late.
+    """
+
+    PERCENT = {"max_digits": 5, "decimal_places": 2}
+
+    enabled = models.BooleanField(default=False, help_text="Charge fees for late cancellations and missed visits.")
+    notice_hours = models.PositiveSmallIntegerField(
+        default=24, help_text="A cancellation less than this many hours before the visit is late.")
+    late_cancel_percent = models.DecimalField(**PERCENT, default=Decimal("50.00"),
+                                              help_text="Percent of the visit's price charged for a late cancellation.")
+    no_show_percent = models.DecimalField(**PERCENT, default=Decimal("50.00"),
+                                          help_text="Percent of the visit's price charged for a missed visit.")
+
+    class Meta:
+        verbose_name_plural = "fee policy"
+        constraints = [
+            models.CheckConstraint(condition=Q(late_cancel_percent__gt=0, late_cancel_percent__lte=100),
+                                   name="fee_policy_late_cancel_percent_range"),
+            models.CheckConstraint(condition=Q(no_show_percent__gt=0, no_show_percent__lte=100),
+                                   name="fee_policy_no_show_percent_range"),
+            models.CheckConstraint(condition=Q(notice_hours__gte=1, notice_hours__lte=168),
+                                   name="fee_policy_notice_hours_range"),
+        ]
+
+    def __str__(self) -> str:
+        return "Fee policy" + ("" if self.enabled else " (off)")
+
+    @classmethod
+    def load(cls) -> FeePolicy:
+        return cls.objects.get_or_create(pk=1)[0]
+
+    @property
+    def patient_text(self) -> str:
+        """The policy in plain words; empty when fees are off."""
+        if not self.enabled:
+            return ""
+        late, missed = _percent(self.late_cancel_percent), _percent(self.no_show_percent)
+        hours = f"{self.notice_hours} hour{'s' if self.notice_hours != 1 else ''}"
+        if late == missed:
+            return (f"If you cancel less than {hours} before your visit, or miss it, the clinic charges "
+                    f"{late} of the visit's price.")
+        return (f"If you cancel less than {hours} before your visit, the clinic charges {late} of the "
+                f"visit's price; if you miss it, {missed}.")
+
+
+def _percent(value: Decimal) -> str:
+    return f"{value.normalize():f} %"
+
+
+class FeeWaiver(models.Model):
+    """The front desk decided not to charge the fee for a missed or late-cancelled visit (with why)."""
+
+    appointment = models.ForeignKey(Appointment, on_delete=models.CASCADE, related_name="fee_waivers")
+    kind = models.CharField(max_length=12, choices=[c for c in Invoice.Kind.choices if c[0] != Invoice.Kind.VISIT])
+    reason = models.CharField(max_length=300)
+    decided_at = models.DateTimeField()
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["appointment", "kind"], name="fee_waiver_one_per_visit_and_kind"),
+            models.CheckConstraint(condition=~Q(reason=""), name="fee_waiver_has_reason"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Fee waived for {self.appointment_id}"

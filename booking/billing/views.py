@@ -14,14 +14,11 @@ from django.views.decorators.http import require_POST, require_safe
 
 from booking.forms import error_list
 from booking.models import Appointment
-from booking.staff.access import require_details, staff_view
+from booking.staff.access import TAKE_PAYMENTS, VIEW_INVOICES, require_details, staff_view
 
 from . import receipts, services
 from .forms import CreditForm, PaymentForm, VoidForm
 from .models import Invoice
-
-TAKE_PAYMENTS = "billing.take_payments"
-VIEW_INVOICES = "billing.view_invoice"
 
 
 def _invoice(request, number: int) -> Invoice:

@@ -3,6 +3,7 @@
 - ``practice``: services, practitioners, weekly hours, time off, clinic closures
 - ``appointments``: patients, appointments (statuses, range lookups, the no-overlap constraint),
   insurance notes, safety screening, history
+- ``notes``: the practitioner's private visit note
 - ``outbox``: emails owed (written in the same transaction as the change) and manage links
 - ``common``: range expressions, the PHN validator, token hashes (the migrations refer to the
   range expressions as ``booking.models.Int8Range`` and ``booking.models.TsTzRange``)
@@ -23,6 +24,7 @@ from .appointments import (
     Screening,
 )
 from .common import Int8Range, TsTzRange, hash_token, phn_validator
+from .notes import VisitNote
 from .outbox import EmailNotice, ManageLink
 from .practice import ClinicClosure, Practitioner, PractitionerQuerySet, Service, ServiceQuerySet, TimeOff, WorkingHours
 
@@ -30,7 +32,7 @@ __all__ = [
     "HOLDING_STATUSES", "KEPT_STATUSES", "Appointment", "AppointmentEvent", "AppointmentQuerySet",
     "AppointmentStatus", "ClinicClosure", "EmailNotice", "InsuranceNote", "Int8Range", "ManageLink", "Patient",
     "Practitioner", "PractitionerQuerySet", "Screening", "Service", "ServiceQuerySet", "TimeOff", "TsTzRange",
-    "WorkingHours", "hash_token", "phn_validator", "schedule_cache",
+    "VisitNote", "WorkingHours", "hash_token", "phn_validator", "schedule_cache",
 ]
 
 # --- the public schedule cache ----------------------------------------------------------------------

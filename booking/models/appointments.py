@@ -145,6 +145,8 @@ class Appointment(models.Model):
             ("manage_appointments", "Can book, confirm, decline, cancel, reschedule and mark appointments"),
             ("view_all_patient_details", "Can see the details of every practitioner's patients"),
             ("export_appointments", "Can export appointments as CSV"),
+            ("mark_attendance", "Can mark a visit arrived, completed or missed"),
+            ("view_visit_notes", "Can read and write private visit notes"),
         ]
         indexes = [
             models.Index(fields=["start"]),

@@ -26,6 +26,7 @@ class EmailNotice(models.Model):
         CANCELLED_BY_CLINIC = "cancelled_by_clinic", "Cancelled by the clinic"
         RESCHEDULED = "rescheduled", "Rescheduled"
         REMINDER = "reminder", "Reminder"
+        RECEIPT = "receipt", "Receipt (paid invoice)"
 
     appointment = models.ForeignKey(Appointment, on_delete=models.CASCADE, related_name="email_notices")
     kind = models.CharField(max_length=24, choices=Kind.choices)
@@ -36,6 +37,8 @@ class EmailNotice(models.Model):
     # A worker holds a notice while sending it; a claim older than the sender's timeout is dead.
     claimed_at = models.DateTimeField(null=True, blank=True, editable=False)
     retry_after = models.DateTimeField(null=True, blank=True, help_text="When a failed send is tried again.")
+    # The receipt's invoice (booking.billing depends on booking, so a number rather than a key).
+    invoice_number = models.PositiveIntegerField(null=True, blank=True, editable=False)
 
     MAX_ATTEMPTS = 6
 

@@ -26,6 +26,12 @@ STAFF_AREA = "booking.use_staff_area"
 MANAGE = "booking.manage_appointments"
 ALL_DETAILS = "booking.view_all_patient_details"
 EXPORT = "booking.export_appointments"
+MARK_ATTENDANCE = "booking.mark_attendance"  # arrived, completed, no-show (a practitioner: own visits)
+VISIT_NOTES = "booking.view_visit_notes"  # practitioners and clinic admins, never the front desk
+# Billing (booking/billing/models.py): the front desk takes money; only clinic admins see money reports.
+TAKE_PAYMENTS = "billing.take_payments"
+VIEW_INVOICES = "billing.view_invoice"
+VIEW_REPORTS = "billing.view_reports"
 # ... and Django's model permissions that the roles hand out (booking/migrations/0004_staff_roles.py).
 VIEW_PATIENTS = "booking.view_patient"
 VIEW_HOURS = "booking.view_workinghours"
