@@ -64,6 +64,25 @@ def awaiting_decision(appointments: QuerySet[Appointment], policy: FeePolicy) ->
     return (missed | late).exclude(decided)
 
 
+def decision_for(appointment: Appointment) -> dict | None:
+    """What the appointment page says about a fee: the waiver if one was recorded, else the fee
+    awaiting a decision (kind, label, amount), else None (no fee owed, or already charged)."""
+    waiver = appointment.fee_waivers.select_related("decided_by").first()
+    if waiver is not None:
+        return {"waiver": waiver}
+    policy = FeePolicy.load()
+    if not awaiting_decision(Appointment.objects.filter(pk=appointment.pk), policy).exists():
+        return None
+    kind = fee_kind(appointment, policy)
+    return {"kind": kind, "label": Kind(kind).label, "amount": fee_amount(appointment, kind, policy),
+            "notice_hours": policy.notice_hours}
+
+
+def _history(appointment: Appointment, action: str, actor, now: datetime, **details) -> None:
+    AppointmentEvent.objects.create(appointment=appointment, action=action, actor=actor, at=now, details=details,
+                                    actor_label=actor.get_username() if actor is not None else "system")
+
+
 def _pending(appointment: Appointment, policy: FeePolicy) -> tuple[Appointment, str]:
     """Lock the visit and return it with the fee it owes a decision on, or refuse."""
     locked = Appointment.objects.select_for_update().select_related("service", "patient", "practitioner").get(
@@ -92,6 +111,7 @@ def charge_fee(*, appointment: Appointment, actor, now: datetime) -> Invoice:
         raise BillingError("The fee for this visit was already charged.") from error
     InvoiceLine.objects.create(invoice=invoice, service=visit.service, amount=amount,
                                description=f"{Kind(kind).label}: {visit.service.name}")
+    _history(visit, f"charged {Kind(kind).label.lower()}", actor, now, invoice=invoice.number)
     return invoice
 
 
@@ -103,7 +123,9 @@ def waive_fee(*, appointment: Appointment, reason: str, actor, now: datetime) ->
     visit, kind = _pending(appointment, FeePolicy.load())
     try:
         with transaction.atomic():
-            return FeeWaiver.objects.create(appointment=visit, kind=kind, reason=reason, decided_at=now,
-                                            decided_by=actor)
+            waiver = FeeWaiver.objects.create(appointment=visit, kind=kind, reason=reason, decided_at=now,
+                                              decided_by=actor)
     except IntegrityError as error:
         raise BillingError("The fee for this visit was already waived.") from error
+    _history(visit, f"waived {Kind(kind).label.lower()}", actor, now, reason=reason)
+    return waiver

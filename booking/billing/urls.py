@@ -7,6 +7,8 @@ from . import views
 
 urlpatterns = [
     path("appointments/<str:reference>/check-out/", views.check_out, name="appointment-check-out"),
+    path("appointments/<str:reference>/fee/charge/", views.charge_fee, name="appointment-fee-charge"),
+    path("appointments/<str:reference>/fee/waive/", views.waive_fee, name="appointment-fee-waive"),
     path("invoices/<int:number>/", views.invoice_detail, name="invoice-detail"),
     path("invoices/<int:number>/receipt.pdf", views.receipt_pdf, name="invoice-receipt"),
     path("invoices/<int:number>/payments/", views.record_payment, name="invoice-payment"),

@@ -16,7 +16,9 @@ from booking.forms import error_list
 from booking.models import Appointment
 from booking.staff.access import TAKE_PAYMENTS, VIEW_INVOICES, require_details, staff_view
 
-from . import receipts, services
+from clinic.text import clean_text
+
+from . import fees, receipts, services
 from .forms import CreditForm, PaymentForm, VoidForm
 from .models import Invoice
 
@@ -39,6 +41,34 @@ def check_out(request, reference):
         messages.error(request, f"{appointment.reference}: {error}")
         return redirect("staff:appointment-detail", reference=reference)
     return redirect("staff:invoice-detail", number=invoice.number)
+
+
+def _fee_action(request, reference: str, action, success: str, **kwargs):
+    appointment = get_object_or_404(Appointment.objects.select_related("service"), reference=reference)
+    require_details(request.user, appointment)
+    try:
+        result = action(appointment=appointment, actor=request.user, now=timezone.now(), **kwargs)
+    except services.BillingError as error:
+        messages.error(request, f"{appointment.reference}: {error}")
+        return redirect("staff:appointment-detail", reference=reference)
+    messages.success(request, f"{appointment.reference}: {success}.")
+    if isinstance(result, Invoice):
+        return redirect("staff:invoice-detail", number=result.number)
+    return redirect("staff:appointment-detail", reference=reference)
+
+
+@staff_view(TAKE_PAYMENTS)
+@require_POST
+def charge_fee(request, reference):
+    """Invoice the late-cancel or missed-visit fee the clinic's policy sets."""
+    return _fee_action(request, reference, fees.charge_fee, "fee charged")
+
+
+@staff_view(TAKE_PAYMENTS)
+@require_POST
+def waive_fee(request, reference):
+    return _fee_action(request, reference, fees.waive_fee, "fee waived",
+                       reason=clean_text(request.POST.get("reason", ""), 300))
 
 
 FORMS = {"pay": PaymentForm, "credit": CreditForm, "void": VoidForm}  # by prefix

@@ -8,7 +8,7 @@ from django.urls import path, reverse_lazy
 
 from ..billing import urls as billing_urls
 from ..reports import urls as report_urls
-from .views import calendar, desk, records, schedules
+from .views import calendar, desk, records, schedules, visits
 
 app_name = "staff"
 
@@ -35,6 +35,7 @@ urlpatterns = [
     path("appointments/<str:reference>/screening/", desk.screening, name="appointment-screening"),
     path("appointments/<str:reference>/note/", desk.staff_note, name="appointment-note"),
     path("appointments/<str:reference>/reschedule/", desk.reschedule, name="appointment-reschedule"),
+    path("appointments/<str:reference>/visit-note/", visits.visit_note, name="appointment-visit-note"),
     # records
     path("patients/", records.patient_list, name="patient-list"),
     path("patients/<int:pk>/", records.patient_detail, name="patient-detail"),

@@ -5,6 +5,7 @@ from django.conf import settings
 from django.utils import dateformat, timezone
 
 from .. import parsing
+from ..billing.models import FeePolicy
 
 register = template.Library()
 
@@ -65,3 +66,9 @@ def stored_when(value: str) -> str:
     """A moment the history stores as ISO text in UTC, as local_when writes it ('' if unreadable)."""
     moment = parsing.parse_start(value) if isinstance(value, str) else None
     return local_when(moment) if moment is not None else ""
+
+
+@register.simple_tag
+def fee_policy_text() -> str:
+    """The late-cancel and missed-visit fee in plain words ('' while the clinic charges none)."""
+    return FeePolicy.load().patient_text

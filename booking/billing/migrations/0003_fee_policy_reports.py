@@ -14,6 +14,7 @@ CLINIC_ADMIN = ["view_reports", "view_feepolicy", "change_feepolicy"]
 
 
 def grant_roles(apps, schema_editor):
+    apps.get_model("billing", "FeePolicy").objects.get_or_create(pk=1)  # off until the clinic turns it on
     billing = apps.get_app_config("billing")
     original = getattr(billing, "models_module", None)
     billing.models_module = True  # create_permissions skips apps without one (historical apps have none)

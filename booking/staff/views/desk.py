@@ -22,11 +22,12 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from clinic.text import clean_text
 
-from ... import parsing, schedules, services
+from ... import parsing, schedules, services, visits
+from ...billing import fees
 from ...forms import error_list
-from ...models import Appointment, Practitioner
+from ...models import Appointment, Practitioner, VisitNote
 from .. import records
-from ..access import MANAGE, require_details, staff_view, visible_appointments
+from ..access import MANAGE, MARK_ATTENDANCE, TAKE_PAYMENTS, VISIT_NOTES, require_details, staff_view, visible_appointments
 from ..forms import StaffScreeningForm
 
 Status = Appointment.Status
@@ -109,11 +110,22 @@ def today(request):
     _with_marks(todays, now)
     return render(request, "staff/today.html", {
         "day": day, "now": now, "appointments": todays, "queue": queue, "arrivals_due": arrivals_due,
-        "can_manage": request.user.has_perm(MANAGE), "note_preview": NOTE_PREVIEW,
+        "can_manage": request.user.has_perm(MANAGE), "can_mark": request.user.has_perm(MARK_ATTENDANCE),
+        "note_preview": NOTE_PREVIEW,
     })
 
 
 # --- one appointment --------------------------------------------------------------------------
+def _note_summary(user, appointment: Appointment) -> dict | None:
+    """For readers of visit notes: whether there is one and who may write it (never its text here,
+    so opening the appointment is not a read of the note)."""
+    if not user.has_perm(VISIT_NOTES):
+        return None
+    note = VisitNote.objects.select_related("written_by").filter(appointment=appointment).first()
+    return {"exists": note is not None, "updated_at": note and note.updated_at,
+            "may_write": visits.may_write(user, appointment)}
+
+
 def _detail_page(request, appointment: Appointment, *, screening_form: StaffScreeningForm | None = None,
                  status: int = 200):
     now = timezone.now()
@@ -133,6 +145,9 @@ def _detail_page(request, appointment: Appointment, *, screening_form: StaffScre
         "other_visits": appointment.patient.appointments.exclude(pk=appointment.pk)
         .select_related("service", "practitioner").order_by("-start")[:10],
         "can_manage": request.user.has_perm(MANAGE),
+        "can_mark": request.user.has_perm(MARK_ATTENDANCE),
+        "visit_note": _note_summary(request.user, appointment),
+        "fee": fees.decision_for(appointment) if request.user.has_perm(TAKE_PAYMENTS) else None,
         "now": now,
         "marks": services.allowed_marks(appointment, now),
         "undoable": undoable,
@@ -174,27 +189,27 @@ def cancel(request, reference):
                 "cancelled", reason=clean_text(request.POST.get("reason", ""), 300))
 
 
-@staff_view(MANAGE)
+@staff_view(MARK_ATTENDANCE)
 @require_POST
 def arrived(request, reference):
     return _act(request, reference, services.mark_arrived, "marked as arrived", now=timezone.now())
 
 
-@staff_view(MANAGE)
+@staff_view(MARK_ATTENDANCE)
 @require_POST
 def completed(request, reference):
     return _act(request, reference, services.mark_attendance, "marked as completed", status=Status.COMPLETED,
                 now=timezone.now())
 
 
-@staff_view(MANAGE)
+@staff_view(MARK_ATTENDANCE)
 @require_POST
 def no_show(request, reference):
     return _act(request, reference, services.mark_attendance, "marked as a no-show", status=Status.NO_SHOW,
                 now=timezone.now())
 
 
-@staff_view(MANAGE)
+@staff_view(MARK_ATTENDANCE)
 @require_POST
 def undo_mark(request, reference):
     """Undo today's arrival, completion or no-show (a slip of the finger at the desk)."""

@@ -77,3 +77,23 @@ def test_racing_payments_never_pay_an_invoice_past_its_total():
     assert len(taken) == 2 and len(refused) == 8, results  # 2 × $50 fit in $140; a third would not
     invoice.refresh_from_db()
     assert invoice.amount_paid == Decimal("100.00") == sum(p.amount for p in Payment.objects.all())
+
+
+def test_racing_charges_and_waivers_of_one_missed_visit_make_exactly_one_decision():
+    from booking.billing import fees
+    from booking.billing.models import FeePolicy, FeeWaiver
+
+    FeePolicy.objects.update_or_create(pk=1, defaults={"enabled": True})
+    visit = completed_visits(1)[0]
+    Appointment.objects.filter(pk=visit.pk).update(status=Appointment.Status.NO_SHOW)
+
+    def decide(i: int):
+        if i % 2:
+            return fees.charge_fee(appointment=visit, actor=None, now=NOW)
+        return fees.waive_fee(appointment=visit, reason="First miss", actor=None, now=NOW)
+
+    results = run_together(decide, 10)
+    errors = [r for r in results if isinstance(r, Exception)]
+    assert all(isinstance(e, billing.BillingError) for e in errors), errors
+    assert len(errors) == 9
+    assert Invoice.objects.filter(appointment=visit).count() + FeeWaiver.objects.filter(appointment=visit).count() == 1

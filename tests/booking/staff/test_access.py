@@ -16,7 +16,8 @@ ACCOUNT_PAGES = {"login", "logout", "password-change", "password-change-done"}  
 ACTIONS = {"appointment-confirm", "appointment-decline", "appointment-cancel", "appointment-arrived",
            "appointment-completed", "appointment-no-show", "appointment-undo", "appointment-screening",
            "appointment-note", "time-off-add", "time-off-remove", "closure-add", "closure-remove",
-           "appointment-check-out", "invoice-payment", "invoice-credit", "invoice-void"}
+           "appointment-check-out", "invoice-payment", "invoice-credit", "invoice-void",
+           "appointment-fee-charge", "appointment-fee-waive"}
 
 
 @pytest.fixture

@@ -336,20 +336,31 @@ def test_undoing_a_no_show_whose_time_was_booked_again_is_refused(client, desk):
 
 
 @pytest.mark.django_db
-def test_only_staff_who_manage_appointments_may_undo(client, django_user_model, staff_roles):
-    practitioner = make_practitioner()
+def test_practitioners_mark_and_undo_their_own_visits_but_nobody_elses(client, django_user_model, staff_roles):
+    practitioner, colleague = make_practitioner(), make_practitioner()
     user = django_user_model.objects.create_user("maya", password="a-long-test-password")
     user.groups.add(Group.objects.get(name="Practitioner"))
     practitioner.user = user
     practitioner.save()
-    appointment, _ = book(start=local(2026, 12, 1, 9), practitioner=practitioner, source="staff")
-    with time_machine.travel(local(2026, 12, 1, 9, 10), tick=True):
-        services.mark_attendance(appointment=appointment, status="no_show", actor=None, now=timezone.now())
+    own, _ = book(start=local(2026, 12, 1, 9), practitioner=practitioner, source="staff")
+    theirs, _ = book(start=local(2026, 12, 1, 9), practitioner=colleague, source="staff")
+    with time_machine.travel(local(2026, 12, 1, 8, 50), tick=True):
         client.force_login(user)
-        assert "Undo" not in detail(client, appointment)
-        assert client.post(f"/staff/appointments/{appointment.reference}/undo/").status_code == 403
-    appointment.refresh_from_db()
-    assert appointment.status == "no_show"
+        page = detail(client, own)
+        assert "Mark arrived" in page and "Confirm</button>" not in page and "Cancel appointment" not in page
+        assert "Arrived<span" in client.get("/staff/").content.decode()  # on their Today list too
+        mark(client, own, "arrived")
+        for action in ("arrived", "completed", "no-show", "undo"):
+            assert client.post(f"/staff/appointments/{theirs.reference}/{action}/").status_code == 403
+    with time_machine.travel(local(2026, 12, 1, 9, 40), tick=True):
+        mark(client, own, "completed")
+        assert "Undo: completed" in detail(client, own)
+        mark(client, own, "undo")
+    own.refresh_from_db()
+    theirs.refresh_from_db()
+    assert own.status == "confirmed" and own.arrived_at is not None
+    assert theirs.status == "confirmed" and theirs.arrived_at is None
+    assert [e.actor_label for e in own.events.exclude(action="booked")] == ["maya"] * 3
 
 
 @pytest.mark.django_db

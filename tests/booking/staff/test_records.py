@@ -308,14 +308,16 @@ def test_an_unknown_patient_is_404(client, front_desk):
     assert client.get(f"{PATIENTS}999999/").status_code == 404
 
 
-def test_a_practitioner_cannot_open_patients_not_even_their_own(client, practitioner):
+def test_a_practitioner_opens_their_own_patients_and_no_one_elses(client, practitioner):
     user = staff_user("Practitioner", "maya", practitioner=practitioner)
-    appointment, _ = book(start=local(2026, 12, 3, 9), practitioner=practitioner)
+    own, _ = book(start=local(2026, 12, 3, 9), practitioner=practitioner)
+    others, _ = book(start=local(2026, 12, 3, 9), practitioner=make_practitioner())
     client.force_login(user)
-    assert client.get(PATIENTS).status_code == 403
-    assert client.get(f"{PATIENTS}{appointment.patient.pk}/").status_code == 403
-    # while the appointment itself stays open to them
-    assert client.get(f"/staff/appointments/{appointment.reference}/").status_code == 200
+    listing = client.get(PATIENTS).content.decode()
+    assert own.patient.last_name in listing and others.patient.last_name not in listing
+    assert client.get(f"{PATIENTS}{own.patient.pk}/").status_code == 200
+    assert client.get(f"{PATIENTS}{others.patient.pk}/").status_code == 403
+    assert client.get(f"/staff/appointments/{others.reference}/").status_code == 403
 
 
 def test_view_patient_alone_reaches_only_patients_seen_by_that_practitioner(client, practitioner):

@@ -1,0 +1,141 @@
+"""Late-cancellation and missed-visit fees, through the front door: the policy (off by default),
+what patients read, the desk's charge-or-waive prompt, and the fee as an invoice like any other."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+import time_machine
+from django.contrib.auth.models import Group, User
+from django.urls import reverse
+from django.utils.html import escape
+
+from booking import services
+from booking.billing import fees
+from booking.billing.models import FeePolicy, FeeWaiver, Invoice
+from booking.models import Appointment
+from tests.factories import book, local, make_practitioner
+
+pytestmark = pytest.mark.django_db
+
+
+def policy(**changes) -> FeePolicy:
+    row = FeePolicy.load()
+    for name, value in {"enabled": True, **changes}.items():
+        setattr(row, name, value)
+    row.save()
+    return row
+
+
+def desk(client):
+    user = User.objects.create_user(username="desk", password="x")
+    user.groups.add(Group.objects.get(name="Front desk"))
+    client.force_login(user)
+    return user
+
+
+def confirmed_visit(start=None) -> Appointment:
+    appointment, _ = book(start=start or local(2026, 12, 3, 9), practitioner=make_practitioner(),
+                          now=local(2026, 11, 20, 9))
+    return services.confirm_appointment(appointment=appointment, actor=None)
+
+
+def missed_visit() -> Appointment:
+    appointment = confirmed_visit()
+    with time_machine.travel(local(2026, 12, 3, 9, 20), tick=False):
+        return services.mark_attendance(appointment=appointment, status="no_show", actor=None,
+                                        now=local(2026, 12, 3, 9, 20))
+
+
+def cancel_at(appointment, when) -> Appointment:
+    with time_machine.travel(when, tick=False):
+        return services.cancel_appointment(appointment=appointment, actor=None, now=when, reason="Phoned in")
+
+
+def page(client, appointment) -> str:
+    return client.get(f"/staff/appointments/{appointment.reference}/").content.decode()
+
+
+def test_fees_are_off_by_default_no_prompt_and_no_charge(client):
+    assert not FeePolicy.load().enabled and FeePolicy.load().patient_text == ""
+    visit = missed_visit()
+    desk(client)
+    assert "Charge $" not in page(client, visit)
+    response = client.post(f"/staff/appointments/{visit.reference}/fee/charge/", follow=True)
+    assert "owes no fee" in response.content.decode()
+    assert not Invoice.objects.filter(appointment=visit).exists()
+
+
+def test_a_missed_visit_is_charged_its_fee_once_as_a_numbered_invoice(client):
+    policy(no_show_percent=Decimal("50"))
+    visit = missed_visit()
+    desk(client)
+    assert "Charge $70.00" in page(client, visit)  # 50 % of the $140.00 visit
+    response = client.post(f"/staff/appointments/{visit.reference}/fee/charge/")
+    invoice = Invoice.objects.get(appointment=visit)
+    assert response["Location"] == f"/staff/invoices/{invoice.number}/"
+    assert invoice.kind == Invoice.Kind.NO_SHOW and invoice.total == Decimal("70.00")
+    assert invoice.lines.get().description == "Missed-visit fee: IMS initial assessment and treatment"
+    assert "charged missed-visit fee" in page(client, visit) and "Charge $" not in page(client, visit)
+    again = client.post(f"/staff/appointments/{visit.reference}/fee/charge/", follow=True)
+    assert "already charged or waived" in again.content.decode()
+    assert Invoice.objects.filter(appointment=visit).count() == 1
+
+
+def test_only_a_late_cancellation_of_a_confirmed_visit_owes_a_decision():
+    rules = policy(notice_hours=24)
+    late, early, unconfirmed = confirmed_visit(), confirmed_visit(local(2026, 12, 3, 11)), None
+    cancel_at(late, local(2026, 12, 2, 15))    # 18 hours before
+    cancel_at(early, local(2026, 12, 1, 15))   # 44 hours before
+    unconfirmed, _ = book(start=local(2026, 12, 3, 13), practitioner=make_practitioner(), now=local(2026, 11, 20, 9))
+    cancel_at(unconfirmed, local(2026, 12, 3, 8))  # a request never confirmed is no booking to miss
+    assert list(fees.awaiting_decision(Appointment.objects.all(), rules)) == [late]
+    policy(notice_hours=48)
+    assert set(fees.awaiting_decision(Appointment.objects.all(), FeePolicy.load())) == {late, early}
+
+
+def test_waiving_needs_a_reason_and_then_the_prompt_shows_the_decision(client):
+    policy(late_cancel_percent=Decimal("33.33"))
+    visit = cancel_at(confirmed_visit(), local(2026, 12, 3, 7))
+    desk(client)
+    assert "Charge $46.66" in page(client, visit)  # 33.33 % of $140.00 = 46.662, to the cent
+    empty = client.post(f"/staff/appointments/{visit.reference}/fee/waive/", {"reason": "  "}, follow=True)
+    assert "Give the reason" in empty.content.decode() and not FeeWaiver.objects.exists()
+    client.post(f"/staff/appointments/{visit.reference}/fee/waive/", {"reason": "Car accident on the way"})
+    waiver = FeeWaiver.objects.get(appointment=visit)
+    assert waiver.kind == Invoice.Kind.LATE_CANCEL and waiver.decided_by.username == "desk"
+    shown = page(client, visit)
+    assert "Late-cancellation fee waived" in shown and "Car accident on the way" in shown and "Charge $" not in shown
+    refused = client.post(f"/staff/appointments/{visit.reference}/fee/charge/", follow=True)
+    assert "already charged or waived" in refused.content.decode() and not Invoice.objects.exists()
+
+
+def test_a_practitioner_cannot_charge_or_waive(client):
+    policy()
+    visit = missed_visit()
+    user = User.objects.create_user(username="maya", password="x")
+    user.groups.add(Group.objects.get(name="Practitioner"))
+    visit.practitioner.user = user
+    visit.practitioner.save(update_fields=["user"])
+    client.force_login(user)
+    assert "Charge $" not in page(client, visit)
+    assert client.post(f"/staff/appointments/{visit.reference}/fee/charge/").status_code == 403
+    assert client.post(f"/staff/appointments/{visit.reference}/fee/waive/", {"reason": "x"}).status_code == 403
+
+
+def test_patients_read_the_policy_where_they_book_and_cancel_and_in_their_emails(
+        client, mailoutbox, django_capture_on_commit_callbacks):
+    appointment, token = book(start=local(2026, 12, 10, 9), practitioner=make_practitioner(),
+                              now=local(2026, 11, 20, 9))
+    manage = reverse("booking:manage", args=[token])
+    assert "the clinic charges" not in client.get(manage).content.decode()
+    policy(notice_hours=24, late_cancel_percent=Decimal("50"), no_show_percent=Decimal("100"))
+    text = ("If you cancel less than 24 hours before your visit, the clinic charges 50 % of the visit's price; "
+            "if you miss it, 100 %.")
+    assert FeePolicy.load().patient_text == text
+    assert escape(text) in client.get(manage).content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.confirm_appointment(appointment=appointment, actor=None)
+    confirmed = [m for m in mailoutbox if appointment.patient.email in m.to][-1]
+    assert text in confirmed.body and escape(text) in confirmed.alternatives[0][0]
