@@ -25,6 +25,8 @@ from django.urls import reverse
 
 from clinic.models import ClinicProfile
 
+from .billing.models import Invoice
+from .billing.receipts import receipt_filename, receipt_pdf
 from .ics import appointment_ics
 from .models import EmailNotice, ManageLink
 
@@ -62,6 +64,10 @@ def compose(notice: EmailNotice, *, now: datetime, token: str | None = None) -> 
         "staff_url": absolute(reverse("staff:appointment-detail", args=[appointment.reference])),
         "cutoff_hours": settings.BOOKING_CANCEL_CUTOFF_HOURS,
     }
+    invoice = None
+    if notice.kind == Kind.RECEIPT:
+        invoice = Invoice.objects.select_related("practitioner").get(number=notice.invoice_number)
+        context["invoice"] = invoice
     name = f"emails/{notice.kind}"
     recipient = (settings.CLINIC_NOTIFY_EMAIL or clinic.email) if notice.to_clinic else appointment.patient.email
     message = EmailMultiAlternatives(
@@ -77,6 +83,8 @@ def compose(notice: EmailNotice, *, now: datetime, token: str | None = None) -> 
         domain = urlsplit(settings.SITE_URL).hostname or "localhost"
         message.attach(f"appointment-{appointment.reference}.ics", appointment_ics(appointment, domain=domain, now=now),
                        "text/calendar")
+    if invoice is not None:
+        message.attach(receipt_filename(invoice), receipt_pdf(invoice), "application/pdf")
     return message
 
 

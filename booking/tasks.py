@@ -31,9 +31,10 @@ PASS_INTERVAL = timedelta(minutes=10)
 GRACE = timedelta(minutes=5)
 
 
-def queue_notices(appointment_id: int, *kinds: str) -> None:
+def queue_notices(appointment_id: int, *kinds: str, invoice_number: int | None = None) -> None:
     """Write outbox rows in the caller's transaction; hand them to the worker once it commits."""
-    notices = EmailNotice.objects.bulk_create(EmailNotice(appointment_id=appointment_id, kind=kind) for kind in kinds)
+    notices = EmailNotice.objects.bulk_create(EmailNotice(appointment_id=appointment_id, kind=kind,
+                                                          invoice_number=invoice_number) for kind in kinds)
     ids = [notice.pk for notice in notices]
     # robust: the change is committed whatever happens here; a notice whose task was never queued
     # is picked up by the next pass.

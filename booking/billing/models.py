@@ -215,10 +215,12 @@ class FeePolicy(models.Model):
         late, missed = _percent(self.late_cancel_percent), _percent(self.no_show_percent)
         hours = f"{self.notice_hours} hour{'s' if self.notice_hours != 1 else ''}"
         if late == missed:
-            return (f"If you cancel less than {hours} before your visit, or miss it, the clinic charges "
+            rule = (f"If you cancel less than {hours} before your visit, or miss it, the clinic charges "
                     f"{late} of the visit's price.")
-        return (f"If you cancel less than {hours} before your visit, the clinic charges {late} of the "
-                f"visit's price; if you miss it, {missed}.")
+        else:
+            rule = (f"If you cancel less than {hours} before your visit, the clinic charges {late} of the "
+                    f"visit's price; if you miss it, {missed}.")
+        return f"{rule} Insurers do not pay this fee."
 
 
 def _percent(value: Decimal) -> str:

@@ -1,4 +1,5 @@
-"""The receipt: one partial (templates/billing/_receipt.html) for the printable page and the PDF.
+"""The receipt: one partial (templates/billing/_receipt.html) for the printable page and the PDF
+(and ``render_pdf`` for the yearly statement, laid out the same way).
 
 The PDF is the same HTML laid out by WeasyPrint (system libraries: Pango, installed by ``make``), so
 what the front desk prints and what the patient downloads or is emailed can never disagree.
@@ -23,17 +24,17 @@ def receipt_context(invoice: Invoice) -> dict:
             "payments": list(invoice.payments.all()), "credits": list(invoice.credits.all())}
 
 
-def receipt_html(invoice: Invoice, *, request=None) -> str:
-    return render_to_string("billing/receipt_pdf.html", receipt_context(invoice),
-                            request=request)
+def render_pdf(template: str, context: dict) -> bytes:
+    """A page of ``template`` as PDF bytes, laid out with the receipt's stylesheet (its ``@page``
+    size is letter, as in Canada)."""
+    from weasyprint import CSS, HTML  # imported here: loading Pango costs ~0.3 s, only PDFs need it
+
+    stylesheet = finders.find(RECEIPT_CSS)
+    return HTML(string=render_to_string(template, context)).write_pdf(stylesheets=[CSS(filename=stylesheet)])
 
 
 def receipt_pdf(invoice: Invoice) -> bytes:
-    """The receipt as PDF bytes (A4 or letter follows the CSS ``@page`` size: letter, as in Canada)."""
-    from weasyprint import CSS, HTML  # imported here: loading Pango costs ~0.3 s, only receipts need it
-
-    stylesheet = finders.find(RECEIPT_CSS)
-    return HTML(string=receipt_html(invoice)).write_pdf(stylesheets=[CSS(filename=stylesheet)])
+    return render_pdf("billing/receipt_pdf.html", receipt_context(invoice))
 
 
 def receipt_filename(invoice: Invoice) -> str:

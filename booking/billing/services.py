@@ -16,8 +16,9 @@ from decimal import Decimal
 from django.db import IntegrityError, transaction
 from django.db.models import F
 
-from booking.models import Appointment
+from booking.models import Appointment, EmailNotice
 from booking.schedules import local_date
+from booking.tasks import queue_notices
 
 from .models import ZERO, Credit, Invoice, InvoiceCounter, InvoiceLine, Payment
 
@@ -86,6 +87,19 @@ def _money(amount: Decimal) -> Decimal:
     return amount
 
 
+def _receipt_when_paid(invoice: Invoice, now: datetime) -> bool:
+    """Queue the receipt email once the invoice is paid in full: once only, whoever takes the last
+    payment or gives the last credit (the conditional update on ``receipt_sent_at`` is the claim).
+    An invoice settled by credits alone has nothing to claim with and gets no receipt."""
+    claimed = Invoice.objects.filter(
+        pk=invoice.pk, receipt_sent_at__isnull=True, voided_at__isnull=True, amount_paid__gt=0,
+        total=F("amount_paid") + F("amount_credited"),
+    ).update(receipt_sent_at=now)
+    if claimed:
+        queue_notices(invoice.appointment_id, EmailNotice.Kind.RECEIPT, invoice_number=invoice.number)
+    return bool(claimed)
+
+
 def _add_to(invoice: Invoice, field: str, amount: Decimal) -> bool:
     """Add ``amount`` to ``field`` (paid or credited) in one statement that matches only while the
     invoice is live and still owes at least that much; False when it does not."""
@@ -109,8 +123,10 @@ def record_payment(*, invoice: Invoice, method: str, amount: Decimal, received_o
         if current.voided:
             raise BillingError("This invoice is void: it takes no payments.")
         raise BillingError(f"That is more than the ${current.balance} still owed.")
-    return Payment.objects.create(invoice=invoice, method=method, amount=amount, received_on=received_on,
-                                  payer=payer, reference=reference, recorded_at=now, recorded_by=actor)
+    payment = Payment.objects.create(invoice=invoice, method=method, amount=amount, received_on=received_on,
+                                     payer=payer, reference=reference, recorded_at=now, recorded_by=actor)
+    _receipt_when_paid(invoice, now)
+    return payment
 
 
 @transaction.atomic
@@ -121,7 +137,10 @@ def add_credit(*, invoice: Invoice, amount: Decimal, reason: str, actor, now: da
         raise BillingError("Give the reason for the credit.")
     if not _add_to(invoice, "amount_credited", amount):
         raise BillingError("A credit can't be more than the invoice still owes.")
-    return Credit.objects.create(invoice=invoice, amount=amount, reason=reason, recorded_at=now, recorded_by=actor)
+    credit = Credit.objects.create(invoice=invoice, amount=amount, reason=reason, recorded_at=now,
+                                   recorded_by=actor)
+    _receipt_when_paid(invoice, now)
+    return credit
 
 
 @transaction.atomic

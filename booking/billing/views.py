@@ -7,18 +7,18 @@ patients (``booking.staff.access``); taking money needs ``billing.take_payments`
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
 from booking.forms import error_list
 from booking.models import Appointment
-from booking.staff.access import TAKE_PAYMENTS, VIEW_INVOICES, require_details, staff_view
+from booking.staff.access import TAKE_PAYMENTS, VIEW_INVOICES, require_details, staff_view, visible_patients
 
 from clinic.text import clean_text
 
-from . import fees, receipts, services
+from . import fees, receipts, services, statements
 from .forms import CreditForm, PaymentForm, VoidForm
 from .models import Invoice
 
@@ -136,3 +136,30 @@ def add_credit(request, number):
 def void(request, number):
     return _act(request, number, prefix="void", action=services.void_invoice,
                 error_field="reason", success=lambda _, invoice: f"Invoice {invoice.display_number} voided.")
+
+
+def _statement(request, pk: int, year: int) -> dict:
+    if not 1900 <= year <= 2199:
+        raise Http404("No such year")
+    patient = get_object_or_404(visible_patients(request.user), pk=pk)
+    return statements.statement_context(patient, year)
+
+
+@staff_view(VIEW_INVOICES)
+@require_safe
+def statement(request, pk, year):
+    """The patient's paid visits of one calendar year (for their tax return and their insurer)."""
+    context = _statement(request, pk, year)
+    return render(request, "billing/statement.html", {
+        **context, "years": statements.years_with_payments(context["patient"])})
+
+
+@staff_view(VIEW_INVOICES)
+@require_safe
+def statement_pdf(request, pk, year):
+    context = _statement(request, pk, year)
+    response = HttpResponse(receipts.render_pdf("billing/statement_pdf.html", context),
+                            content_type="application/pdf")
+    filename = statements.statement_filename(context["patient"], year)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response

@@ -132,7 +132,7 @@ def test_patients_read_the_policy_where_they_book_and_cancel_and_in_their_emails
     assert "the clinic charges" not in client.get(manage).content.decode()
     policy(notice_hours=24, late_cancel_percent=Decimal("50"), no_show_percent=Decimal("100"))
     text = ("If you cancel less than 24 hours before your visit, the clinic charges 50 % of the visit's price; "
-            "if you miss it, 100 %.")
+            "if you miss it, 100 %. Insurers do not pay this fee.")
     assert FeePolicy.load().patient_text == text
     assert escape(text) in client.get(manage).content.decode()
     with django_capture_on_commit_callbacks(execute=True):

@@ -28,7 +28,7 @@ def sample():
     Appointment.objects.filter(pk=seen.pk).update(status=Appointment.Status.COMPLETED)
     invoice = billing.check_out(appointment=seen, actor=None, now=local(2026, 11, 24, 10))
     return {"reference": appointment.reference, "pk": appointment.patient_id, "practitioner": practitioner.slug,
-            "number": invoice.number}
+            "number": invoice.number, "year": 2026}
 
 
 def staff_paths(sample):

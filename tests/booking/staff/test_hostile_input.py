@@ -61,6 +61,7 @@ def sample(staff_roles):
         users[role].groups.add(Group.objects.get(name=role))
     sample = {"reference": appointment.reference, "pk": appointment.patient_id, "practitioner": practitioner.slug,
               "practitioner_pk": practitioner.pk, "patient_name": appointment.patient.last_name, "users": users,
+              "year": 2026,
               "staff:time-off-remove": {"pk": off.pk}, "staff:closure-remove": {"pk": closure.pk}}
     if apps.is_installed("booking.billing"):  # an invoice for the billing pages (a completed visit, checked out)
         from booking.billing import services as billing
@@ -89,6 +90,8 @@ def valid_staff_data(name: str, sample: dict) -> tuple[dict, dict]:
                                        "new_password2": "an-even-longer-password-42"}),
         "staff:day": ({"date": "2026-12-01"}, {}),
         "staff:week": ({"date": "2026-12-01", "practitioner": sample["practitioner"]}, {}),
+        "staff:day-sheet": ({"date": "2026-11-30"}, {}),
+        "staff:reconciliation": ({"date": "2026-11-30"}, {}),
         "staff:appointment-new": (
             {"service": service, "practitioner": who, "day": "2026-12-02", "q": sample["patient_name"]},
             {"service": service, "practitioner": who, "day": "2026-12-02", "start": iso(local(2026, 12, 2, 10)),
@@ -106,6 +109,9 @@ def valid_staff_data(name: str, sample: dict) -> tuple[dict, dict]:
                                     "off-end_date": "2026-12-10", "off-reason": "Course"}),
         "staff:closure-add": ({}, {"closure-date": "2026-12-11", "closure-name": "Staff training day"}),
         "staff:export": ({"first_day": "2026-11-01", "last_day": "2026-11-30"}, {}),
+        "staff:reports": ({"from": "2026-09-01", "to": "2026-11-30"}, {}),
+        "staff:reports-csv": ({"from": "2026-09-01", "to": "2026-11-30"}, {}),
+        "staff:reports-money-csv": ({"from": "2026-09-01", "to": "2026-11-30"}, {}),
         "staff:time-off-remove": ({}, {"confirm": "yes"}),
         "staff:closure-remove": ({}, {"confirm": "yes"}),
     }.get(name, ({}, {}))
