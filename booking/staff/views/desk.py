@@ -24,6 +24,7 @@ from clinic.text import clean_text
 
 from ... import parsing, schedules, services, visits
 from ...billing import fees
+from ...billing.models import FeePolicy
 from ...forms import error_list
 from ...models import Appointment, Practitioner, VisitNote
 from .. import records
@@ -31,6 +32,7 @@ from ..access import MANAGE, MARK_ATTENDANCE, TAKE_PAYMENTS, VISIT_NOTES, requir
 from ..forms import StaffScreeningForm
 
 Status = Appointment.Status
+FEE_LOOKBACK_DAYS = 30  # Today lists fee decisions still open for visits of the last 30 days
 NOTE_PREVIEW = 120  # characters of a patient's note shown in the request queue before "Show the whole note"
 
 
@@ -108,7 +110,13 @@ def today(request):
     arrivals_due = [a for a in todays if a.status == Status.CONFIRMED and a.arrived_at is None
                     and a.start <= now + timedelta(hours=2)]
     _with_marks(todays, now)
+    fee_decisions = []
+    if request.user.has_perm(TAKE_PAYMENTS):  # missed or late-cancelled in the last 30 days, not yet decided
+        recent = visible.filter(start__gte=now - timedelta(days=FEE_LOOKBACK_DAYS), start__lt=now + timedelta(days=2))
+        fee_decisions = list(fees.awaiting_decision(recent, FeePolicy.load())
+                             .select_related("patient", "service").order_by("start"))
     return render(request, "staff/today.html", {
+        "fee_decisions": fee_decisions,
         "day": day, "now": now, "appointments": todays, "queue": queue, "arrivals_due": arrivals_due,
         "can_manage": request.user.has_perm(MANAGE), "can_mark": request.user.has_perm(MARK_ATTENDANCE),
         "note_preview": NOTE_PREVIEW,

@@ -8,6 +8,9 @@ from decimal import Decimal
 import pytest
 import time_machine
 from django.contrib.auth.models import Group, User
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 from django.urls import reverse
 from django.utils.html import escape
 
@@ -139,3 +142,33 @@ def test_patients_read_the_policy_where_they_book_and_cancel_and_in_their_emails
         services.confirm_appointment(appointment=appointment, actor=None)
     confirmed = [m for m in mailoutbox if appointment.patient.email in m.to][-1]
     assert text in confirmed.body and escape(text) in confirmed.alternatives[0][0]
+
+
+def test_today_lists_the_fees_still_to_decide_for_the_desk_only(client):
+    policy()
+    missed = missed_visit()
+    decided = cancel_at(confirmed_visit(local(2026, 12, 3, 13)), local(2026, 12, 3, 8))
+    with time_machine.travel(local(2026, 12, 3, 15), tick=False):
+        user = desk(client)
+        fees.waive_fee(appointment=decided, reason="Sick child", actor=user, now=local(2026, 12, 3, 15))
+        today = client.get("/staff/").content.decode()
+    section = today[today.index('id="fees-heading"'):today.index('id="day-heading"')]
+    assert missed.patient.full_name in section and decided.patient.full_name not in section
+
+
+@hypothesis_settings(deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(reason=st.one_of(st.text(max_size=60), st.sampled_from(["", " ", "\x00", "x" * 400])))
+def test_whatever_is_typed_as_a_waiver_reason_is_stored_clean_or_refused(client, reason):
+    if not FeePolicy.load().enabled:
+        policy()
+    if not User.objects.filter(username="desk").exists():
+        desk(client)
+    client.force_login(User.objects.get(username="desk"))
+    visit = missed_visit()
+    response = client.post(f"/staff/appointments/{visit.reference}/fee/waive/", {"reason": reason})
+    assert response.status_code == 302
+    waiver = FeeWaiver.objects.filter(appointment=visit).first()
+    if waiver is None:
+        assert "Give the reason" in client.get(response["Location"]).content.decode()
+    else:
+        assert waiver.reason.strip() and "\x00" not in waiver.reason and len(waiver.reason) <= 300

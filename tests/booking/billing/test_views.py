@@ -157,3 +157,45 @@ def test_a_checked_out_visit_cannot_be_undone_until_its_invoice_is_voided(client
         assert "void its invoice first" in refused
         appointment.refresh_from_db()
         assert appointment.status == Appointment.Status.COMPLETED
+
+
+REASONS = st.one_of(st.sampled_from(["", " ", "\x00", "Courtesy", "4111 1111 1111 1111", "x" * 400]),
+                    st.text(max_size=40))
+
+
+def _desk_and_invoice(client, visit) -> Invoice:
+    if not User.objects.filter(username="desk").exists():
+        signed_in(client, "Front desk", name="desk")
+    client.force_login(User.objects.get(username="desk"))
+    return Invoice.objects.filter(appointment=visit).first() or check_out(client, visit)
+
+
+@hypothesis_settings(deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(amount=AMOUNTS, reason=REASONS)
+def test_hostile_credits_never_500_and_never_credit_past_what_is_owed(client, visit, amount, reason):
+    invoice = _desk_and_invoice(client, visit)
+    before = invoice.credits.count()
+    response = client.post(f"/staff/invoices/{invoice.number}/credits/",
+                           {"credit-amount": amount, "credit-reason": reason})
+    assert response.status_code in (302, 400)
+    invoice.refresh_from_db()
+    assert Decimal("0") <= invoice.amount_credited <= invoice.total
+    assert invoice.amount_credited == sum((c.amount for c in invoice.credits.all()), Decimal("0"))
+    if response.status_code == 400:
+        page = response.content.decode()
+        assert invoice.credits.count() == before and 'id="error-summary"' in page
+
+
+@hypothesis_settings(deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(reason=REASONS, pay_first=st.booleans())
+def test_hostile_voids_never_500_and_never_void_a_paid_invoice(client, visit, reason, pay_first):
+    invoice = _desk_and_invoice(client, visit)
+    if pay_first and not invoice.voided and invoice.balance:
+        client.post(f"/staff/invoices/{invoice.number}/payments/",
+                    {"pay-method": "cash", "pay-amount": "1.00", "pay-received_on": "2026-11-30"})
+    response = client.post(f"/staff/invoices/{invoice.number}/void/", {"void-reason": reason})
+    assert response.status_code in (302, 400)
+    invoice.refresh_from_db()
+    assert not (invoice.voided and invoice.amount_paid > 0)
+    if invoice.voided:
+        assert invoice.void_reason.strip() and "\x00" not in invoice.void_reason

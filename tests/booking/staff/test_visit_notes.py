@@ -6,6 +6,9 @@ from __future__ import annotations
 import pytest
 import time_machine
 from django.contrib.auth.models import Group, User
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from booking.models import Appointment, AppointmentEvent, VisitNote
 from tests.factories import NOW, book, local, make_practitioner
@@ -100,3 +103,20 @@ def test_a_too_long_note_is_refused_and_kept_in_the_box_and_an_empty_one_clears_
     client.post(note_url(visit), {"text": "  \x00 "})
     assert not VisitNote.objects.filter(appointment=visit).exists()
     assert visit.events.filter(action="cleared visit note").count() == 1
+
+
+@hypothesis_settings(deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=st.one_of(st.text(max_size=200), st.sampled_from(["\x00", "\r\n", "x" * 6000, "<script>x</script>"])))
+def test_whatever_the_practitioner_types_is_saved_or_refused_with_a_message(client, visit, text):
+    if not User.objects.filter(username="maya").exists():
+        user_in("Practitioner", "maya", visit.practitioner)
+    client.force_login(User.objects.get(username="maya"))
+    response = client.post(note_url(visit), {"text": text})
+    assert response.status_code in (302, 400)
+    note = VisitNote.objects.filter(appointment=visit).first()
+    if response.status_code == 400:
+        assert "under 5000 characters" in response.content.decode()
+    elif note is not None:
+        assert "\x00" not in note.text and len(note.text) <= 5000
+    if "<script>" in text and response.status_code == 302:
+        assert "<script>x" not in client.get(note_url(visit)).content.decode()
