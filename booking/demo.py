@@ -9,10 +9,11 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from .billing import services as billing
-from .billing.models import Invoice
+from .billing.models import FeePolicy, Invoice
 from .models import Appointment, Patient, Practitioner, Screening, Service, WorkingHours
 from .schedules import available_slots, local_date, staff_rules
 from .services import SlotTaken, book_appointment, mark_attendance
+from .visits import save_note
 
 PRACTITIONERS = [
     ("maya-chen", "Maya Chen", "Physiotherapist, Gunn IMS certified",
@@ -53,6 +54,7 @@ def create_demo_data(*, stdout=None) -> None:
         user=get_user_model().objects.filter(username="maya").first())
     _demo_requests(stdout)
     _demo_billing(stdout)
+    _demo_after_visits(stdout)
 
 
 def _demo_requests(stdout) -> None:
@@ -116,3 +118,48 @@ def _demo_billing(stdout) -> None:
                                actor=None, now=slot.start + service.duration)
     if stdout:
         stdout.write(f"Created a demo paid visit with receipt {invoice.display_number}.")
+
+
+def _past_visit(patient: Patient, practitioner: Practitioner, days_ago: int) -> Appointment | None:
+    """A confirmed visit of ``patient`` at the last free time of the five days up to ``days_ago`` days back."""
+    service = Service.objects.get(slug="ims-follow-up")
+    now = timezone.now()
+    day = local_date(now - timedelta(days=days_ago))
+    booked_at = now - timedelta(days=days_ago + 5)
+    slots = available_slots(service=service, practitioner=practitioner, first=day - timedelta(days=4), last=day,
+                            now=booked_at, rules=staff_rules())
+    slot = next((s for s in reversed(slots) if s.start + service.duration < now - timedelta(hours=2)), None)
+    if slot is None:
+        return None
+    appointment, _ = book_appointment(service=service, practitioner=practitioner, patient=patient, start=slot.start,
+                                      now=booked_at, source=Appointment.Source.STAFF, contact_phone=patient.phone)
+    return appointment
+
+
+def _demo_after_visits(stdout) -> None:
+    """The fee policy turned on, a missed visit whose fee the desk still has to charge or waive, a
+    checked-out visit still owing, and Maya's private note on last week's paid visit."""
+    policy = FeePolicy.load()
+    if policy.enabled:
+        return
+    FeePolicy.objects.filter(pk=policy.pk).update(enabled=True)
+    maya = Practitioner.objects.get(slug="maya-chen")
+    avery, jordan = (Patient.objects.filter(email=p[2]).first() for p in DEMO_PATIENTS)
+    if avery is None or jordan is None:
+        return
+    missed = _past_visit(jordan, maya, days_ago=3)
+    if missed is not None:
+        mark_attendance(appointment=missed, status=Appointment.Status.NO_SHOW, actor=None,
+                        now=missed.start + timedelta(minutes=20))
+    owing = _past_visit(avery, maya, days_ago=2)
+    if owing is not None:
+        mark_attendance(appointment=owing, status=Appointment.Status.COMPLETED, actor=None, now=owing.end)
+        billing.check_out(appointment=owing, actor=None, now=owing.end)
+    user = maya.user
+    paid = Invoice.objects.filter(kind=Invoice.Kind.VISIT, amount_paid__gt=0).select_related("appointment").first()
+    if user is not None and paid is not None:
+        save_note(appointment=paid.appointment, actor=user, now=paid.issued_at,
+                  text="Left upper trapezius and levator scapulae needled; strong twitch responses. "
+                       "Neck rotation better after treatment. Plan: review in one week.")
+    if stdout:
+        stdout.write("Turned on the demo fee policy; added a missed visit, an unpaid visit and a visit note.")

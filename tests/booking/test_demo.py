@@ -1,0 +1,29 @@
+"""`make run`'s demo data shows every feature of the clinic's day (and a second run adds nothing)."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.core.management import call_command
+
+from booking.billing import fees
+from booking.billing.models import FeePolicy, Invoice
+from booking.models import Appointment, EmailNotice, VisitNote
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_demo_shows_requests_a_paid_receipt_a_balance_a_fee_to_decide_and_a_visit_note():
+    call_command("setup_site", "--demo", stdout=io.StringIO())
+    counts = (Appointment.objects.count(), Invoice.objects.count(), VisitNote.objects.count())
+    assert Appointment.objects.filter(status=Appointment.Status.REQUESTED).exists()
+    assert any(i.paid_in_full for i in Invoice.objects.all())
+    assert EmailNotice.objects.filter(kind=EmailNotice.Kind.RECEIPT).count() == 1
+    assert Invoice.objects.owing().exists()
+    assert FeePolicy.load().enabled
+    assert fees.awaiting_decision(Appointment.objects.all(), FeePolicy.load()).count() == 1
+    note = VisitNote.objects.get()
+    assert note.written_by.username == "maya" and note.appointment.practitioner.slug == "maya-chen"
+    call_command("setup_site", "--demo", stdout=io.StringIO())
+    assert (Appointment.objects.count(), Invoice.objects.count(), VisitNote.objects.count()) == counts
