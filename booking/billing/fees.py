@@ -78,6 +78,16 @@ def decision_for(appointment: Appointment) -> dict | None:
             "notice_hours": policy.notice_hours}
 
 
+def fee_if_cancelled_now(appointment: Appointment, now: datetime, policy: FeePolicy | None = None) -> Decimal | None:
+    """What cancelling a confirmed visit at ``now`` would cost under the policy (None: nothing)."""
+    policy = policy or FeePolicy.load()
+    if not policy.enabled or appointment.status != Status.CONFIRMED:
+        return None
+    if now <= appointment.start - timedelta(hours=policy.notice_hours):
+        return None
+    return fee_amount(appointment, Kind.LATE_CANCEL, policy)
+
+
 def _history(appointment: Appointment, action: str, actor, now: datetime, **details) -> None:
     AppointmentEvent.objects.create(appointment=appointment, action=action, actor=actor, at=now, details=details,
                                     actor_label=actor.get_username() if actor is not None else "system")

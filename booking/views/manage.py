@@ -21,7 +21,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from clinic.text import clean_text
 
 from .. import schedules, services
-from ..billing import receipts
+from ..billing import fees, receipts
 from ..ics import appointment_ics
 from ..models import Appointment
 from ..parsing import parse_date, parse_start
@@ -56,6 +56,7 @@ def manage(request, token):
     return render(request, "booking/manage.html", {
         "appointment": appointment, "token": token, "can_change": appointment.patient_can_change(now),
         "cutoff_hours": settings.BOOKING_CANCEL_CUTOFF_HOURS,
+        "fee_if_cancelled": fees.fee_if_cancelled_now(appointment, now),
     })
 
 

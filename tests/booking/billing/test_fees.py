@@ -172,3 +172,16 @@ def test_whatever_is_typed_as_a_waiver_reason_is_stored_clean_or_refused(client,
         assert "Give the reason" in client.get(response["Location"]).content.decode()
     else:
         assert waiver.reason.strip() and "\x00" not in waiver.reason and len(waiver.reason) <= 300
+
+
+def test_the_manage_page_warns_before_a_cancellation_that_would_be_late(client):
+    policy(notice_hours=48, late_cancel_percent=Decimal("50"))
+    appointment, token = book(start=local(2026, 12, 10, 9), practitioner=make_practitioner(),
+                              now=local(2026, 11, 20, 9))
+    services.confirm_appointment(appointment=appointment, actor=None)
+    manage = reverse("booking:manage", args=[token])
+    with time_machine.travel(local(2026, 12, 7, 9), tick=False):  # three days ahead: no fee yet
+        assert "Cancelling now is late" not in client.get(manage).content.decode()
+    with time_machine.travel(local(2026, 12, 9, 7), tick=False):  # 26 hours ahead: online, but late
+        page = client.get(manage).content.decode()
+    assert "Cancelling now is late" in page and "$70.00" in page
