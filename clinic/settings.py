@@ -97,6 +97,7 @@ INSTALLED_APPS = [
     "education",
     "booking",
     "booking.billing",
+    "booking.courses",
 ]
 
 MIDDLEWARE = [

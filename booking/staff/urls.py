@@ -7,6 +7,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
 from ..billing import urls as billing_urls
+from ..courses import urls as course_urls
 from ..reports import urls as report_urls
 from .views import calendar, desk, records, schedules, visits
 
@@ -48,6 +49,8 @@ urlpatterns = [
     path("export/", records.export, name="export"),
     # billing: check-out, invoices, payments, receipts (booking/billing/urls.py)
     *billing_urls.urlpatterns,
+    # IMS courses (booking/courses/urls.py)
+    *course_urls.urlpatterns,
     # reports (booking/reports/urls.py)
     *report_urls.urlpatterns,
 ]

@@ -24,6 +24,7 @@ from clinic.text import clean_text
 
 from ... import parsing, schedules, services, visits
 from ...billing import fees
+from ...courses import services as courses
 from ...billing.models import FeePolicy
 from ...forms import error_list
 from ...models import Appointment, Practitioner, VisitNote
@@ -155,6 +156,8 @@ def _detail_page(request, appointment: Appointment, *, screening_form: StaffScre
         "can_manage": request.user.has_perm(MANAGE),
         "can_mark": request.user.has_perm(MARK_ATTENDANCE),
         "visit_note": _note_summary(request.user, appointment),
+        "course": (course := courses.course_of(appointment)),
+        "course_visit_number": course and courses.visit_number(course, appointment),
         "fee": fees.decision_for(appointment) if request.user.has_perm(TAKE_PAYMENTS) else None,
         "now": now,
         "marks": services.allowed_marks(appointment, now),

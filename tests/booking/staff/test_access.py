@@ -6,6 +6,7 @@ from django.test import Client
 from django.urls import URLPattern, reverse
 
 from booking.billing import services as billing
+from booking.courses import services as courses
 from booking.models import Appointment
 from booking.staff import urls as staff_urls
 from tests.factories import book, local, make_practitioner
@@ -17,7 +18,7 @@ ACTIONS = {"appointment-confirm", "appointment-decline", "appointment-cancel", "
            "appointment-completed", "appointment-no-show", "appointment-undo", "appointment-screening",
            "appointment-note", "time-off-add", "time-off-remove", "closure-add", "closure-remove",
            "appointment-check-out", "invoice-payment", "invoice-credit", "invoice-void",
-           "appointment-fee-charge", "appointment-fee-waive"}
+           "appointment-fee-charge", "appointment-fee-waive", "course-series-book"}
 
 
 @pytest.fixture
@@ -27,8 +28,10 @@ def sample():
     seen, _ = book(start=local(2026, 11, 24, 9), practitioner=practitioner, now=local(2026, 11, 20, 9))
     Appointment.objects.filter(pk=seen.pk).update(status=Appointment.Status.COMPLETED)
     invoice = billing.check_out(appointment=seen, actor=None, now=local(2026, 11, 24, 10))
+    course = courses.open_course(appointment=seen, area="Neck", planned_visits=6, actor=None,
+                                 now=local(2026, 11, 24, 10))
     return {"reference": appointment.reference, "pk": appointment.patient_id, "practitioner": practitioner.slug,
-            "number": invoice.number, "year": 2026}
+            "number": invoice.number, "year": 2026, "course": course.pk}
 
 
 def staff_paths(sample):

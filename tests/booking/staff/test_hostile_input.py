@@ -69,6 +69,10 @@ def sample(staff_roles):
         visit, _ = book(start=local(2026, 11, 30, 13), practitioner=practitioner, source=Appointment.Source.STAFF)
         Appointment.objects.filter(pk=visit.pk).update(status=Appointment.Status.COMPLETED)
         sample["number"] = billing.check_out(appointment=visit, actor=users["Clinic admin"], now=NOW).number
+        from booking.courses import services as courses
+
+        sample["course"] = courses.open_course(appointment=visit, area="Neck", planned_visits=6,
+                                               actor=users["Clinic admin"], now=NOW).pk
     return sample
 
 

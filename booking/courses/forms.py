@@ -1,0 +1,44 @@
+"""Staff forms for courses: open one, and say how the trial's visits should be spaced."""
+
+from __future__ import annotations
+
+from django import forms
+
+from education.models import Condition
+
+from . import series
+from .models import TRIAL_DEFAULT, TRIAL_MAX, TRIAL_MIN
+
+WEEKDAYS = [("", "Any day")] + [(str(n), name) for n, name in enumerate(
+    ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"])]
+PARTS = [("", "Any time")] + [(key, key.capitalize()) for key in series.PARTS_OF_DAY]
+
+
+class OpenCourseForm(forms.Form):
+    area = forms.CharField(label="Area treated", max_length=120,
+                           help_text="In the patient's words or yours, e.g. “left shoulder and upper back”.")
+    condition = forms.ModelChoiceField(label="Matching condition page", queryset=Condition.objects.none(),
+                                       required=False, empty_label="None of these")
+    planned_visits = forms.TypedChoiceField(label="Trial length", coerce=int, initial=TRIAL_DEFAULT,
+                                            choices=[(n, f"{n} visits") for n in range(TRIAL_MIN, TRIAL_MAX + 1)])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["condition"].queryset = Condition.objects.order_by("title")
+
+
+class PreferenceForm(forms.Form):
+    every_days = forms.TypedChoiceField(
+        label="How often", coerce=int, initial=7,
+        choices=[(n, "Every week" if n == 7 else "Every two weeks" if n == 14 else f"Every {n} days")
+                 for n in range(series.MIN_GAP_DAYS, series.MAX_GAP_DAYS + 1)])
+    weekday = forms.TypedChoiceField(label="Preferred day", choices=WEEKDAYS, required=False, coerce=int,
+                                     empty_value=None)
+    part_of_day = forms.ChoiceField(label="Preferred time of day", choices=PARTS, required=False)
+    at = forms.TimeField(label="Preferred time", required=False, help_text="For example 10:00 or 2:30 p.m.",
+                         input_formats=["%H:%M", "%I:%M %p", "%I:%M%p", "%I %p"])
+
+    def preference(self) -> series.Preference:
+        data = self.cleaned_data
+        return series.Preference(every_days=data["every_days"], weekday=data["weekday"],
+                                 part_of_day=data["part_of_day"] or None, at=data["at"])

@@ -1,0 +1,147 @@
+"""Writes and reads for IMS courses: open a course, propose its trial as a series, book the series.
+
+The series is booked in one transaction through ``booking.services.book_appointment`` (so every
+booking rule and the exclusion constraint apply to each visit): if any time was taken meanwhile,
+the whole series rolls back and the caller shows a fresh proposal. Nothing is ever half-booked.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from django.db import transaction
+from django.forms.models import model_to_dict
+
+from booking import schedules
+from booking.models import Appointment, InsuranceNote, Service
+from booking.services import BookingError, SlotTaken, book_appointment
+
+from . import series
+from .models import Course, CourseVisit
+
+FOLLOW_UP_SLUG = "ims-follow-up"
+
+
+class SeriesTaken(BookingError):
+    """One of the series' times was taken before it was booked; nothing was booked."""
+
+    def __init__(self, start: datetime):
+        super().__init__("One of those times was just taken, so nothing was booked. Here is a new proposal.")
+        self.start = start
+
+
+def course_of(appointment: Appointment) -> Course | None:
+    visit = CourseVisit.objects.select_related("course").filter(appointment=appointment).first()
+    return visit.course if visit is not None else None
+
+
+def visit_number(course: Course, appointment: Appointment) -> int | None:
+    """The visit's place among the course's kept visits (1-based), or None when it is not one of them."""
+    for number, visit in enumerate(course.kept_visits(), start=1):
+        if visit.pk == appointment.pk:
+            return number
+    return None
+
+
+@transaction.atomic
+def open_course(*, appointment: Appointment, area: str, condition=None, planned_visits: int, actor,
+                now: datetime) -> Course:
+    """A course opened at (or after) the patient's IMS assessment; the assessment is its first visit."""
+    locked = (Appointment.objects.select_for_update(of=("self",)).select_related("service", "insurance")
+              .get(pk=appointment.pk))
+    if not locked.service.is_ims:
+        raise BookingError("A course is opened from an IMS visit.")
+    if CourseVisit.objects.filter(appointment=locked).exists():
+        raise BookingError("This visit already belongs to a course.")
+    if locked.status not in (Appointment.Status.CONFIRMED, Appointment.Status.COMPLETED):
+        raise BookingError("Open the course from a confirmed or completed visit.")
+    insurance = getattr(locked, "insurance", None)
+    course = Course.objects.create(
+        patient=locked.patient, practitioner=locked.practitioner, condition=condition, area=area,
+        payer=insurance.kind if insurance is not None else InsuranceNote.Kind.SELF_PAY,
+        planned_visits=planned_visits, started_on=schedules.local_date(locked.start), opened_at=now,
+        opened_by=actor)
+    CourseVisit.objects.create(course=course, appointment=locked)
+    return course
+
+
+def follow_up_service(course: Course) -> Service:
+    """The clinic's IMS follow-up visit (shipped by a migration), else the course's first visit's service."""
+    return (Service.objects.filter(slug=FOLLOW_UP_SLUG, active=True).first()
+            or course.kept_visits().first().service)
+
+
+def _day_notes(course: Course, first: date, last: date) -> dict[date, str]:
+    """Why a day of ``first``..``last`` may have nothing free: a closure or holiday, time off, no hours."""
+    notes = {day: f"the clinic is closed ({name})" for day, name in schedules.closures(first, last).items()}
+    who = course.practitioner
+    start, end = schedules.local_range(first=first, last=last)
+    for off in schedules.time_off([who.pk], start, end):
+        day = max(schedules.local_date(off.start), first)
+        while day <= min(schedules.local_date(off.end - timedelta(microseconds=1)), last):
+            notes.setdefault(day, f"{who.name} is away")
+            day += timedelta(days=1)
+    working = {hours.weekday for hours in schedules.weekly_hours([who.pk], first, last)}
+    day = first
+    while day <= last:
+        if day.weekday() not in working:
+            notes.setdefault(day, f"{who.name} does not work on {day:%A}s")
+        day += timedelta(days=1)
+    return notes
+
+
+def remaining_visits(course: Course) -> int:
+    return max(course.planned_visits - course.kept_visits().count(), 0)
+
+
+def propose(*, course: Course, preference: series.Preference, now: datetime, staff: bool = True,
+            count: int | None = None) -> list[series.ProposedVisit]:
+    """The rest of the trial as a series after the course's last visit, from the practitioner's free
+    times (booking rules for the patient, staff rules for the desk) that keep the patient's other IMS
+    visits a week away."""
+    visits = list(course.kept_visits())
+    if not visits:
+        return []
+    count = remaining_visits(course) if count is None else count
+    after = visits[-1].start
+    first = schedules.local_date(after) + timedelta(days=series.MIN_GAP_DAYS)
+    last = schedules.local_date(after) + timedelta(days=series.MAX_GAP_DAYS * max(count, 1))
+    service = follow_up_service(course)
+    slots = schedules.available_slots(service=service, practitioner=course.practitioner, first=first, last=last,
+                                      now=now, rules=schedules.staff_rules() if staff else schedules.booking_rules())
+    slots = schedules.spaced_slots(slots, patient=course.patient, service=service)
+    return series.propose_series(after=after, count=count, preference=preference,
+                                 free_starts=[s.start for s in slots], tz=schedules.clinic_zone(),
+                                 day_notes=_day_notes(course, first, last))
+
+
+@transaction.atomic
+def book_series(*, course: Course, starts: list[datetime], actor, now: datetime,
+                source: str = Appointment.Source.STAFF) -> list[Appointment]:
+    """Book every time of ``starts`` for the course, or none of them."""
+    locked = Course.objects.select_for_update().get(pk=course.pk)  # one series at a time per course
+    visits = list(locked.kept_visits())
+    if not visits:
+        raise BookingError("This course has no visit to follow.")
+    if not starts or len(starts) > remaining_visits(locked):
+        raise BookingError(f"Choose up to {remaining_visits(locked)} visits.")
+    tz = schedules.clinic_zone()
+    previous = visits[-1].start
+    for start in sorted(starts):
+        if not series.MIN_GAP_DAYS <= series.gap_days(previous, start, tz) <= series.MAX_GAP_DAYS:
+            raise BookingError("Each visit must be 7 to 14 days after the one before.")
+        previous = start
+    insurance_note = getattr(visits[0], "insurance", None)
+    insurance = model_to_dict(insurance_note, exclude=["id", "appointment"]) if insurance_note else None
+    service = follow_up_service(locked)
+    booked = []
+    for start in sorted(starts):
+        try:
+            appointment, _ = book_appointment(service=service, practitioner=locked.practitioner, patient=locked.patient,
+                                              start=start, now=now, insurance=insurance, source=source, actor=actor,
+                                              contact_phone=visits[0].contact_phone)
+        except SlotTaken as error:
+            raise SeriesTaken(start) from error  # the outer transaction rolls back every visit booked so far
+        CourseVisit.objects.create(course=locked, appointment=appointment)
+        booked.append(appointment)
+    return booked

@@ -1,0 +1,109 @@
+"""Staff pages for IMS courses: open a course from a visit, the course page, the trial as a series.
+
+Views parse, call ``services``, render; the "own patients only" rule is ``booking.staff.access``.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
+
+from booking import parsing, schedules
+from booking.forms import error_list
+from booking.models import Appointment
+from booking.services import BookingError
+from booking.staff.access import MANAGE, require_details, staff_view
+
+from . import services
+from .forms import OpenCourseForm, PreferenceForm
+from .models import Course
+
+OPEN_COURSES = "courses.add_course"
+
+
+def _course(request, pk: int) -> Course:
+    course = get_object_or_404(Course.objects.select_related("patient", "practitioner", "condition"), pk=pk)
+    first = course.visits.select_related("appointment").first()
+    if first is None:
+        raise Http404("A course without visits")  # never made by services.open_course
+    require_details(request.user, first.appointment)  # the practitioner's own patients only
+    return course
+
+
+@staff_view(OPEN_COURSES)
+@require_http_methods(["GET", "POST"])
+def open_course(request, reference):
+    appointment = get_object_or_404(Appointment.objects.select_related("patient", "service"), reference=reference)
+    require_details(request.user, appointment)
+    form = OpenCourseForm(request.POST or None)
+    error = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            course = services.open_course(appointment=appointment, actor=request.user, now=timezone.now(),
+                                          **form.cleaned_data)
+        except BookingError as refusal:
+            error = str(refusal)
+        else:
+            messages.success(request, "IMS course opened. Book the rest of the trial below.")
+            return redirect("staff:course-series", course=course.pk)
+    return render(request, "courses/open.html", {
+        "appointment": appointment, "form": form, "error": error, "error_list": error_list(form),
+    }, status=400 if request.method == "POST" else 200)
+
+
+@staff_view()
+@require_http_methods(["GET"])
+def course_detail(request, course):
+    course = _course(request, course)
+    visits = list(course.kept_visits())
+    return render(request, "courses/detail.html", {
+        "course": course, "visits": visits, "remaining": services.remaining_visits(course),
+        "can_book": request.user.has_perm(MANAGE),
+    })
+
+
+def _series_page(request, course: Course, form: PreferenceForm, *, error: str | None = None, status: int = 200):
+    proposals = services.propose(course=course, preference=form.preference(), now=timezone.now()) \
+        if form.is_valid() else []
+    return render(request, "courses/series.html", {
+        "course": course, "form": form, "proposals": proposals, "error": error,
+        "error_list": error_list(form), "remaining": services.remaining_visits(course),
+        "visits": list(course.kept_visits()),
+    }, status=status if form.is_valid() else 400)
+
+
+@staff_view(MANAGE)
+@require_http_methods(["GET"])
+def series_proposal(request, course):
+    course = _course(request, course)
+    visits = list(course.kept_visits())
+    initial = {"every_days": 7}
+    if visits:
+        local = timezone.localtime(visits[-1].start)
+        initial.update(weekday=local.weekday(), at=local.time().replace(second=0, microsecond=0))
+    form = PreferenceForm(request.GET if "every_days" in request.GET else initial)
+    return _series_page(request, course, form)
+
+
+@staff_view(MANAGE)
+@require_POST
+def book_series(request, course):
+    course = _course(request, course)
+    form = PreferenceForm(request.POST)
+    chosen = [value for key, value in sorted(request.POST.items()) if key.startswith("visit-") and value]
+    starts = [parsing.parse_start(value) for value in chosen]
+    if not starts or None in starts:
+        return _series_page(request, course, form, error="Choose a time for each visit you want to book.",
+                            status=400)
+    try:
+        booked = services.book_series(course=course, starts=starts, actor=request.user, now=timezone.now())
+    except services.SeriesTaken as taken:
+        return _series_page(request, course, form, error=str(taken), status=409)
+    except BookingError as refusal:
+        return _series_page(request, course, form, error=str(refusal), status=400)
+    when = ", ".join(f"{schedules.local_date(a.start):%a %d %b}" for a in booked)
+    messages.success(request, f"Booked {len(booked)} visit{'s' if len(booked) != 1 else ''}: {when}.")
+    return redirect("staff:course-detail", course=course.pk)

@@ -1,0 +1,129 @@
+"""IMS courses through the front door: open one from the assessment, book the trial as a series in
+one go, and never half-book it."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.contrib.auth.models import Group, User
+
+from booking.courses import services as courses
+from booking.courses.models import Course, CourseVisit
+from booking.courses.series import gap_days
+from booking.models import Appointment
+from booking.schedules import clinic_zone
+from tests.factories import NOW, book, local, make_practitioner, make_service
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def frozen_clock():
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
+def login(client, role, name, practitioner=None):
+    user = User.objects.create_user(username=name, password="x")
+    user.groups.add(Group.objects.get(name=role))
+    if practitioner is not None:
+        practitioner.user = user
+        practitioner.save(update_fields=["user"])
+    client.force_login(user)
+    return user
+
+
+@pytest.fixture
+def assessment():
+    """Tuesday 1 December 2026, 10 a.m., confirmed, with a practitioner who works weekdays."""
+    practitioner = make_practitioner("Maya Chen", services_=[make_service(), make_service("ims-follow-up")])
+    appointment, _ = book(start=local(2026, 12, 1, 10), practitioner=practitioner, source=Appointment.Source.STAFF)
+    return appointment
+
+
+def open_course(client, assessment) -> Course:
+    response = client.post(f"/staff/appointments/{assessment.reference}/course/",
+                           {"area": "Left shoulder and upper back", "planned_visits": "6", "condition": ""})
+    course = Course.objects.get()
+    assert response.status_code == 302 and response["Location"] == f"/staff/courses/{course.pk}/series/"
+    return course
+
+
+def proposal_form(client, course) -> dict:
+    """The series page's booking form as the browser would send it, with every proposed time chosen."""
+    page = client.get(f"/staff/courses/{course.pk}/series/")
+    assert page.status_code == 200
+    proposals = page.context["proposals"]
+    data = {"every_days": "7", "weekday": "1", "part_of_day": "", "at": "10:00"}
+    data.update({f"visit-{p.number}": p.start.strftime("%Y-%m-%dT%H:%M:%SZ") for p in proposals if p.placed})
+    return data
+
+
+def test_the_desk_opens_a_course_and_books_the_rest_of_the_trial_weekly_in_one_go(client, assessment):
+    login(client, "Front desk", "desk")
+    page = client.get(f"/staff/appointments/{assessment.reference}/").content.decode()
+    assert "Open an IMS course from this visit" in page
+    course = open_course(client, assessment)
+    assert course.planned_visits == 6 and course.status == "trial" and course.patient == assessment.patient
+    data = proposal_form(client, course)
+    assert len([k for k in data if k.startswith("visit-")]) == 5
+    response = client.post(f"/staff/courses/{course.pk}/series/book/", data)
+    assert response.status_code == 302 and response["Location"] == f"/staff/courses/{course.pk}/"
+    visits = list(course.kept_visits())
+    assert len(visits) == 6 and all(v.status == "confirmed" for v in visits)
+    tz = clinic_zone()
+    assert [gap_days(a.start, b.start, tz) for a, b in zip(visits, visits[1:])] == [7] * 5
+    assert {v.start.astimezone(tz).strftime("%a %H:%M") for v in visits} == {"Tue 10:00"}
+    detail = client.get(f"/staff/courses/{course.pk}/").content.decode()
+    assert "visit 6 of 6" in detail and "Book the rest" not in detail
+    last = client.get(f"/staff/appointments/{visits[-1].reference}/").content.decode()
+    assert "visit 6 of 6" in last and "Left shoulder and upper back" in last
+
+
+def test_a_time_taken_meanwhile_books_nothing_and_shows_a_new_proposal(client, assessment):
+    login(client, "Front desk", "desk")
+    course = open_course(client, assessment)
+    data = proposal_form(client, course)
+    taken = data["visit-3"]
+    from booking.parsing import parse_start
+
+    book(start=parse_start(taken), practitioner=assessment.practitioner, service=make_service("ims-follow-up"),
+         source=Appointment.Source.STAFF)
+    response = client.post(f"/staff/courses/{course.pk}/series/book/", data)
+    assert response.status_code == 409
+    assert "nothing was booked" in response.content.decode()
+    assert CourseVisit.objects.filter(course=course).count() == 1  # only the assessment
+    fresh = [p.start for p in response.context["proposals"] if p.placed]
+    assert parse_start(taken) not in fresh and len(fresh) == 5
+
+
+def test_times_closer_than_a_week_are_refused_even_when_posted_by_hand(client, assessment):
+    login(client, "Front desk", "desk")
+    course = open_course(client, assessment)
+    too_soon = (assessment.start + timedelta(days=3)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    response = client.post(f"/staff/courses/{course.pk}/series/book/", {"every_days": "7", "visit-1": too_soon})
+    assert response.status_code == 400 and "7 to 14 days" in response.content.decode()
+    assert CourseVisit.objects.filter(course=course).count() == 1
+
+
+def test_a_practitioner_follows_their_own_patients_courses_only(client, assessment):
+    course = courses.open_course(appointment=assessment, area="Neck", planned_visits=4, actor=None, now=NOW)
+    login(client, "Practitioner", "sam", make_practitioner("Sam Lee"))
+    assert client.get(f"/staff/courses/{course.pk}/").status_code == 403
+    client.logout()
+    login(client, "Practitioner", "maya", assessment.practitioner)
+    assert client.get(f"/staff/courses/{course.pk}/").status_code == 200
+    assert client.get(f"/staff/courses/{course.pk}/series/").status_code == 403  # booking is the desk's
+
+
+def test_a_course_is_opened_once_per_visit_and_only_from_an_ims_visit(client, assessment):
+    login(client, "Front desk", "desk")
+    open_course(client, assessment)
+    again = client.post(f"/staff/appointments/{assessment.reference}/course/",
+                        {"area": "Neck", "planned_visits": "6"})
+    assert again.status_code == 400 and "already belongs to a course" in again.content.decode()
+    bad = client.post(f"/staff/appointments/{assessment.reference}/course/", {"area": "", "planned_visits": "9"})
+    assert bad.status_code == 400 and 'id="error-summary"' in bad.content.decode()
+    assert Course.objects.count() == 1
