@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
+from decimal import Decimal
 from urllib.parse import quote
 
 from django.urls import reverse
@@ -55,6 +56,7 @@ class Block:
     href: str = ""  # the appointment's page, when ``visible``
     who: str = ""  # the patient's name, or "Booked" when not ``visible``
     what: str = ""  # the service
+    owes: Decimal | None = None  # the patient's balance owing, for users who see money (else None)
 
     @property
     def fit(self) -> str:
@@ -85,9 +87,11 @@ class Block:
         body = format_html(
             '<span class="cal-appt__time">{}<span class="cal-appt__period">{}</span></span>{}'  # tz-ok: CSS
             # dir="auto" isolates what people typed: a name in Arabic script must not reorder the rest.
-            '<span class="cal-appt__status">{}</span>{}<span class="cal-appt__who" dir="auto">{}</span>{}'
+            '<span class="cal-appt__status">{}</span>{}<span class="cal-appt__who" dir="auto">{}</span>{}{}'
             '<span class="cal-appt__what" dir="auto">{}</span>',
-            self.when[0], self.when[1], _SR_COMMA, self.status_label, _SR_COMMA, self.who, _SR_COMMA, self.what,
+            self.when[0], self.when[1], _SR_COMMA, self.status_label, _SR_COMMA, self.who,
+            format_html('<span class="cal-appt__owes">Owes ${}</span>{}', self.owes, _SR_COMMA) if self.owes else "",
+            _SR_COMMA, self.what,
         )
         if self.href:
             return format_html('<a class="{}" href="{}">{}</a>', self.css, self.href, body)
@@ -184,7 +188,8 @@ def _to_minutes(t: time) -> int:
     return t.hour * 60 + t.minute
 
 
-def _status(appointment: Appointment) -> tuple[str, str]:
+def status_of(appointment: Appointment) -> tuple[str, str]:
+    """(CSS modifier, label): a confirmed visit whose patient has arrived reads "Arrived"."""
     if appointment.status == Status.CONFIRMED and appointment.arrived_at:
         return "arrived", "Arrived"
     return appointment.status, appointment.get_status_display()
@@ -294,7 +299,17 @@ def _detail_link() -> Callable[[str], str]:
     return lambda reference: f"{before}{quote(reference, safe='')}{after}"
 
 
-def build_grid(raws: list[RawColumn], *, user, now: datetime, tz) -> Grid:
+def visit_span(appointment: Appointment, tz) -> str:
+    """'9:00–9:45 a.m.': a visit's time on its local day, written as the calendars write it."""
+    day = appointment.start.astimezone(tz).date()
+    return _span_label(_minute_of(appointment.start, day, tz), _minute_of(appointment.end, day, tz))
+
+
+def build_grid(raws: list[RawColumn], *, user, now: datetime, tz,
+               balances: dict[int, Decimal] | None = None) -> Grid:
+    """``balances`` (patient id to what they owe, for users who may see money) marks the blocks of
+    patients with a balance owing; a block whose patient this user may not see never carries it."""
+    balances = balances or {}
     first, last, has_hours = _row_range(raws)
     sees = details_checker(user)
     link = _detail_link()
@@ -317,13 +332,14 @@ def build_grid(raws: list[RawColumn], *, user, now: datetime, tz) -> Grid:
                 continue
             if appointment.holds_time and (buffer := _place(end, blocks_until, first, last)):
                 column.shading.append(Block("buffer", *buffer, "Buffer"))
-            status, status_label = _status(appointment)
+            status, status_label = status_of(appointment)
             visible = sees(appointment)
             column.appointments.append(Block(
                 "appointment", *placed, appointment=appointment, visible=visible,
                 status=status, status_label=status_label, when=_span_parts(start, end),
                 href=link(appointment.reference) if visible else "",
                 who=appointment.patient.full_name if visible else "Booked", what=appointment.service.name,
+                owes=balances.get(appointment.patient_id) if visible else None,
             ))
         column.lanes = _assign_lanes(column.appointments)
         column.appointments.sort(key=lambda b: (b.row, b.lane))

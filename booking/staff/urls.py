@@ -9,7 +9,7 @@ from django.urls import path, reverse_lazy
 from ..billing import urls as billing_urls
 from ..courses import urls as course_urls
 from ..reports import urls as report_urls
-from .views import calendar, desk, records, schedules, visits
+from .views import calendar, daysheet, desk, records, schedules, visits
 
 app_name = "staff"
 
@@ -23,6 +23,8 @@ urlpatterns = [
     path("", desk.today, name="today"),
     path("day/", calendar.day, name="day"),
     path("week/", calendar.week, name="week"),
+    path("day-sheet/", daysheet.day_sheet, name="day-sheet"),
+    path("reconciliation/", daysheet.reconciliation, name="reconciliation"),
     # one appointment
     path("appointments/new/", records.new_appointment, name="appointment-new"),
     path("appointments/<str:reference>/", desk.appointment_detail, name="appointment-detail"),

@@ -5,7 +5,8 @@ does). Steps:
 
 1. Recreate the ``clinic_bench`` database on the embedded PostgreSQL (never the development one), then
    ``migrate`` (which loads the shipped content), ``setup_site`` and ``bench_data`` (10 practitioners,
-   6 months of appointments, a staff session, a list of free times; see that command).
+   6 months of appointments with their invoices and payments, a staff session, a list of free times and
+   one of visits to check out; see that command).
 2. ``collectstatic`` into a temporary STATIC_ROOT; count each page's SQL queries (``bench_queries``).
 3. Start gunicorn exactly as in production (``-c clinic/gunicorn.conf.py clinic.wsgi``, DEBUG off, a
    fresh random secret key, whitenoise) on a free port of 127.0.0.1. Plain HTTP on loopback:
@@ -158,7 +159,7 @@ def lua_string(value: str) -> str:
 
 
 def wrk_script(workdir: Path, name: str, *, expect: int, cookie: str | None, booking: dict | None,
-               threads: int, close: bool) -> Path:
+               checkout: dict | None = None, threads: int, close: bool) -> Path:
     lines = [f"EXPECT = {expect}", f"NTHREADS = {threads}", f"CLOSE = {'true' if close else 'false'}"]
     if cookie:
         lines.append(f"COOKIE = {lua_string(cookie)}")
@@ -167,6 +168,10 @@ def wrk_script(workdir: Path, name: str, *, expect: int, cookie: str | None, boo
         lines.append("SLOTS = {" + ",\n".join(lua_string(s) for s in booking["slots"]) + "}")
         lines.append(f"FORM = {lua_string(booking['form'])}")
         body += "\n" + (HERE / "wrk_book.lua").read_text()
+    if checkout is not None:
+        lines.append("PATHS = {" + ",\n".join(lua_string(s) for s in checkout["paths"]) + "}")
+        lines.append(f"FORM = {lua_string(checkout['form'])}")
+        body += "\n" + (HERE / "wrk_checkout.lua").read_text()
     path = workdir / f"{name}.lua"
     path.write_text("\n".join(lines) + "\n" + body)
     return path
@@ -198,11 +203,18 @@ def slot_field(slot: dict) -> str:
     return f"who={quote_plus(slot['who'])}&start={quote_plus(slot['start'])}"
 
 
+def split_warmup(items: list) -> dict[str, list]:
+    """Free times or visits for the warm-up and for the measured run: each is used once."""
+    warm_count = min(len(items) // 5, 400)
+    return {"warmup": items[:warm_count], "measure": items[warm_count:]}
+
+
 # --- checks -----------------------------------------------------------------------------------------
 def preflight(port: int, plan: dict) -> None:
-    """Each GET page once, by hand: the right status and the content we mean to measure."""
+    """Each GET page once, by hand: the right status and the content we mean to measure (for the
+    receipt, a PDF file: it starts with "%PDF-")."""
     for endpoint in ENDPOINTS:
-        if endpoint.key == "book":
+        if endpoint.method != "GET":
             continue
         request = urllib.request.Request(f"http://{HOST}:{port}{plan['urls'][endpoint.key]}")
         if cookie := session_cookie(endpoint, plan):
@@ -289,7 +301,7 @@ def main(argv: list[str] | None = None) -> int:
         log("counting queries per page (bench_queries)")
         queries = json.loads(manage(quiet, "bench_queries", "--plan", str(plan_path), capture=True))
         for name, q in queries.items():
-            expected = 302 if name == "book" else 200
+            expected = next(e.expect for e in ENDPOINTS if e.key == name)
             if q["status"] != expected:
                 raise SetupError(f"bench_queries: {name} answered {q['status']}, expected {expected}")
 
@@ -301,25 +313,33 @@ def main(argv: list[str] | None = None) -> int:
         weights = [page_weight(HOST, port, plan["urls"][k]) for k in ("home", "article")]
 
         csrf = "".join(secrets.choice(string.ascii_letters + string.digits) for _ in range(32))
-        free = [slot_field(s) for s in plan["free_slots"][:-2]]  # the last two went to bench_queries
-        warm_count = min(len(free) // 5, 400)
-        batches = {"warmup": free[:warm_count], "measure": free[warm_count:]}
+        form = f"csrfmiddlewaretoken={csrf}"
+        # The last two of each list went to bench_queries.
+        batches = split_warmup([slot_field(s) for s in plan["free_slots"][:-2]])
+        visits = split_warmup(plan["checkout_paths"][:-2])
         only = set(args.only.split(",")) if args.only else None
         results = {}
-        warm_booked = 0
+        warm_booked = warm_checked_out = 0
         for endpoint in ENDPOINTS:
             if only and endpoint.key not in only:
                 results[endpoint.key] = dict(NOT_RUN)
                 continue
-            url = f"http://{HOST}:{port}{plan['urls'][endpoint.key]}"
+            # The check-out's script sends each request to a visit of its own; wrk needs a URL all the same.
+            path = plan["checkout_paths"][0] if endpoint.key == "checkout" else plan["urls"][endpoint.key]
+            url = f"http://{HOST}:{port}{path}"
             cookie = session_cookie(endpoint, plan)
             for phase, seconds in (("warmup", args.warmup), ("measure", args.duration)):
-                booking = None
+                booking = checkout = None
                 if endpoint.key == "book":
                     cookie = f"csrftoken={csrf}"
                     booking = {"slots": batches[phase], "form": booking_form(csrf)}
+                if endpoint.key == "checkout":
+                    # CSRF as for the booking: the secret in the cookie and as the form's token.
+                    cookie = f"{session_cookie(endpoint, plan)}; csrftoken={csrf}"
+                    checkout = {"paths": visits[phase], "form": form}
                 script = wrk_script(workdir, f"{endpoint.key}-{phase}", expect=endpoint.expect, cookie=cookie,
-                                    booking=booking, threads=args.threads, close=not args.keepalive)
+                                    booking=booking, checkout=checkout, threads=args.threads,
+                                    close=not args.keepalive)
                 log(f"{endpoint.key}: {phase} {seconds:g} s")
                 before, log_offset = cpu_ticks(), gunicorn_log.stat().st_size
                 result = run_wrk(url, script, seconds=seconds, threads=args.threads, connections=args.connections)
@@ -327,13 +347,15 @@ def main(argv: list[str] | None = None) -> int:
                 result["restarts"] = gunicorn_restarts(gunicorn_log, since=log_offset)
                 if phase == "warmup" and endpoint.key == "book":
                     warm_booked = result["requests"]
+                if phase == "warmup" and endpoint.key == "checkout":
+                    warm_checked_out = result["requests"]
             result["rps"] = result["requests"] / (result["duration_us"] / 1e6)
             results[endpoint.key] = result
         wrk_version = subprocess.run(["wrk", "--version"], capture_output=True, text=True)  # noqa: S607
         setup = {
             "port": port, "pg_version": pg_version, "gunicorn": gunicorn_shape(env),
             "wrk_version": " ".join((wrk_version.stdout or wrk_version.stderr).split()[:2]),
-            "warmup_bookings": warm_booked,
+            "warmup_bookings": warm_booked, "warmup_checkouts": warm_checked_out,
         }
         stop_gunicorn(gunicorn)
         gunicorn = None

@@ -1,5 +1,5 @@
 -- Shared by every endpoint of `make bench` (clinic/bench/run.py prepends the settings):
---   EXPECT   the one status that counts as success (200 for pages, 302 for a booking)
+--   EXPECT   the one status that counts as success (200 for pages, 302 for a booking or a check-out)
 --   COOKIE   optional Cookie header (the staff session, the CSRF cookie)
 -- A response with any other status is an error, so a redirect to the sign-in page or a
 -- "that time was just taken" page can never pass as a fast success.

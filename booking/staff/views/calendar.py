@@ -2,7 +2,8 @@
 
 The views fetch and ``booking/staff/calendar_grid.py`` lays out. Queries are fixed whatever the
 number of practitioners and appointments: practitioners, working hours, time off, closures and
-appointments (with patient, service and practitioner joined), one query each, all on UTC ranges
+appointments (with patient, service and practitioner joined), one query each (and on the day, for
+those who see money, one for the balances owing), all on UTC ranges
 from ``schedules`` (no query converts zones in SQL: see clinic/__init__.py).
 """
 
@@ -17,9 +18,10 @@ from django.utils import timezone
 from django.views.decorators.http import require_safe
 
 from ... import parsing, schedules
+from ...billing import daybook
 from ...models import Appointment, Practitioner
 from .. import calendar_grid as grid
-from ..access import staff_view
+from ..access import VIEW_INVOICES, staff_view
 
 # The columns the calendars read (a practitioner no longer active still gets a column from these).
 CALENDAR_FIELDS = ("reference", "status", "start", "end", "blocks_until", "arrived_at", "practitioner_id",
@@ -70,7 +72,10 @@ def day(request):
         )
         for p in ordered
     ]
-    sheet = grid.build_grid(raws, user=request.user, now=now, tz=tz)
+    # One query for the whole day: what each patient on it owes (only for those who may see money).
+    balances = (daybook.balances_by_patient(a.patient_id for a in appointments)
+                if request.user.has_perm(VIEW_INVOICES) else None)
+    sheet = grid.build_grid(raws, user=request.user, now=now, tz=tz, balances=balances)
     return render(request, "staff/day.html", {
         "day": the_day, "today": today, "now": now, "grid": sheet, "closed": closed,
         "hidden": grid.hidden(appointments, request.user),

@@ -21,6 +21,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_safe
 
 from ... import parsing, schedules, services
+from ...billing.models import ZERO
 from ...forms import error_list
 from ...models import Appointment, Patient, Practitioner, Service
 from ...templatetags.booking_tags import local_when
@@ -28,6 +29,7 @@ from .. import records
 from ..access import (
     EXPORT,
     MANAGE,
+    VIEW_INVOICES,
     VIEW_PATIENTS,
     sees_all,
     staff_view,
@@ -176,9 +178,16 @@ def patient_detail(request, pk):
         if note is not None and note.kind != note.Kind.SELF_PAY and note.summary not in seen:
             seen.add(note.summary)
             insurance.append((note, a))
+    invoices = owing_invoices = owing = None
+    if request.user.has_perm(VIEW_INVOICES):  # money only for those who see invoices (never a practitioner)
+        shown = {a.pk for a in appointments}
+        invoices = [i for i in patient.invoices.order_by("-issued_at", "-number") if i.appointment_id in shown]
+        owing_invoices = [i for i in invoices if i.balance]
+        owing = sum((i.balance for i in owing_invoices), ZERO)
     return render(request, "staff/patient_detail.html", {
         "patient": patient, "appointments": appointments, "insurance_notes": insurance,
         "flags": records.patient_flags(appointments), "can_manage": request.user.has_perm(MANAGE),
+        "invoices": invoices, "owing_invoices": owing_invoices, "owing": owing,
     })
 
 

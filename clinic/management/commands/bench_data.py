@@ -2,9 +2,17 @@
 
 10 practitioners with weekly hours, about 3 months of past and 3 months of future appointments
 (past ones mostly completed, future ones mostly confirmed, a few requested, cancelled, declined or
-no-shows; never two overlapping for one practitioner), a pool of patients, a front-desk user with a
-ready-made session, and the plan that clinic/bench/run.py and bench_queries read: the URLs to load,
-the staff session id and a list of free times that can each be booked once.
+no-shows; never two overlapping for one practitioner), a pool of patients, a front-desk user (also a
+clinic admin, so that it takes payments and sees the money reports) with a ready-made session, and the
+plan that clinic/bench/run.py and bench_queries read: the URLs to load, the staff session id, a list of
+free times that can each be booked once and a list of visits that can each be checked out once.
+
+Billing as the front desk would have left it: every completed visit older than UNBILLED_DAYS has its
+invoice (numbers consecutive from the counter row, which ends at the last one used), one line at the
+service's price and its payments (card, cash, e-transfer, or the insurer, ICBC or WorkSafeBC with the
+patient's top-up; about one in ten still owing). The completed visits since then (8 weeks: far more
+than a real front desk leaves open, because the check-out POST of the benchmark needs one for each
+request) are not checked out yet.
 
 Idempotent: a second run finds the bench practitioners, adds nothing, and writes a fresh plan.
 It refuses to touch a database whose name does not contain "bench" (it adds thousands of made-up
@@ -17,6 +25,7 @@ import hashlib
 import json
 import random
 from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
 from pathlib import Path
 
 from django.conf import settings
@@ -25,10 +34,12 @@ from django.contrib.auth.models import Group
 from django.contrib.sessions.backends.db import SessionStore
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
+from django.db.models import Count, F
 from django.utils import timezone
 
 from booking import schedules
 from booking.availability import local_day_bounds
+from booking.billing.models import Invoice, InvoiceCounter, InvoiceLine, Payment
 from booking.models import (
     Appointment,
     InsuranceNote,
@@ -41,8 +52,13 @@ from booking.models import (
 )
 
 SLUG_PREFIX = "bench-"
+CENT = Decimal("0.01")
 STAFF_USERNAME = "bench-frontdesk"
 DAYS_BACK = DAYS_AHEAD = 91  # about 3 months each way
+# Completed visits of these last days are not invoiced yet. A real front desk would be a few days behind
+# at most, but the check-out POST needs a visit of its own for each request (as the booking needs a free
+# time): up to ~2,700 for a warm-up and run at ~230 a second; a week has ~380.
+UNBILLED_DAYS = 56
 PATIENTS = 2500
 FULL_WEEK = [(d, 8, 12) for d in range(5)] + [(d, 13, 17) for d in range(5)]
 # (name, credentials, [(weekday, from hour, to hour)]): full-timers, part-timers, evenings, Saturdays.
@@ -87,19 +103,20 @@ class Command(BaseCommand):
                                "CLINIC_DB_NAME=clinic_bench (as `make bench` does), or pass --force.")
         now = timezone.now()
         rng = random.Random(seed)
+        staff = self._staff_user()
         if Practitioner.objects.filter(slug__startswith=SLUG_PREFIX).exists():
             self.stdout.write("Benchmark data already present: nothing added.")
         else:
             with transaction.atomic():
-                self._create(rng, now)
-        staff = self._staff_user()
+                self._create(rng, now, staff)
         if plan is not None:
             data = self._plan(now, staff)
             plan.write_text(json.dumps(data, indent=1))
-            self.stdout.write(f"Plan written to {plan} ({len(data['free_slots'])} bookable free times).")
+            self.stdout.write(f"Plan written to {plan} ({len(data['free_slots'])} bookable free times, "
+                              f"{len(data['checkout_paths'])} visits to check out).")
 
     # --- data -------------------------------------------------------------------------------
-    def _create(self, rng: random.Random, now: datetime) -> None:
+    def _create(self, rng: random.Random, now: datetime, staff) -> None:
         tz = schedules.clinic_zone()
         today = timezone.localtime(now, tz).date()
         first, last = today - timedelta(days=DAYS_BACK), today + timedelta(days=DAYS_AHEAD)
@@ -170,7 +187,7 @@ class Command(BaseCommand):
                         else:
                             cursor += timedelta(minutes=rng.choice(gaps))
         Appointment.objects.bulk_create(appointments, batch_size=2000)
-        InsuranceNote.objects.bulk_create(
+        notes = InsuranceNote.objects.bulk_create(
             (InsuranceNote(appointment=a, kind=rng.choice(("self_pay", "extended_health", "extended_health",
                                                            "icbc", "worksafebc")),
                            insurer="Pacific Blue Cross") for a in appointments), batch_size=2000)
@@ -184,6 +201,77 @@ class Command(BaseCommand):
             f"appointments from {first} to {last} ("
             + ", ".join(f"{n} {status}" for status, n in sorted(by_status.items())) + ")."
         )
+        kinds = {note.appointment_id: note.kind for note in notes}
+        billed_before = now - timedelta(days=UNBILLED_DAYS)
+        self._bill(rng, now, staff, [a for a in appointments
+                                     if a.status == Appointment.Status.COMPLETED and a.start < billed_before], kinds)
+
+    @staticmethod
+    def _payments(rng, total: Decimal, kind: str) -> list[tuple[str, Decimal, int, str]]:
+        """How one invoice was paid: [(method, amount, days after the visit, payer)]. About one in ten
+        still owes something: nothing paid yet, or the insurer's part in and the patient's top-up not."""
+        Method = Payment.Method
+        at_desk = (Method.DEBIT, Method.DEBIT, Method.CREDIT_CARD, Method.CREDIT_CARD, Method.CASH, Method.E_TRANSFER)
+        roll = rng.random()
+        if roll < 0.05:
+            return []
+        if kind in ("icbc", "worksafebc"):
+            method = Method.ICBC if kind == "icbc" else Method.WORKSAFEBC
+            return [(method, total, rng.randrange(5, 30), "ICBC" if kind == "icbc" else "WorkSafeBC")]
+        if kind == "extended_health" and roll < 0.6:  # billed directly: the insurer's 80 %, then the top-up
+            insurer = (total * Decimal("0.8")).quantize(CENT)
+            paid = [(Method.INSURER, insurer, rng.randrange(2, 15), "Pacific Blue Cross")]
+            if roll >= 0.1:
+                paid.append((rng.choice(at_desk), total - insurer, 0, ""))
+            return paid
+        return [(rng.choice(at_desk), total, 0, "")]
+
+    @staticmethod
+    def _reference(rng, method: str) -> str:
+        """The card terminal's receipt number or the third party's claim number; none for cash."""
+        if method in (Payment.Method.CASH, Payment.Method.E_TRANSFER):
+            return ""
+        if method in (Payment.Method.DEBIT, Payment.Method.CREDIT_CARD):
+            return f"{rng.randrange(10**5, 10**6)}"
+        return f"C{rng.randrange(10**7, 10**8)}"
+
+    def _bill(self, rng, now: datetime, staff, visits: list[Appointment], kinds: dict[int, str]) -> None:
+        """Invoices, lines and payments for ``visits``, as the front desk would have checked them out."""
+        tz = schedules.clinic_zone()
+        today = timezone.localtime(now, tz).date()
+        counter, _ = InvoiceCounter.objects.select_for_update().get_or_create(pk=1)
+        number = counter.last
+        invoices, lines, payments = [], [], []
+        for visit in sorted(visits, key=lambda a: (a.start, a.pk)):
+            number += 1
+            issued = visit.end + timedelta(minutes=rng.randrange(2, 15))
+            total = visit.service.price
+            invoice = Invoice(number=number, kind=Invoice.Kind.VISIT, appointment=visit, patient_id=visit.patient_id,
+                              practitioner_id=visit.practitioner_id, service_date=timezone.localtime(visit.start, tz)
+                              .date(), issued_at=issued, issued_by=staff, total=total)
+            paid = []
+            for method, amount, days_later, payer in self._payments(rng, total, kinds.get(visit.pk, "self_pay")):
+                received = invoice.service_date + timedelta(days=days_later)
+                if received > today:  # the insurer has not paid yet
+                    continue
+                recorded = issued if days_later == 0 else datetime.combine(received, time(11), tzinfo=tz)
+                invoice.amount_paid += amount
+                paid.append(Payment(invoice=invoice, method=method, amount=amount, received_on=received,
+                                    payer=payer, reference=self._reference(rng, method),
+                                    recorded_at=recorded, recorded_by=staff))
+            if invoice.amount_paid == total:  # the receipt was emailed when the last payment came in
+                invoice.receipt_sent_at = max(p.recorded_at for p in paid)
+            payments += paid
+            invoices.append(invoice)
+            lines.append(InvoiceLine(invoice=invoice, service=visit.service, description=visit.service.name,
+                                     amount=total))
+        Invoice.objects.bulk_create(invoices, batch_size=2000)  # lines and payments take the new keys from them
+        InvoiceLine.objects.bulk_create(lines, batch_size=2000)
+        Payment.objects.bulk_create(payments, batch_size=2000)
+        InvoiceCounter.objects.update_or_create(pk=1, defaults={"last": number})
+        owing = sum(1 for i in invoices if i.amount_paid < i.total)
+        self.stdout.write(f"Invoiced {len(invoices)} visits (numbers {counter.last + 1} to {number}), "
+                          f"{len(payments)} payments, {owing} invoices still owing.")
 
     @staticmethod
     def _appointment(rng, practitioner, service, patient, start_local, days_ahead, now, references) -> Appointment:
@@ -216,7 +304,8 @@ class Command(BaseCommand):
         if created:
             user.set_unusable_password()  # the benchmark signs in through a session made below
             user.save()
-        user.groups.add(*Group.objects.filter(name="Front desk"))
+        # Clinic admin as well: check-out and payments (billing.take_payments) and the money reports.
+        user.groups.add(*Group.objects.filter(name__in=["Front desk", "Clinic admin"]))
         return user
 
     # --- the plan -----------------------------------------------------------------------------
@@ -259,6 +348,16 @@ class Command(BaseCommand):
         patient_session.set_expiry(settings.SESSION_COOKIE_AGE)
         patient_session.create()
 
+        # Completed visits not checked out yet (UNBILLED_DAYS), oldest first: each can be checked out once.
+        unbilled = (Appointment.objects.filter(status=Appointment.Status.COMPLETED, start__lt=now,
+                                               practitioner__slug__startswith=SLUG_PREFIX)
+                    .exclude(invoices__isnull=False).order_by("start", "pk").values_list("reference", flat=True))
+        # A paid receipt with the most on it: paid in two parts (the insurer and the patient) if there is one.
+        paid = (Invoice.objects.live().filter(amount_paid=F("total"), practitioner__slug__startswith=SLUG_PREFIX)
+                .annotate(n=Count("payments")).order_by("-n", "-number").values_list("number", flat=True).first())
+        if paid is None:
+            raise CommandError("The benchmark data has no paid invoice: recreate the database.")
+
         schedule = f"/book/{service.slug}/?who=any&week={monday.isoformat()}"
         return {
             "database": connection.settings_dict["NAME"],
@@ -268,6 +367,9 @@ class Command(BaseCommand):
                 "appointments": Appointment.objects.count(),
                 "appointments_active": Appointment.objects.active().count(),
                 "patients": Patient.objects.count(),
+                "invoices": Invoice.objects.count(),
+                "invoices_owing": Invoice.objects.owing().count(),
+                "payments": Payment.objects.count(),
             },
             "week": monday.isoformat(),
             "slot_day": slot_day.isoformat(),
@@ -285,7 +387,12 @@ class Command(BaseCommand):
                 "slots_session": f"{schedule}&day={slot_day.isoformat()}",
                 "staff_day": f"/staff/day/?date={staff_day.isoformat()}",
                 "book": f"/book/{service.slug}/details/",
+                "checkout": "/staff/appointments/<reference>/check-out/",
+                "receipt_pdf": f"/staff/invoices/{paid}/receipt.pdf",
+                "day_sheet": f"/staff/day-sheet/?date={staff_day.isoformat()}",
+                "report": f"/staff/reports/?from={(today - timedelta(weeks=12)).isoformat()}&to={today.isoformat()}",
             },
+            "checkout_paths": [f"/staff/appointments/{reference}/check-out/" for reference in unbilled],
             "free_slots": [{"who": who, "start": start.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")}
                            for start, who in free],
         }

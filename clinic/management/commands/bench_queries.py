@@ -1,9 +1,10 @@
 """Count the SQL queries of each page the load benchmark (`make bench`) requests.
 
 Reads the plan written by `bench_data`, requests the same URLs through Django's test client against
-the same database (the staff page with the same session, the booking with one more free time), and
-prints JSON: {"name": {"queries": N, "status": S}}. Each page is requested once first to warm the
-caches, as on a running site; the second request is counted.
+the same database (the staff pages with the same session, the booking with one more free time, the
+check-out with two visits the load run never reaches), and prints JSON: {"name": {"queries": N,
+"status": S}}. Each page is requested once first to warm the caches, as on a running site; the second
+request is counted (for the two POSTs: the second of two, each on a visit or time of its own).
 """
 
 from __future__ import annotations
@@ -18,7 +19,9 @@ from django.test.utils import CaptureQueriesContext
 
 from booking.models import Screening
 
-GET_PAGES = ["healthz", "home", "article", "search", "week", "slots", "slots_session", "staff_day"]
+GET_PAGES = ["healthz", "home", "article", "search", "week", "slots", "slots_session", "staff_day", "day_sheet",
+             "report", "receipt_pdf"]
+STAFF_PAGES = {"staff_day", "day_sheet", "report", "receipt_pdf"}
 
 
 def booking_post(slot: dict, *, email: str, csrf: str = "") -> dict:
@@ -52,7 +55,7 @@ class Command(BaseCommand):
         patient = Client(HTTP_HOST=host)
         patient.cookies[data["session_cookie"]] = data["patient_session_key"]
         for name in GET_PAGES:
-            client = {"staff_day": staff, "slots_session": patient}.get(name, anonymous)
+            client = staff if name in STAFF_PAGES else patient if name == "slots_session" else anonymous
             client.get(urls[name])
             with CaptureQueriesContext(connection) as queries:
                 response = client.get(urls[name])
@@ -66,4 +69,15 @@ class Command(BaseCommand):
             with CaptureQueriesContext(connection) as queries:
                 response = booker.post(urls["book"], booking_post(slot, email=f"bench.queries{n}@example.com"))
         results["book"] = {"queries": len(queries), "status": response.status_code}
+        # The check-out: the last two visits of the plan (the load run checks them out from the front).
+        # The test client skips CSRF checks, as a form with its token passes them.
+        spare = data["checkout_paths"][-2:]
+        if len(spare) < 2:
+            raise CommandError("The plan has no spare visits to check out.")
+        for path in spare:
+            with CaptureQueriesContext(connection) as queries:
+                response = staff.post(path)
+            if response.status_code == 302 and "/staff/invoices/" not in response["Location"]:
+                raise CommandError(f"Check-out {path} redirected to {response['Location']}, not to an invoice.")
+        results["checkout"] = {"queries": len(queries), "status": response.status_code}
         self.stdout.write(json.dumps(results))

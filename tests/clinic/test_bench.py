@@ -1,0 +1,82 @@
+"""The load benchmark's plumbing (`make bench`): the data set and plan that bench_data writes, and the
+pages bench_queries requests. The timings themselves belong to the benchmark, not to a test."""
+
+from __future__ import annotations
+
+import io
+import json
+from decimal import Decimal
+
+import pytest
+from django.core.management import call_command
+from django.db import transaction
+from django.db.models import Count, F, Sum, Value
+from django.db.models.functions import Coalesce
+
+from booking.billing.models import Invoice, InvoiceCounter, InvoiceLine, Payment
+from booking.models import Appointment
+from clinic.bench.report import ENDPOINTS, P95_TARGETS
+
+
+@pytest.fixture(scope="module")
+def plan(django_db_setup, django_db_blocker, tmp_path_factory):
+    """bench_data once for the module (it makes ~7,000 appointments) inside one transaction that is rolled
+    back afterwards, as Django's TestCase does with setUpTestData; each test runs in a savepoint of it."""
+    path = tmp_path_factory.mktemp("bench") / "plan.json"
+    with django_db_blocker.unblock(), transaction.atomic():
+        call_command("bench_data", "--plan", str(path), "--force", stdout=io.StringIO())
+        yield json.loads(path.read_text())
+        transaction.set_rollback(True)
+
+
+@pytest.mark.django_db
+def test_plan_has_a_url_for_every_endpoint_and_targets_name_real_ones(plan):
+    assert {e.key for e in ENDPOINTS} <= set(plan["urls"])
+    assert set(P95_TARGETS) <= {e.key for e in ENDPOINTS}
+
+
+@pytest.mark.django_db
+def test_invoice_numbers_are_consecutive_and_the_counter_ends_at_the_last(plan):
+    numbers = list(Invoice.objects.order_by("number").values_list("number", flat=True))
+    assert len(numbers) > 1000
+    assert numbers == list(range(numbers[0], numbers[0] + len(numbers)))
+    assert InvoiceCounter.objects.get(pk=1).last == numbers[-1]
+
+
+@pytest.mark.django_db
+def test_each_invoice_has_one_line_at_its_total_and_payments_that_add_up(plan):
+    assert not Invoice.objects.annotate(n=Count("lines")).exclude(n=1).exists()
+    assert InvoiceLine.objects.filter(amount=F("invoice__total")).count() == Invoice.objects.count()
+    paid = Coalesce(Sum("payments__amount"), Value(Decimal("0.00")))
+    assert not Invoice.objects.annotate(paid=paid).exclude(amount_paid=F("paid")).exists()
+    assert {m for m in Payment.objects.values_list("method", flat=True).distinct()} >= {
+        "debit", "credit_card", "cash", "insurer", "icbc", "worksafebc"}
+    split = Invoice.objects.annotate(n=Count("payments")).filter(n__gt=1).count()
+    assert split > 100
+    owing = Invoice.objects.owing().count() / Invoice.objects.count()
+    assert 0.05 < owing < 0.2
+
+
+@pytest.mark.django_db
+def test_every_check_out_path_is_a_completed_visit_without_an_invoice(plan):
+    references = [path.split("/")[3] for path in plan["checkout_paths"]]
+    assert len(references) == len(set(references)) > 1000
+    visits = Appointment.objects.filter(reference__in=references)
+    assert visits.filter(status=Appointment.Status.COMPLETED, invoices__isnull=True).count() == len(references)
+    # Every older completed visit is invoiced: the ones left are the most recent.
+    oldest_open = visits.order_by("start").first().start
+    assert not Appointment.objects.filter(status=Appointment.Status.COMPLETED, start__lt=oldest_open,
+                                          invoices__isnull=True).exists()
+
+
+@pytest.mark.django_db
+def test_bench_queries_answers_each_page_as_the_load_run_expects(plan, tmp_path):
+    path = tmp_path / "plan.json"
+    path.write_text(json.dumps(plan))
+    out = io.StringIO()
+    call_command("bench_queries", "--plan", str(path), stdout=out)
+    results = json.loads(out.getvalue())
+    assert {name: r["status"] for name, r in results.items()} == {e.key: e.expect for e in ENDPOINTS}
+    # Its two check-outs took the last two visits of the plan, which the load run leaves alone.
+    spare = [p.split("/")[3] for p in plan["checkout_paths"][-2:]]
+    assert Invoice.objects.filter(appointment__reference__in=spare).count() == 2
