@@ -348,6 +348,9 @@ LOGGING = {
     "loggers": {
         "pgserver": {"level": "WARNING"},
         "axes": {"level": "WARNING"},  # no per-sign-in chatter with usernames and addresses
+        # WeasyPrint narrates each PDF it lays out (and may quote text from the receipt): warnings only
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
         # runserver logs each request itself in development
         "clinic.requests": {"level": env_str("CLINIC_REQUEST_LOG_LEVEL", "WARNING" if DEBUG else "INFO")},
         # runserver's access log has its own handler: route it through ours so tokens are masked
