@@ -8,6 +8,7 @@ the first is a medical expense the patient can claim on a tax return.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 
 from booking.models import Patient
@@ -26,8 +27,10 @@ class StatementRow:
 
 def statement_context(patient: Patient, year: int) -> dict:
     """The paid (fully or in part) live invoices of ``patient`` with a date of service in ``year``."""
-    invoices = (Invoice.objects.live().filter(patient=patient, service_date__year=year, amount_paid__gt=0)
-                .select_related("practitioner").prefetch_related("lines", "payments").order_by("service_date", "number"))
+    year_range = (date(year, 1, 1), date(year, 12, 31))  # dates of service: plain dates, no time zone involved
+    invoices = (Invoice.objects.live().filter(patient=patient, service_date__range=year_range, amount_paid__gt=0)
+                .select_related("practitioner").prefetch_related("lines", "payments")
+                .order_by("service_date", "number"))
     rows = []
     for invoice in invoices:
         row = StatementRow(invoice)

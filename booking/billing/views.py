@@ -15,7 +15,6 @@ from django.views.decorators.http import require_POST, require_safe
 from booking.forms import error_list
 from booking.models import Appointment
 from booking.staff.access import TAKE_PAYMENTS, VIEW_INVOICES, require_details, staff_view, visible_patients
-
 from clinic.text import clean_text
 
 from . import fees, receipts, services, statements

@@ -7,7 +7,7 @@ from django import forms
 from education.models import Condition
 
 from . import series
-from .models import TRIAL_DEFAULT, TRIAL_MAX, TRIAL_MIN
+from .models import TRIAL_DEFAULT, TRIAL_MAX, TRIAL_MIN, CourseReview
 
 WEEKDAYS = [("", "Any day")] + [(str(n), name) for n, name in enumerate(
     ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"])]
@@ -42,3 +42,28 @@ class PreferenceForm(forms.Form):
         data = self.cleaned_data
         return series.Preference(every_days=data["every_days"], weekday=data["weekday"],
                                  part_of_day=data["part_of_day"] or None, at=data["at"])
+
+
+class ScoreForm(forms.Form):
+    pain = forms.IntegerField(label="Pain today (0 = none, 10 = worst possible)", min_value=0, max_value=10)
+    activity_1 = forms.IntegerField(required=False, min_value=0, max_value=10)
+    activity_2 = forms.IntegerField(required=False, min_value=0, max_value=10)
+    activity_3 = forms.IntegerField(required=False, min_value=0, max_value=10)
+
+    def __init__(self, *args, course=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        names = dict(course.activities) if course is not None else {}
+        for n in (1, 2, 3):
+            if n in names:
+                self.fields[f"activity_{n}"].label = f"{names[n]} (0 = unable, 10 = as before)"
+            else:
+                del self.fields[f"activity_{n}"]
+
+    def activities(self) -> dict[int, int | None]:
+        return {n: self.cleaned_data.get(f"activity_{n}") for n in (1, 2, 3)}
+
+
+class ReviewForm(forms.Form):
+    decision = forms.ChoiceField(label="Decision", widget=forms.RadioSelect, choices=CourseReview.Decision.choices)
+    note = forms.CharField(label="Note (needed to stop)", max_length=500, required=False,
+                           widget=forms.Textarea(attrs={"rows": 2}))

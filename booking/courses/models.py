@@ -37,6 +37,10 @@ class Course(models.Model):
     opened_at = models.DateTimeField()
     opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                   related_name="+")
+    # Up to three activities the patient finds hard (the Patient-Specific Functional Scale).
+    activity_1 = models.CharField(max_length=80, blank=True)
+    activity_2 = models.CharField(max_length=80, blank=True)
+    activity_3 = models.CharField(max_length=80, blank=True)
 
     objects = CourseQuerySet.as_manager()
 
@@ -52,6 +56,10 @@ class Course(models.Model):
     def __str__(self) -> str:
         return f"IMS course {self.pk}: {self.area}"
 
+    @property
+    def activities(self) -> list[tuple[int, str]]:
+        return [(n, name) for n, name in ((1, self.activity_1), (2, self.activity_2), (3, self.activity_3)) if name]
+
     def kept_visits(self):
         """The course's visits that happened or will (requested, confirmed, completed), in time order."""
         return (Appointment.objects.filter(course_visit__course=self, status__in=list(KEPT_STATUSES))
@@ -66,3 +74,52 @@ class CourseVisit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.appointment_id} in course {self.course_id}"
+
+
+class VisitScore(models.Model):
+    """The patient's pain (0–10 numeric rating scale) at one visit of a course, and up to three hard
+    activities rated 0–10 (the Patient-Specific Functional Scale: 0 = unable, 10 = as before)."""
+
+    appointment = models.OneToOneField(Appointment, on_delete=models.CASCADE, related_name="visit_score")
+    pain = models.PositiveSmallIntegerField("pain today (0–10)")
+    activity_1 = models.PositiveSmallIntegerField(null=True, blank=True)
+    activity_2 = models.PositiveSmallIntegerField(null=True, blank=True)
+    activity_3 = models.PositiveSmallIntegerField(null=True, blank=True)
+    recorded_at = models.DateTimeField()
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+")
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(pain__lte=10), name="visit_score_pain_0_to_10"),
+            *(models.CheckConstraint(condition=Q(**{f"activity_{n}__lte": 10}) | Q(**{f"activity_{n}__isnull": True}),
+                                     name=f"visit_score_activity_{n}_0_to_10") for n in (1, 2, 3)),
+        ]
+
+    def __str__(self) -> str:
+        return f"Pain {self.pain} at {self.appointment_id}"
+
+
+class CourseReview(models.Model):
+    """The practitioner's review of the trial (from the 4th visit on): continue, change the plan, or stop."""
+
+    class Decision(models.TextChoices):
+        CONTINUE = "continue", "Continue the course"
+        CHANGE = "change", "Change the plan"
+        STOP = "stop", "Stop IMS"
+
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="reviews")
+    at_visit = models.PositiveSmallIntegerField()
+    decision = models.CharField(max_length=10, choices=Decision.choices)
+    note = models.CharField(max_length=500, blank=True)
+    decided_at = models.DateTimeField()
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+
+    class Meta:
+        ordering = ["decided_at", "pk"]
+        constraints = [models.CheckConstraint(condition=~Q(decision="stop") | ~Q(note=""),
+                                              name="course_review_stop_has_note")]
+
+    def __str__(self) -> str:
+        return f"Review of course {self.course_id} at visit {self.at_visit}"

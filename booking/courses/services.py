@@ -10,14 +10,15 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 from django.db import transaction
+from django.db.models import Count, Exists, OuterRef, Q
 from django.forms.models import model_to_dict
 
 from booking import schedules
 from booking.models import Appointment, InsuranceNote, Service
 from booking.services import BookingError, SlotTaken, book_appointment
 
-from . import series
-from .models import Course, CourseVisit
+from . import progress, series
+from .models import Course, CourseReview, CourseVisit, VisitScore
 
 FOLLOW_UP_SLUG = "ims-follow-up"
 
@@ -145,3 +146,83 @@ def book_series(*, course: Course, starts: list[datetime], actor, now: datetime,
         CourseVisit.objects.create(course=locked, appointment=appointment)
         booked.append(appointment)
     return booked
+
+
+# --- pain scores and the review ---------------------------------------------------------------------
+def _course_practitioner(actor, course: Course) -> None:
+    practitioner = getattr(actor, "practitioner", None)
+    if practitioner is None or practitioner.pk != course.practitioner_id:
+        raise BookingError("Only the course's practitioner records scores and reviews.")
+
+
+@transaction.atomic
+def record_score(*, appointment: Appointment, pain: int, activities: dict[int, int | None], actor,
+                 now: datetime) -> VisitScore:
+    """The pain score (0–10) and activity ratings at one visit of a course (recorded again: replaced)."""
+    course = course_of(appointment)
+    if course is None:
+        raise BookingError("This visit is not part of a course.")
+    _course_practitioner(actor, course)
+    if appointment.status not in (Appointment.Status.CONFIRMED, Appointment.Status.COMPLETED):
+        raise BookingError("Scores are recorded at a visit that takes place.")
+    score, _ = VisitScore.objects.update_or_create(appointment=appointment, defaults={
+        "pain": pain, "recorded_at": now, "recorded_by": actor,
+        **{f"activity_{n}": activities.get(n) for n in (1, 2, 3)}})
+    return score
+
+
+def visits_done(course: Course) -> int:
+    return course.kept_visits().filter(status=Appointment.Status.COMPLETED).count()
+
+
+@transaction.atomic
+def record_review(*, course: Course, decision: str, note: str, actor, now: datetime) -> CourseReview:
+    """Continue, change the plan, or stop (with a note); from the 4th visit on."""
+    locked = Course.objects.select_for_update().get(pk=course.pk)
+    _course_practitioner(actor, locked)
+    done = visits_done(locked)
+    if done < progress.REVIEW_AT_VISIT:
+        raise BookingError(f"The review is from visit {progress.REVIEW_AT_VISIT} on; {done} visits are done.")
+    if decision == CourseReview.Decision.STOP and not note:
+        raise BookingError("Say why IMS stops (a short note).")
+    review = CourseReview.objects.create(course=locked, at_visit=done, decision=decision, note=note,
+                                         decided_at=now, decided_by=actor)
+    if decision == CourseReview.Decision.STOP:
+        locked.status, locked.status_reason = Course.Status.STOPPED, note
+    elif decision == CourseReview.Decision.CONTINUE:
+        locked.status = Course.Status.CONTINUING
+    locked.save(update_fields=["status", "status_reason"])
+    return review
+
+
+def summary(course: Course) -> dict:
+    """What the course page, the appointment page and the dashboard show about a course."""
+    visits = list(course.kept_visits().select_related("visit_score"))
+    scored = [(n, v, getattr(v, "visit_score", None)) for n, v in enumerate(visits, start=1)]
+    pains = [s.pain for _, _, s in scored if s is not None]
+    done = sum(1 for v in visits if v.status == Appointment.Status.COMPLETED)
+    reviewed = course.reviews.exists()
+    return {
+        "visits": scored, "progress": progress.progress(pains), "visits_done": done,
+        "review_due": progress.review_due(visits_done=done, reviewed=reviewed) and course.status in (
+            Course.Status.TRIAL, Course.Status.CONTINUING),
+        "reviews": list(course.reviews.select_related("decided_by")),
+        "flags": progress.flags(visits_done=done, reviewed=reviewed, scores=pains,
+                                still_open=course.status in (Course.Status.TRIAL, Course.Status.CONTINUING)),
+    }
+
+
+def flagged_courses(courses_qs) -> list[tuple[Course, list[str]]]:
+    """Open courses needing attention (no meaningful change by visit 4 and no review; past 10 visits),
+    with why. Candidates are found in one query; only those are looked at visit by visit."""
+    candidates = (courses_qs.open().annotate(
+        done=Count("visits", filter=Q(visits__appointment__status=Appointment.Status.COMPLETED)),
+        reviewed=Exists(CourseReview.objects.filter(course=OuterRef("pk"))))
+        .filter(Q(done__gte=progress.REVIEW_AT_VISIT, reviewed=False) | Q(done__gt=progress.FULL_COURSE_MAX))
+        .select_related("patient", "practitioner").order_by("started_on", "pk"))
+    found = []
+    for course in candidates:
+        why = summary(course)["flags"]
+        if why:
+            found.append((course, why))
+    return found

@@ -8,6 +8,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -16,9 +17,12 @@ from booking.forms import error_list
 from booking.models import Appointment
 from booking.services import BookingError
 from booking.staff.access import MANAGE, require_details, staff_view
+from booking.staff.views.desk import detail_page as desk_detail_page
+from clinic.text import clean_text
 
 from . import services
-from .forms import OpenCourseForm, PreferenceForm
+from .charts import pain_chart
+from .forms import OpenCourseForm, PreferenceForm, ReviewForm, ScoreForm
 from .models import Course
 
 OPEN_COURSES = "courses.add_course"
@@ -38,7 +42,7 @@ def _course(request, pk: int) -> Course:
 def open_course(request, reference):
     appointment = get_object_or_404(Appointment.objects.select_related("patient", "service"), reference=reference)
     require_details(request.user, appointment)
-    form = OpenCourseForm(request.POST or None)
+    form = OpenCourseForm(request.POST if request.method == "POST" else None)
     error = None
     if request.method == "POST" and form.is_valid():
         try:
@@ -54,15 +58,62 @@ def open_course(request, reference):
     }, status=400 if request.method == "POST" else 200)
 
 
+def _detail_page(request, course: Course, *, review_form: ReviewForm | None = None, status: int = 200):
+    summary = services.summary(course)
+    return render(request, "courses/detail.html", {
+        "course": course, **summary, "visits": [v for _, v, _ in summary["visits"]],
+        "scored": summary["visits"], "chart": pain_chart(course, summary["visits"]),
+        "remaining": services.remaining_visits(course), "can_book": request.user.has_perm(MANAGE),
+        "is_practitioner": getattr(request.user, "practitioner", None) == course.practitioner,
+        "review_form": review_form or ReviewForm(), "error_list": error_list(review_form),
+    }, status=status)
+
+
 @staff_view()
 @require_http_methods(["GET"])
 def course_detail(request, course):
+    return _detail_page(request, _course(request, course))
+
+
+@staff_view()
+@require_POST
+def record_review(request, course):
     course = _course(request, course)
-    visits = list(course.kept_visits())
-    return render(request, "courses/detail.html", {
-        "course": course, "visits": visits, "remaining": services.remaining_visits(course),
-        "can_book": request.user.has_perm(MANAGE),
-    })
+    form = ReviewForm(request.POST)
+    if form.is_valid():
+        try:
+            services.record_review(course=course, actor=request.user, now=timezone.now(),
+                                   decision=form.cleaned_data["decision"],
+                                   note=clean_text(form.cleaned_data["note"], 500))
+        except BookingError as refusal:
+            form.add_error("note" if "note" in str(refusal) else None, str(refusal))
+        else:
+            messages.success(request, "Review recorded.")
+            return redirect("staff:course-detail", course=course.pk)
+    return _detail_page(request, course, review_form=form, status=400)
+
+
+@staff_view()
+@require_POST
+def record_score(request, reference):
+    appointment = get_object_or_404(Appointment.objects.select_related("patient"), reference=reference)
+    require_details(request.user, appointment)
+    course = services.course_of(appointment)
+    if course is None:
+        messages.error(request, f"{appointment.reference}: this visit is not part of an IMS course.")
+        return redirect("staff:appointment-detail", reference=reference)
+    form = ScoreForm(request.POST, course=course, prefix="score")
+    if not form.is_valid():  # the page again, with what was typed and the message beside it
+        return desk_detail_page(request, appointment, score_form=form, status=400)
+    else:
+        try:
+            services.record_score(appointment=appointment, pain=form.cleaned_data["pain"],
+                                  activities=form.activities(), actor=request.user, now=timezone.now())
+        except BookingError as refusal:
+            messages.error(request, f"{appointment.reference}: {refusal}")
+        else:
+            messages.success(request, f"{appointment.reference}: pain score saved.")
+    return redirect(reverse("staff:appointment-detail", args=[reference]) + "#course-heading")
 
 
 def _series_page(request, course: Course, form: PreferenceForm, *, error: str | None = None, status: int = 200):

@@ -24,12 +24,22 @@ from clinic.text import clean_text
 
 from ... import parsing, schedules, services, visits
 from ...billing import fees
-from ...courses import services as courses
 from ...billing.models import FeePolicy
+from ...courses import services as courses
+from ...courses.forms import ScoreForm
+from ...courses.models import Course, CourseVisit
 from ...forms import error_list
 from ...models import Appointment, Practitioner, VisitNote
 from .. import records
-from ..access import MANAGE, MARK_ATTENDANCE, TAKE_PAYMENTS, VISIT_NOTES, require_details, staff_view, visible_appointments
+from ..access import (
+    MANAGE,
+    MARK_ATTENDANCE,
+    TAKE_PAYMENTS,
+    VISIT_NOTES,
+    require_details,
+    staff_view,
+    visible_appointments,
+)
 from ..forms import StaffScreeningForm
 
 Status = Appointment.Status
@@ -116,8 +126,10 @@ def today(request):
         recent = visible.filter(start__gte=now - timedelta(days=FEE_LOOKBACK_DAYS), start__lt=now + timedelta(days=2))
         fee_decisions = list(fees.awaiting_decision(recent, FeePolicy.load())
                              .select_related("patient", "service").order_by("start"))
+    course_flags = courses.flagged_courses(Course.objects.filter(
+        pk__in=CourseVisit.objects.filter(appointment__in=visible).values("course")))
     return render(request, "staff/today.html", {
-        "fee_decisions": fee_decisions,
+        "fee_decisions": fee_decisions, "course_flags": course_flags,
         "day": day, "now": now, "appointments": todays, "queue": queue, "arrivals_due": arrivals_due,
         "can_manage": request.user.has_perm(MANAGE), "can_mark": request.user.has_perm(MARK_ATTENDANCE),
         "note_preview": NOTE_PREVIEW,
@@ -125,6 +137,22 @@ def today(request):
 
 
 # --- one appointment --------------------------------------------------------------------------
+def _course_context(user, appointment: Appointment, score_form) -> dict:
+    """The visit's place in its IMS course, the practitioner's score form and the review prompt."""
+    course = courses.course_of(appointment)
+    if course is None:
+        return {"course": None}
+    summary = courses.summary(course)
+    own = getattr(user, "practitioner", None) == course.practitioner
+    score = next((s for _, v, s in summary["visits"] if v.pk == appointment.pk), None)
+    return {"course": course, "course_visit_number": courses.visit_number(course, appointment),
+            "course_progress": summary["progress"], "course_review_due": summary["review_due"],
+            "course_score": score, "score_form": score_form or (ScoreForm(
+                course=course, prefix="score", initial=score and {
+                    "pain": score.pain, "activity_1": score.activity_1, "activity_2": score.activity_2,
+                    "activity_3": score.activity_3}) if own else None)}
+
+
 def _note_summary(user, appointment: Appointment) -> dict | None:
     """For readers of visit notes: whether there is one and who may write it (never its text here,
     so opening the appointment is not a read of the note)."""
@@ -135,8 +163,9 @@ def _note_summary(user, appointment: Appointment) -> dict | None:
             "may_write": visits.may_write(user, appointment)}
 
 
-def _detail_page(request, appointment: Appointment, *, screening_form: StaffScreeningForm | None = None,
-                 status: int = 200):
+def detail_page(request, appointment: Appointment, *, screening_form: StaffScreeningForm | None = None,
+                 score_form=None, status: int = 200):
+    """The appointment page; the forms given are the ones just sent back with their errors."""
     now = timezone.now()
     events = list(appointment.events.select_related("actor").order_by("at", "id"))
     screening = getattr(appointment, "screening", None)
@@ -156,8 +185,7 @@ def _detail_page(request, appointment: Appointment, *, screening_form: StaffScre
         "can_manage": request.user.has_perm(MANAGE),
         "can_mark": request.user.has_perm(MARK_ATTENDANCE),
         "visit_note": _note_summary(request.user, appointment),
-        "course": (course := courses.course_of(appointment)),
-        "course_visit_number": course and courses.visit_number(course, appointment),
+        **_course_context(request.user, appointment, score_form),
         "fee": fees.decision_for(appointment) if request.user.has_perm(TAKE_PAYMENTS) else None,
         "now": now,
         "marks": services.allowed_marks(appointment, now),
@@ -174,7 +202,7 @@ def _detail_page(request, appointment: Appointment, *, screening_form: StaffScre
 def appointment_detail(request, reference):
     appointment = _appointment(reference)
     require_details(request.user, appointment)
-    return _detail_page(request, appointment)
+    return detail_page(request, appointment)
 
 
 @staff_view(MANAGE)
@@ -236,7 +264,7 @@ def screening(request, reference):
     require_details(request.user, appointment)
     form = StaffScreeningForm(request.POST, prefix="s")
     if not form.is_valid():
-        return _detail_page(request, appointment, screening_form=form, status=400)
+        return detail_page(request, appointment, screening_form=form, status=400)
     services.record_screening(appointment=appointment, answers=form.answers(),
                               details=form.cleaned_data["details"], actor=request.user, now=timezone.now())
     messages.success(request, f"{appointment.reference}: safety screening answers saved.")

@@ -179,15 +179,18 @@ def patient_detail(request, pk):
             seen.add(note.summary)
             insurance.append((note, a))
     invoices = owing_invoices = owing = None
+    statement_years: list[int] = []
     if request.user.has_perm(VIEW_INVOICES):  # money only for those who see invoices (never a practitioner)
         shown = {a.pk for a in appointments}
         invoices = [i for i in patient.invoices.order_by("-issued_at", "-number") if i.appointment_id in shown]
         owing_invoices = [i for i in invoices if i.balance]
         owing = sum((i.balance for i in owing_invoices), ZERO)
+        statement_years = sorted({i.service_date.year for i in invoices if not i.voided and i.amount_paid},
+                                 reverse=True)
     return render(request, "staff/patient_detail.html", {
         "patient": patient, "appointments": appointments, "insurance_notes": insurance,
         "flags": records.patient_flags(appointments), "can_manage": request.user.has_perm(MANAGE),
-        "invoices": invoices, "owing_invoices": owing_invoices, "owing": owing,
+        "invoices": invoices, "owing_invoices": owing_invoices, "owing": owing, "statement_years": statement_years,
     })
 
 

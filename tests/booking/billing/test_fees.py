@@ -8,11 +8,11 @@ from decimal import Decimal
 import pytest
 import time_machine
 from django.contrib.auth.models import Group, User
+from django.urls import reverse
+from django.utils.html import escape
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
-from django.urls import reverse
-from django.utils.html import escape
 
 from booking import services
 from booking.billing import fees

@@ -36,8 +36,8 @@ def invoice() -> Invoice:
 
 
 def pay(invoice, amount, method="debit"):
-    return billing.record_payment(invoice=invoice, method=method, amount=Decimal(amount), received_on=date(2026, 11, 30),
-                                  actor=None, now=NOW)
+    return billing.record_payment(invoice=invoice, method=method, amount=Decimal(amount),
+                                  received_on=date(2026, 11, 30), actor=None, now=NOW)
 
 
 def test_the_payment_that_settles_a_split_invoice_emails_one_receipt_with_the_pdf(

@@ -4,7 +4,6 @@ apart from a plan's, the PDF's text, and the same "own patients only" rule as ev
 from __future__ import annotations
 
 import io
-from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -70,6 +69,9 @@ def test_the_statement_lists_the_years_paid_visits_with_the_patients_own_share(c
     assert "$280.00" in page and "$100.00" in page and "$180.00" in page  # charged, by a plan, by the patient
     assert "Pacific Blue Cross" in page
     assert ">2025</a>" in page  # the other year with payments is a link away
+    patient_page = client.get(f"/staff/patients/{robin.pk}/").content.decode()
+    assert f'href="/staff/patients/{robin.pk}/statement/2026/">2026</a>' in patient_page
+    assert f'href="/staff/patients/{robin.pk}/statement/2025/">2025</a>' in patient_page
 
 
 def test_the_pdf_reads_back_with_every_paid_visit_and_the_totals(client, year_of_visits):
@@ -91,6 +93,6 @@ def test_practitioners_and_strangers_get_no_statement(client, year_of_visits):
     client.logout()
     login(client, "Front desk")
     assert client.get(f"/staff/patients/{robin.pk}/statement/99999999999/").status_code == 404
-    assert client.get(f"/staff/patients/999999/statement/2026/").status_code == 404
+    assert client.get("/staff/patients/999999/statement/2026/").status_code == 404
     empty = client.get(f"/staff/patients/{robin.pk}/statement/2024/").content.decode()
     assert "No paid visits with a date of service in 2024" in empty

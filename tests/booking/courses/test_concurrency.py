@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from booking.courses import services as courses
-from booking.courses.series import Preference
 from booking.courses.models import CourseVisit
+from booking.courses.series import Preference
 from booking.models import Appointment
 from tests.booking.billing.test_concurrency import run_together
 from tests.factories import NOW, book, local, make_patient, make_practitioner, make_service

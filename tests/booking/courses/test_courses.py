@@ -74,7 +74,7 @@ def test_the_desk_opens_a_course_and_books_the_rest_of_the_trial_weekly_in_one_g
     visits = list(course.kept_visits())
     assert len(visits) == 6 and all(v.status == "confirmed" for v in visits)
     tz = clinic_zone()
-    assert [gap_days(a.start, b.start, tz) for a, b in zip(visits, visits[1:])] == [7] * 5
+    assert [gap_days(a.start, b.start, tz) for a, b in zip(visits, visits[1:], strict=False)] == [7] * 5
     assert {v.start.astimezone(tz).strftime("%a %H:%M") for v in visits} == {"Tue 10:00"}
     detail = client.get(f"/staff/courses/{course.pk}/").content.decode()
     assert "visit 6 of 6" in detail and "Book the rest" not in detail
@@ -127,3 +127,67 @@ def test_a_course_is_opened_once_per_visit_and_only_from_an_ims_visit(client, as
     bad = client.post(f"/staff/appointments/{assessment.reference}/course/", {"area": "", "planned_visits": "9"})
     assert bad.status_code == 400 and 'id="error-summary"' in bad.content.decode()
     assert Course.objects.count() == 1
+
+
+def completed_course(assessment, pains):
+    """A course of len(pains) completed weekly visits with those pain scores, recorded by its practitioner."""
+    from booking.courses.models import VisitScore
+
+    course = courses.open_course(appointment=assessment, area="Neck", planned_visits=6, actor=None, now=NOW)
+    follow_up = make_service("ims-follow-up")
+    visits = [assessment]
+    for n in range(1, len(pains)):
+        visit, _ = book(start=assessment.start + timedelta(days=7 * n), practitioner=assessment.practitioner,
+                        patient=assessment.patient, service=follow_up, source=Appointment.Source.STAFF)
+        CourseVisit.objects.create(course=course, appointment=visit)
+        visits.append(visit)
+    Appointment.objects.filter(pk__in=[v.pk for v in visits]).update(status=Appointment.Status.COMPLETED)
+    for visit, pain in zip(visits, pains, strict=True):
+        VisitScore.objects.create(appointment=visit, pain=pain, recorded_at=NOW)
+    return course, visits
+
+
+def test_the_practitioner_records_pain_and_the_course_page_charts_it_with_its_table(client, assessment):
+    course, visits = completed_course(assessment, [7, 6])
+    login(client, "Practitioner", "maya", assessment.practitioner)
+    response = client.post(f"/staff/appointments/{visits[1].reference}/score/", {"score-pain": "4"})
+    assert response.status_code == 302
+    page = client.get(f"/staff/courses/{course.pk}/").content.decode()
+    assert '<svg class="chart" id="pain-' in page and "Pain score at each visit" in page
+    assert "3 points lower (43 %)" in page and "A meaningful change" in page
+    table = page[page.index('id="scores-caption"'):]
+    assert ">7</td>" in table and ">4</td>" in table
+    bad = client.post(f"/staff/appointments/{visits[1].reference}/score/", {"score-pain": "11"})
+    assert bad.status_code == 400 and 'value="11"' in bad.content.decode()  # kept, with the message
+    assert "less than or equal to 10" in bad.content.decode()
+
+
+def test_only_the_courses_practitioner_records_scores(client, assessment):
+    course, visits = completed_course(assessment, [7, 6])
+    login(client, "Front desk", "desk")
+    response = client.post(f"/staff/appointments/{visits[1].reference}/score/", {"score-pain": "2"}, follow=True)
+    assert "records scores and reviews" in response.content.decode()
+    from booking.courses.models import VisitScore
+
+    assert VisitScore.objects.get(appointment=visits[1]).pain == 6
+
+
+def test_no_meaningful_change_by_visit_four_is_flagged_until_the_practitioner_reviews(client, assessment):
+    course, visits = completed_course(assessment, [7, 7, 6, 7])
+    login(client, "Practitioner", "maya", assessment.practitioner)
+    today = client.get("/staff/").content.decode()
+    assert "IMS courses to look at" in today and "No meaningful change by visit 4" in today
+    assert "Review due" in client.get(f"/staff/appointments/{visits[3].reference}/").content.decode()
+    empty = client.post(f"/staff/courses/{course.pk}/review/", {"decision": "stop", "note": ""})
+    assert empty.status_code == 400 and "Say why IMS stops" in empty.content.decode()
+    client.post(f"/staff/courses/{course.pk}/review/", {"decision": "stop", "note": "No change; refer back to GP"})
+    course.refresh_from_db()
+    assert course.status == "stopped" and course.status_reason == "No change; refer back to GP"
+    assert "IMS courses to look at" not in client.get("/staff/").content.decode()
+
+
+def test_a_review_before_the_fourth_visit_is_refused(client, assessment):
+    course, _ = completed_course(assessment, [7, 6, 5])
+    login(client, "Practitioner", "maya", assessment.practitioner)
+    response = client.post(f"/staff/courses/{course.pk}/review/", {"decision": "continue"})
+    assert response.status_code == 400 and "from visit 4 on" in response.content.decode()

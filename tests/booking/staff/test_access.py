@@ -18,7 +18,8 @@ ACTIONS = {"appointment-confirm", "appointment-decline", "appointment-cancel", "
            "appointment-completed", "appointment-no-show", "appointment-undo", "appointment-screening",
            "appointment-note", "time-off-add", "time-off-remove", "closure-add", "closure-remove",
            "appointment-check-out", "invoice-payment", "invoice-credit", "invoice-void",
-           "appointment-fee-charge", "appointment-fee-waive", "course-series-book"}
+           "appointment-fee-charge", "appointment-fee-waive", "course-series-book", "appointment-score",
+           "course-review"}
 
 
 @pytest.fixture
