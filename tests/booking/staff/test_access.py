@@ -95,3 +95,27 @@ def test_every_staff_page_is_never_stored_by_a_cache(client, sample, desk_user):
         response = client.get(path)
         assert response.status_code == 200, name
         assert "no-store" in response["Cache-Control"], name
+
+
+MONEY_PAGES = {"appointment-check-out", "invoice-detail", "invoice-receipt", "invoice-payment", "invoice-credit",
+               "invoice-void", "appointment-fee-charge", "appointment-fee-waive", "patient-statement",
+               "patient-statement-pdf", "reconciliation", "reports", "reports-csv", "reports-money-csv"}
+
+
+def test_a_practitioner_reaches_no_invoice_statement_or_report_not_even_for_their_own_patients(
+        client, sample, django_user_model, staff_roles):
+    from booking.models import Practitioner
+
+    user = django_user_model.objects.create_user("maya", password="a-long-test-password")
+    user.groups.add(Group.objects.get(name="Practitioner"))
+    Practitioner.objects.filter(slug=sample["practitioner"]).update(user=user)  # the sample's own practitioner
+    client.force_login(user)
+    names = {name for name, _ in staff_paths(sample)}
+    assert MONEY_PAGES <= names, MONEY_PAGES - names
+    for name, path in staff_paths(sample):
+        if name in MONEY_PAGES:
+            assert client.get(path).status_code in (403, 405), name
+            assert client.post(path).status_code == 403, name
+    # while their own patient's appointment and course stay open to them
+    assert client.get(reverse("staff:appointment-detail", args=[sample["reference"]])).status_code == 200
+    assert client.get(reverse("staff:course-detail", args=[sample["course"]])).status_code == 200
