@@ -8,10 +8,14 @@ from decimal import Decimal
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from education.models import Condition
+
 from .billing import services as billing
 from .billing.models import FeePolicy, Invoice
+from .courses.models import Course, CourseVisit, VisitScore
+from .courses.services import open_course
 from .models import Appointment, Patient, Practitioner, Screening, Service, WorkingHours
-from .schedules import available_slots, local_date, staff_rules
+from .schedules import available_slots, local_date, local_to_utc, staff_rules
 from .services import SlotTaken, book_appointment, mark_attendance
 from .visits import save_note
 
@@ -55,6 +59,7 @@ def create_demo_data(*, stdout=None) -> None:
     _demo_requests(stdout)
     _demo_billing(stdout)
     _demo_after_visits(stdout)
+    _demo_course(stdout)
 
 
 def _demo_requests(stdout) -> None:
@@ -163,3 +168,51 @@ def _demo_after_visits(stdout) -> None:
                        "Neck rotation better after treatment. Plan: review in one week.")
     if stdout:
         stdout.write("Turned on the demo fee policy; added a missed visit, an unpaid visit and a visit note.")
+
+
+def _visit_on(patient: Patient, practitioner: Practitioner, day: date, slug: str) -> Appointment | None:
+    """A confirmed visit at the practitioner's first free time of ``day`` (booked five days before)."""
+    service = Service.objects.get(slug=slug)
+    booked_at = local_to_utc(day=day, at=time(8)) - timedelta(days=5)
+    slots = available_slots(service=service, practitioner=practitioner, first=day, last=day, now=booked_at,
+                            rules=staff_rules())
+    if not slots:
+        return None
+    appointment, _ = book_appointment(service=service, practitioner=practitioner, patient=patient,
+                                      start=slots[0].start, now=booked_at, source=Appointment.Source.STAFF,
+                                      contact_phone=patient.phone)
+    return appointment
+
+
+COURSE_PATIENT = ("Casey", "Morgan", "casey.morgan@example.com", "604-555-0112", date(1969, 2, 3))
+
+
+def _demo_course(stdout) -> None:
+    """An IMS course at its 4th visit with little change in pain: the review is due and Today flags it;
+    two visits of the trial are left to book as a series."""
+    first, last, email, phone, dob = COURSE_PATIENT
+    if Patient.objects.filter(email=email).exists():
+        return
+    patient = Patient.objects.create(first_name=first, last_name=last, email=email, phone=phone, date_of_birth=dob)
+    maya = Practitioner.objects.get(slug="maya-chen")
+    today = local_date(timezone.now())
+    last_tuesday = today - timedelta(days=7 + (today.weekday() - 1) % 7)  # Maya works Tuesdays; a week back at least
+    visits = []
+    for n in range(4):  # four Tuesdays in a row, a week apart
+        visit = _visit_on(patient, maya, last_tuesday - timedelta(days=7 * (3 - n)),
+                          "ims-assessment" if n == 0 else "ims-follow-up")
+        if visit is None:
+            return
+        mark_attendance(appointment=visit, status=Appointment.Status.COMPLETED, actor=None, now=visit.end)
+        visits.append(visit)
+    course = open_course(appointment=visits[0], area="Right shoulder and upper back", planned_visits=6,
+                         actor=None, now=visits[0].end,
+                         condition=Condition.objects.filter(slug__contains="shoulder").first())
+    Course.objects.filter(pk=course.pk).update(activity_1="Reaching up to a shelf", activity_2="Sleeping on the side")
+    for visit, (pain, reach, sleep) in zip(visits, ((7, 3, 4), (6, 4, 4), (6, 4, 5), (6, 4, 5)), strict=True):
+        if visit is not visits[0]:
+            CourseVisit.objects.create(course=course, appointment=visit)
+        VisitScore.objects.create(appointment=visit, pain=pain, activity_1=reach, activity_2=sleep,
+                                  recorded_at=visit.end, recorded_by=maya.user)
+    if stdout:
+        stdout.write("Created a demo IMS course at its 4th visit, its review due.")

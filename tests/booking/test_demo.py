@@ -23,6 +23,12 @@ def test_the_demo_shows_requests_a_paid_receipt_a_balance_a_fee_to_decide_and_a_
     assert Invoice.objects.owing().exists()
     assert FeePolicy.load().enabled
     assert fees.awaiting_decision(Appointment.objects.all(), FeePolicy.load()).count() == 1
+    from booking.courses import services as courses
+    from booking.courses.models import Course
+
+    course = Course.objects.get()
+    assert course.kept_visits().count() == 4 and courses.summary(course)["review_due"]
+    assert [c for c, _ in courses.flagged_courses(Course.objects.all())] == [course]
     note = VisitNote.objects.get()
     assert note.written_by.username == "maya" and note.appointment.practitioner.slug == "maya-chen"
     call_command("setup_site", "--demo", stdout=io.StringIO())
