@@ -224,11 +224,11 @@ def utilisation(period: Period) -> list[UtilisationRow]:
     return [row for row in rows if row.booked or row.working]
 
 
-# --- IMS visits per patient ---------------------------------------------------------------------
+# --- IMS visits per course ----------------------------------------------------------------------
 @dataclass(frozen=True)
 class ImsRow:
     visits: int  # IMS_TOP stands for "IMS_TOP or more"
-    patients: int
+    courses: int
 
     @property
     def label(self) -> str:
@@ -237,13 +237,15 @@ class ImsRow:
         return f"{self.visits} visit{'s' if self.visits != 1 else ''}"
 
 
-def ims_visits_per_patient(period: Period) -> list[ImsRow]:
-    """How many patients had 1, 2, 3, … kept IMS visits (services whose slug starts with "ims")
-    starting in the period. Until the IMS course exists, this stands in for visits per course."""
+def ims_visits_per_course(period: Period) -> list[ImsRow]:
+    """How many IMS courses had 1, 2, 3, … kept IMS visits (services whose slug starts with "ims")
+    starting in the period. A patient's IMS visits that belong to no course count as one course of
+    their own (a clinic starting with courses has visits from before them)."""
     start, end = period.utc_range()
-    per_patient = Counter(Appointment.objects.kept().filter(
-        start__gte=start, start__lt=end, service__slug__startswith="ims").values_list("patient_id", flat=True))
-    spread = Counter(min(n, IMS_TOP) for n in per_patient.values())
+    rows = Appointment.objects.kept().filter(start__gte=start, start__lt=end, service__slug__startswith="ims") \
+        .values_list("course_visit__course_id", "patient_id")
+    per_course = Counter(("course", course) if course is not None else ("patient", patient) for course, patient in rows)
+    spread = Counter(min(n, IMS_TOP) for n in per_course.values())
     return [ImsRow(n, spread[n]) for n in range(1, max(spread, default=0) + 1)]
 
 

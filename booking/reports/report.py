@@ -113,7 +113,7 @@ def build(period: Period, *, money: bool, visits: bool = True) -> Report:
     if visits:
         report.weeks = metrics.weekly_attendance(period, notice_hours=notice_hours)
         report.utilisation = metrics.utilisation(period)
-        report.ims = metrics.ims_visits_per_patient(period)
+        report.ims = metrics.ims_visits_per_course(period)
     if money:
         report.payments = metrics.payments_by_method(period)
         report.invoiced = metrics.invoiced_by_practitioner(period)
@@ -149,10 +149,10 @@ def chart_set(report: Report) -> dict[str, SafeString]:
                  " The numbers are in the table.",
             bars=[charts.Bar(u.name, u.rate or 0, rate(u.rate)) for u in report.utilisation], full=100),
         "ims": charts.bar_chart(
-            chart_id="chart-ims", title=f"Patients by number of IMS visits, {when}",
+            chart_id="chart-ims", title=f"IMS courses by number of visits, {when}",
             desc="A bar for each number of kept IMS visits in the period (1, 2, 3 and so on), as tall as the "
-                 "number of patients who had that many. The numbers are in the table.",
-            bars=[charts.Bar(r.label, r.patients, str(r.patients)) for r in report.ims]),
+                 "number of courses that had that many. The numbers are in the table.",
+            bars=[charts.Bar(r.label, r.courses, str(r.courses)) for r in report.ims]),
     }
     if report.money:
         found["payments"] = charts.hbar_chart(
@@ -171,7 +171,7 @@ def chart_set(report: Report) -> dict[str, SafeString]:
 
 # --- CSV ------------------------------------------------------------------------------------------
 def visit_rows(report: Report) -> Iterator[list[str]]:
-    """Visits, attendance, utilisation and IMS visits per patient: one measure per line."""
+    """Visits, attendance, utilisation and IMS visits per course: one measure per line."""
     for w in report.weeks:
         week = w.monday.isoformat()
         yield ["visits per week", week, "kept visits", _cell(w.kept)]
@@ -187,7 +187,7 @@ def visit_rows(report: Report) -> Iterator[list[str]]:
         yield ["utilisation", u.name, "working hours", _cell(u.working_hours)]
         yield ["utilisation", u.name, "utilisation (%)", _cell(u.rate)]
     for r in report.ims:
-        yield ["IMS visits per patient", r.label, "patients", _cell(r.patients)]
+        yield ["IMS visits per course", r.label, "courses", _cell(r.courses)]
 
 
 def money_rows(report: Report) -> Iterator[list[str]]:

@@ -66,7 +66,7 @@ def reports(request):
 @staff_view(MANAGE)
 @require_safe
 def reports_csv(request):
-    """Visits, attendance, utilisation and IMS visits per patient, one measure per line."""
+    """Visits, attendance, utilisation and IMS visits per course, one measure per line."""
     period, typed, errors = _period(request)
     if errors:
         return _page(request, period, typed, errors)

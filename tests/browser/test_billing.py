@@ -53,13 +53,14 @@ def test_check_out_take_payment_and_print_the_receipt_on_one_letter_page(browser
     assert page.get_by_role("heading", name="Receipt").first.is_visible()
     axe(page)
     page.emulate_media(media="print")
-    reader = PdfReader(io.BytesIO(page.pdf(format="Letter", print_background=True)))
-    text = " ".join(" ".join(p.extract_text().split()) for p in reader.pages)
-    assert len(reader.pages) == 1, "the printed receipt fits on one page"
-    for expected in ("Robin Okafor", "Maya Chen, Physiotherapist", "No. PT-04417", "Debit card",
-                     "Balance owing $0.00", "exempt from GST/HST"):
-        assert expected in text, expected
-    assert "Sign out" not in text and "Record payment" not in text  # only the receipt is printed
+    for size in ("Letter", "A4"):
+        reader = PdfReader(io.BytesIO(page.pdf(format=size, print_background=True)))
+        text = " ".join(" ".join(p.extract_text().split()) for p in reader.pages)
+        assert len(reader.pages) == 1, f"the printed receipt fits on one {size} page"
+        for expected in ("Robin Okafor", "Maya Chen, Physiotherapist", "No. PT-04417", "Debit card",
+                         "Balance owing $0.00", "exempt from GST/HST"):
+            assert expected in text, (size, expected)
+        assert "Sign out" not in text and "Record payment" not in text  # only the receipt is printed
     context.close()
 
 

@@ -135,8 +135,8 @@ def test_an_inactive_practitioner_with_visits_still_has_a_row_and_one_with_nothi
     assert row.name == "Left in October" and row.rate is None and row.booked == timedelta(minutes=45)
 
 
-# --- IMS visits per patient ---------------------------------------------------------------------
-def test_ims_visits_per_patient_counts_kept_ims_visits_only():
+# --- IMS visits per course ---------------------------------------------------------------------
+def test_ims_visits_outside_courses_count_per_patient_and_kept_ims_visits_only():
     practitioner = make_practitioner()
     follow_up, other = make_service("ims-follow-up"), make_service("massage", is_ims=False)
     first = visit(local(2026, 11, 2, 9), practitioner)
@@ -147,8 +147,8 @@ def test_ims_visits_per_patient_counts_kept_ims_visits_only():
     visit(local(2026, 11, 5, 9), practitioner, service=other, patient=single.patient)
     visit(local(2026, 11, 6, 9), practitioner, status=Status.NO_SHOW)
     visit(local(2026, 11, 6, 10), practitioner, service=other)
-    rows = metrics.ims_visits_per_patient(Period(date(2026, 11, 1), date(2026, 11, 30)))
-    assert [(r.visits, r.patients, r.label) for r in rows] == [(1, 2, "1 visit"), (2, 0, "2 visits"),
+    rows = metrics.ims_visits_per_course(Period(date(2026, 11, 1), date(2026, 11, 30)))
+    assert [(r.visits, r.courses, r.label) for r in rows] == [(1, 2, "1 visit"), (2, 0, "2 visits"),
                                                                (3, 1, "3 visits")]
 
 
@@ -157,8 +157,8 @@ def test_ten_or_more_ims_visits_share_one_bar():
     first = visit(datetime(2026, 9, 1, 16, tzinfo=UTC), practitioner)
     for week in range(1, 12):
         visit(datetime(2026, 9, 1, 16, tzinfo=UTC) + timedelta(weeks=week), practitioner, patient=first.patient)
-    rows = metrics.ims_visits_per_patient(Period(date(2026, 9, 1), date(2026, 12, 31)))
-    assert len(rows) == 10 and rows[-1].patients == 1 and rows[-1].label == "10 or more"
+    rows = metrics.ims_visits_per_course(Period(date(2026, 9, 1), date(2026, 12, 31)))
+    assert len(rows) == 10 and rows[-1].courses == 1 and rows[-1].label == "10 or more"
 
 
 # --- money ----------------------------------------------------------------------------------------
@@ -209,3 +209,17 @@ def test_invoiced_per_practitioner_is_exact_and_leaves_out_voided_invoices(invoi
 def test_invoices_count_by_the_date_of_the_visit(invoices):
     rows = metrics.invoiced_by_practitioner(Period(date(2026, 11, 3), date(2026, 11, 3)))
     assert [(r.name, r.invoiced) for r in rows] == [("Maya Chen", Decimal("33.33"))]
+
+
+def test_ims_visits_are_counted_per_course_when_a_patient_has_two():
+    from booking.courses.models import Course, CourseVisit
+
+    practitioner = make_practitioner()
+    first = visit(local(2026, 11, 2, 9), practitioner)
+    later = [visit(local(2026, 11, day, 9), practitioner, patient=first.patient) for day in (9, 16, 23)]
+    courses = [Course.objects.create(patient=first.patient, practitioner=practitioner, area=area,
+                                     started_on=date(2026, 11, 2), opened_at=first.start) for area in ("Neck", "Knee")]
+    for appointment, course in zip([first, *later], [courses[0], courses[0], courses[0], courses[1]], strict=True):
+        CourseVisit.objects.create(course=course, appointment=appointment)
+    rows = metrics.ims_visits_per_course(Period(date(2026, 11, 1), date(2026, 11, 30)))
+    assert [(r.visits, r.courses) for r in rows] == [(1, 1), (2, 0), (3, 1)]

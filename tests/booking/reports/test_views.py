@@ -209,7 +209,7 @@ def test_the_visits_csv_holds_the_numbers_of_the_tables(client, seen):
     for name, booked, working, rate in tables["Utilisation per practitioner"]:
         assert (utilisation[name, "booked hours"], utilisation[name, "working hours"],
                 f"{utilisation[name, 'utilisation (%)']} %") == (booked, working, rate)
-    assert ["IMS visits per patient", "1 visit", "patients", "3"] in rows
+    assert ["IMS visits per course", "1 visit", "courses", "3"] in rows
 
 
 def test_the_money_csv_holds_the_money_tables_in_plain_numbers(client, seen):
