@@ -19,6 +19,7 @@ from booking.services import BookingError, SlotTaken, book_appointment
 
 from . import progress, series
 from .models import Course, CourseReview, CourseVisit, VisitScore
+from .places import course_of
 
 FOLLOW_UP_SLUG = "ims-follow-up"
 
@@ -29,19 +30,6 @@ class SeriesTaken(BookingError):
     def __init__(self, start: datetime):
         super().__init__("One of those times was just taken, so nothing was booked. Here is a new proposal.")
         self.start = start
-
-
-def course_of(appointment: Appointment) -> Course | None:
-    visit = CourseVisit.objects.select_related("course").filter(appointment=appointment).first()
-    return visit.course if visit is not None else None
-
-
-def visit_number(course: Course, appointment: Appointment) -> int | None:
-    """The visit's place among the course's kept visits (1-based), or None when it is not one of them."""
-    for number, visit in enumerate(course.kept_visits(), start=1):
-        if visit.pk == appointment.pk:
-            return number
-    return None
 
 
 @transaction.atomic
@@ -226,3 +214,4 @@ def flagged_courses(courses_qs) -> list[tuple[Course, list[str]]]:
         if why:
             found.append((course, why))
     return found
+

@@ -6,6 +6,7 @@ from django.utils import dateformat, timezone
 
 from .. import parsing
 from ..billing.models import FeePolicy
+from ..courses.places import patient_place
 
 register = template.Library()
 
@@ -72,3 +73,9 @@ def stored_when(value: str) -> str:
 def fee_policy_text() -> str:
     """The late-cancel and missed-visit fee in plain words ('' while the clinic charges none)."""
     return FeePolicy.load().patient_text
+
+
+@register.simple_tag
+def course_place(appointment) -> dict | None:
+    """The visit's place in the patient's IMS course ("visit 2 of 6") and their progress in words."""
+    return patient_place(appointment)

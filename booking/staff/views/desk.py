@@ -25,6 +25,7 @@ from clinic.text import clean_text
 from ... import parsing, schedules, services, visits
 from ...billing import fees
 from ...billing.models import FeePolicy
+from ...courses import places
 from ...courses import services as courses
 from ...courses.forms import ScoreForm
 from ...courses.models import Course, CourseVisit
@@ -139,13 +140,13 @@ def today(request):
 # --- one appointment --------------------------------------------------------------------------
 def _course_context(user, appointment: Appointment, score_form) -> dict:
     """The visit's place in its IMS course, the practitioner's score form and the review prompt."""
-    course = courses.course_of(appointment)
+    course = places.course_of(appointment)
     if course is None:
         return {"course": None}
     summary = courses.summary(course)
     own = getattr(user, "practitioner", None) == course.practitioner
     score = next((s for _, v, s in summary["visits"] if v.pk == appointment.pk), None)
-    return {"course": course, "course_visit_number": courses.visit_number(course, appointment),
+    return {"course": course, "course_visit_number": places.visit_number(course, appointment),
             "course_progress": summary["progress"], "course_review_due": summary["review_due"],
             "course_score": score, "score_form": score_form or (ScoreForm(
                 course=course, prefix="score", initial=score and {

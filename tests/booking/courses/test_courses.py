@@ -191,3 +191,21 @@ def test_a_review_before_the_fourth_visit_is_refused(client, assessment):
     login(client, "Practitioner", "maya", assessment.practitioner)
     response = client.post(f"/staff/courses/{course.pk}/review/", {"decision": "continue"})
     assert response.status_code == 400 and "from visit 4 on" in response.content.decode()
+
+
+def test_the_patient_reads_their_place_in_the_course_and_progress_in_plain_words(client, assessment, mailoutbox,
+                                                                                django_capture_on_commit_callbacks):
+    from django.urls import reverse
+
+    course, visits = completed_course(assessment, [7, 5])
+    with django_capture_on_commit_callbacks(execute=True):
+        upcoming, token = book(start=assessment.start + timedelta(days=14), practitioner=assessment.practitioner,
+                               patient=assessment.patient, service=make_service("ims-follow-up"),
+                               source=Appointment.Source.STAFF)
+        CourseVisit.objects.create(course=course, appointment=upcoming)
+    page = client.get(reverse("booking:manage", args=[token])).content.decode()
+    assert "This is visit 3 of 6." in page
+    assert "Your pain score went from 7 out of 10 at your first visit to 5 at your latest (2 points lower)." in page
+    assert "Neck" not in page  # the clinical record (area treated, notes) is not the patient's page
+    [email] = [m for m in mailoutbox if assessment.patient.email in m.to]
+    assert "Course: visit 3 of 6 of your IMS trial" in email.body
