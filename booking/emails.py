@@ -27,7 +27,8 @@ from clinic.models import ClinicProfile
 
 from .billing.models import Invoice
 from .billing.receipts import receipt_filename, receipt_pdf
-from .ics import appointment_ics
+from .courses.places import course_of
+from .ics import appointment_ics, series_ics
 from .models import EmailNotice, ManageLink
 
 logger = logging.getLogger(__name__)
@@ -39,8 +40,9 @@ RETRY_DELAYS = [timedelta(minutes=m) for m in (1, 5, 15, 60, 240)]
 # A worker that has held a notice this long died while sending it: another may take it over.
 CLAIM_TIMEOUT = timedelta(minutes=15)
 # About a visit still to come: pointless, and confusing, once it is cancelled or has begun.
-LIVE_KINDS = {Kind.REQUEST_RECEIVED, Kind.CLINIC_NEW_REQUEST, Kind.CONFIRMED, Kind.RESCHEDULED, Kind.REMINDER}
-WITH_MANAGE_LINK = {Kind.REQUEST_RECEIVED, Kind.CONFIRMED, Kind.RESCHEDULED, Kind.REMINDER}
+LIVE_KINDS = {Kind.REQUEST_RECEIVED, Kind.CLINIC_NEW_REQUEST, Kind.CONFIRMED, Kind.RESCHEDULED, Kind.REMINDER,
+              Kind.SERIES_BOOKED}
+WITH_MANAGE_LINK = {Kind.REQUEST_RECEIVED, Kind.CONFIRMED, Kind.RESCHEDULED, Kind.REMINDER, Kind.SERIES_BOOKED}
 WITH_CALENDAR = {Kind.CONFIRMED, Kind.RESCHEDULED, Kind.CANCELLED_BY_PATIENT, Kind.CANCELLED_BY_CLINIC}
 # The mark of a live notice dropped at sending time (``deliver``); undoing a completion or no-show
 # looks for it (booking.services.undo_attendance) to send the email after all.
@@ -64,7 +66,11 @@ def compose(notice: EmailNotice, *, now: datetime, token: str | None = None) -> 
         "staff_url": absolute(reverse("staff:appointment-detail", args=[appointment.reference])),
         "cutoff_hours": settings.BOOKING_CANCEL_CUTOFF_HOURS,
     }
-    invoice = None
+    invoice = series = None
+    if notice.kind == Kind.SERIES_BOOKED:  # every visit of the course still ahead, from this one on
+        course = course_of(appointment)
+        series = [v for v in course.kept_visits() if v.start >= appointment.start] if course else [appointment]
+        context["series"] = series
     if notice.kind == Kind.RECEIPT:
         invoice = Invoice.objects.select_related("practitioner").get(number=notice.invoice_number)
         context["invoice"] = invoice
@@ -85,6 +91,10 @@ def compose(notice: EmailNotice, *, now: datetime, token: str | None = None) -> 
                        "text/calendar")
     if invoice is not None:
         message.attach(receipt_filename(invoice), receipt_pdf(invoice), "application/pdf")
+    if series is not None:
+        domain = urlsplit(settings.SITE_URL).hostname or "localhost"
+        message.attach(f"ims-trial-{appointment.reference}.ics", series_ics(series, domain=domain, now=now),
+                       "text/calendar")
     return message
 
 

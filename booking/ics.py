@@ -18,11 +18,31 @@ from .models import Appointment
 def appointment_ics(appointment: Appointment, *, domain: str, now: datetime) -> bytes:
     """One VEVENT with a stable UID; SEQUENCE rises with each change; cancelled → METHOD:CANCEL."""
     clinic = ClinicProfile.load()
-    cancelled = not appointment.holds_time
+    calendar = _calendar(clinic, method="CANCEL" if not appointment.holds_time else "PUBLISH")
+    calendar.add_component(_event(appointment, clinic=clinic, domain=domain, now=now))
+    return calendar.to_ical()
+
+
+def series_ics(appointments: list[Appointment], *, domain: str, now: datetime) -> bytes:
+    """Several visits in one file (a course's series), each with the UID of its own download, so a
+    later change to one visit updates that one event."""
+    clinic = ClinicProfile.load()
+    calendar = _calendar(clinic, method="PUBLISH")
+    for appointment in appointments:
+        calendar.add_component(_event(appointment, clinic=clinic, domain=domain, now=now))
+    return calendar.to_ical()
+
+
+def _calendar(clinic: ClinicProfile, *, method: str) -> Calendar:
     calendar = Calendar()
     calendar.add("prodid", f"-//{clinic.name}//Appointments//EN")
     calendar.add("version", "2.0")
-    calendar.add("method", "CANCEL" if cancelled else "PUBLISH")
+    calendar.add("method", method)
+    return calendar
+
+
+def _event(appointment: Appointment, *, clinic: ClinicProfile, domain: str, now: datetime) -> Event:
+    cancelled = not appointment.holds_time
     event = Event()
     event.add("uid", f"appointment-{appointment.reference}@{domain}")
     event.add("sequence", appointment.sequence)
@@ -41,5 +61,4 @@ def appointment_ics(appointment: Appointment, *, domain: str, now: datetime) -> 
     organizer = vCalAddress(f"mailto:{clinic.email}")
     organizer.params["cn"] = vText(clinic.name)
     event["organizer"] = organizer
-    calendar.add_component(event)
-    return calendar.to_ical()
+    return event

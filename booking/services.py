@@ -107,7 +107,7 @@ def book_appointment(*, service: Service, practitioner: Practitioner | None, pat
                      start: datetime, now: datetime, insurance: dict[str, Any] | None = None,
                      screening: dict[str, Any] | None = None, patient_note: str = "",
                      contact_phone: str = "", source: str = Appointment.Source.ONLINE, actor=None,
-                     allow_outside_hours: bool = False) -> tuple[Appointment, str]:
+                     allow_outside_hours: bool = False, notify: bool = True) -> tuple[Appointment, str]:
     """Book ``service`` at ``start``; return the appointment and its private manage token.
 
     The code checks availability first to give a friendly message; the exclusion constraint
@@ -152,10 +152,9 @@ def book_appointment(*, service: Service, practitioner: Practitioner | None, pat
                                  **({**screening, "asked_at": now} if screening is not None else {}))
         _record(appointment, action="requested" if status == Status.REQUESTED else "booked", actor=actor,
                 actor_label=_actor_label(actor, online), to_status=status, source=source)
-        if status == Status.REQUESTED:
-            _notify(appointment, EmailNotice.Kind.REQUEST_RECEIVED, EmailNotice.Kind.CLINIC_NEW_REQUEST)
-        else:
-            _notify(appointment, EmailNotice.Kind.CONFIRMED)
+        if notify:  # off when the caller sends one email for several visits (a course's series)
+            _notify(appointment, *((EmailNotice.Kind.REQUEST_RECEIVED, EmailNotice.Kind.CLINIC_NEW_REQUEST)
+                                   if status == Status.REQUESTED else (EmailNotice.Kind.CONFIRMED,)))
         return appointment, token
     raise SlotTaken()
 

@@ -14,8 +14,9 @@ from django.db.models import Count, Exists, OuterRef, Q
 from django.forms.models import model_to_dict
 
 from booking import schedules
-from booking.models import Appointment, InsuranceNote, Service
+from booking.models import Appointment, EmailNotice, InsuranceNote, Service
 from booking.services import BookingError, SlotTaken, book_appointment
+from booking.tasks import queue_notices
 
 from . import progress, series
 from .models import Course, CourseReview, CourseVisit, VisitScore
@@ -128,11 +129,12 @@ def book_series(*, course: Course, starts: list[datetime], actor, now: datetime,
         try:
             appointment, _ = book_appointment(service=service, practitioner=locked.practitioner, patient=locked.patient,
                                               start=start, now=now, insurance=insurance, source=source, actor=actor,
-                                              contact_phone=visits[0].contact_phone)
+                                              contact_phone=visits[0].contact_phone, notify=False)
         except SlotTaken as error:
             raise SeriesTaken(start) from error  # the outer transaction rolls back every visit booked so far
         CourseVisit.objects.create(course=locked, appointment=appointment)
         booked.append(appointment)
+    queue_notices(booked[0].pk, EmailNotice.Kind.SERIES_BOOKED)  # one email listing every visit
     return booked
 
 

@@ -27,6 +27,7 @@ class EmailNotice(models.Model):
         RESCHEDULED = "rescheduled", "Rescheduled"
         REMINDER = "reminder", "Reminder"
         RECEIPT = "receipt", "Receipt (paid invoice)"
+        SERIES_BOOKED = "series_booked", "IMS trial visits booked"
 
     appointment = models.ForeignKey(Appointment, on_delete=models.CASCADE, related_name="email_notices")
     kind = models.CharField(max_length=24, choices=Kind.choices)

@@ -209,3 +209,25 @@ def test_the_patient_reads_their_place_in_the_course_and_progress_in_plain_words
     assert "Neck" not in page  # the clinical record (area treated, notes) is not the patient's page
     [email] = [m for m in mailoutbox if assessment.patient.email in m.to]
     assert "Course: visit 3 of 6 of your IMS trial" in email.body
+
+
+def test_a_booked_series_sends_one_email_listing_every_visit_with_one_calendar_file(
+        client, assessment, mailoutbox, django_capture_on_commit_callbacks):
+    import icalendar
+
+    login(client, "Front desk", "desk")
+    course = open_course(client, assessment)
+    data = proposal_form(client, course)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"/staff/courses/{course.pk}/series/book/", data)
+    to_patient = [m for m in mailoutbox if assessment.patient.email in m.to]
+    assert len(to_patient) == 1, [m.subject for m in to_patient]
+    [email] = to_patient
+    booked = list(course.kept_visits())[1:]
+    assert "5 visits booked" in email.subject
+    for visit in booked:
+        assert visit.reference in email.body
+    [(filename, content, mimetype)] = email.attachments
+    assert mimetype == "text/calendar"
+    events = icalendar.Calendar.from_ical(content).walk("VEVENT")
+    assert sorted(str(e["uid"]).split("@")[0] for e in events) == sorted(f"appointment-{v.reference}" for v in booked)
