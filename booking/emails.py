@@ -25,7 +25,7 @@ from django.urls import reverse
 
 from clinic.models import ClinicProfile
 
-from .billing.models import Invoice
+from .billing.models import Invoice, Payment
 from .billing.receipts import receipt_filename, receipt_pdf
 from .courses.places import course_of
 from .ics import appointment_ics, series_ics
@@ -74,6 +74,7 @@ def compose(notice: EmailNotice, *, now: datetime, token: str | None = None) -> 
     if notice.kind == Kind.RECEIPT:
         invoice = Invoice.objects.select_related("practitioner").get(number=notice.invoice_number)
         context["invoice"] = invoice
+        context["patient_paid"] = invoice.payments.exclude(method__in=Payment.THIRD_PARTY).exists()
     name = f"emails/{notice.kind}"
     recipient = (settings.CLINIC_NOTIFY_EMAIL or clinic.email) if notice.to_clinic else appointment.patient.email
     message = EmailMultiAlternatives(

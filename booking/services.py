@@ -107,7 +107,8 @@ def book_appointment(*, service: Service, practitioner: Practitioner | None, pat
                      start: datetime, now: datetime, insurance: dict[str, Any] | None = None,
                      screening: dict[str, Any] | None = None, patient_note: str = "",
                      contact_phone: str = "", source: str = Appointment.Source.ONLINE, actor=None,
-                     allow_outside_hours: bool = False, notify: bool = True) -> tuple[Appointment, str]:
+                     allow_outside_hours: bool = False, notify: bool = True,
+                     confirmed: bool = False) -> tuple[Appointment, str]:
     """Book ``service`` at ``start``; return the appointment and its private manage token.
 
     The code checks availability first to give a friendly message; the exclusion constraint
@@ -132,7 +133,8 @@ def book_appointment(*, service: Service, practitioner: Practitioner | None, pat
     if not candidates:
         raise SlotTaken()
     spacing_flag, no_prior = _flags(patient=patient, service=service, start=start)
-    status = Status.REQUESTED if online and service.requires_confirmation else Status.CONFIRMED
+    # ``confirmed``: the clinic already agreed (a course's trial the patient books from their link)
+    status = Status.REQUESTED if online and service.requires_confirmation and not confirmed else Status.CONFIRMED
     for pid in candidates:
         appointment = Appointment(
             reference=Appointment.new_reference(), practitioner_id=pid, service=service, patient=patient,
@@ -160,7 +162,7 @@ def book_appointment(*, service: Service, practitioner: Practitioner | None, pat
 
 
 def _set_status(appointment: Appointment, *, to: str, allowed_from: tuple[str, ...], action: str,
-                actor=None, by_patient: bool = False, reason: str = "") -> Appointment:
+                actor=None, by_patient: bool = False, reason: str = "", **details: Any) -> Appointment:
     locked = Appointment.objects.select_for_update().get(pk=appointment.pk)
     if locked.status not in allowed_from:
         raise BookingError(f"This appointment is {locked.get_status_display().lower()}; it cannot be {action}.")
@@ -171,7 +173,7 @@ def _set_status(appointment: Appointment, *, to: str, allowed_from: tuple[str, .
         locked.status_reason = reason
     locked.save(update_fields=["status", "sequence", "status_reason", "updated_at"])
     _record(locked, action=action, actor=actor, actor_label=_actor_label(actor, by_patient),
-            from_status=before, to_status=to, **({"reason": reason} if reason else {}))
+            from_status=before, to_status=to, **({"reason": reason} if reason else {}), **details)
     return locked
 
 
@@ -195,12 +197,14 @@ def decline_appointment(*, appointment: Appointment, actor, reason: str) -> Appo
 
 @transaction.atomic
 def cancel_appointment(*, appointment: Appointment, now: datetime, actor=None, by_patient: bool = False,
-                       reason: str = "") -> Appointment:
-    """Cancel and free the time. Patients may do so only until the cut-off before the start."""
+                       reason: str = "", patient_asked: bool = False) -> Appointment:
+    """Cancel and free the time. Patients may do so only until the cut-off before the start.
+    ``patient_asked``: staff cancel because the patient asked (a late one may owe the fee)."""
     if by_patient and not appointment.patient_can_change(now):
         raise BookingError("It is too late to cancel online. Please call the clinic.")
     cancelled = _set_status(appointment, to=Status.CANCELLED, allowed_from=Appointment.HOLDING_STATUSES,
-                            action="cancelled", actor=actor, by_patient=by_patient, reason=reason)
+                            action="cancelled", actor=actor, by_patient=by_patient, reason=reason,
+                            **({"patient_asked": True} if by_patient or patient_asked else {}))
     _notify(cancelled, EmailNotice.Kind.CANCELLED_BY_PATIENT if by_patient else EmailNotice.Kind.CANCELLED_BY_CLINIC)
     return cancelled
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import flow, manage
+from .views import flow, manage, trial
 
 app_name = "booking"
 
@@ -12,6 +12,8 @@ urlpatterns = [
     path("manage/<str:token>/calendar.ics", manage.manage_calendar, name="manage-calendar"),
     path("manage/<str:token>/reschedule/", manage.manage_reschedule, name="manage-reschedule"),
     path("manage/<str:token>/receipts/<int:number>.pdf", manage.manage_receipt, name="manage-receipt"),
+    path("manage/<str:token>/trial/", trial.manage_trial, name="manage-trial"),
+    path("manage/<str:token>/trial/book/", trial.manage_trial_book, name="manage-trial-book"),
     path("<slug:service>/", flow.schedule, name="schedule"),
     path("<slug:service>/details/", flow.details, name="details"),
 ]

@@ -28,9 +28,11 @@ CENT = Decimal("0.01")
 
 
 def late_cancelled(appointments: QuerySet[Appointment], *, hours: int) -> QuerySet[Appointment]:
-    """Visits cancelled after being confirmed, less than ``hours`` before their start."""
+    """Visits the patient cancelled (online, or by asking the desk) after they were confirmed, less
+    than ``hours`` before their start. A cancellation by the clinic is never the patient's."""
     late = AppointmentEvent.objects.filter(
         appointment=OuterRef("pk"), to_status=Status.CANCELLED, from_status=Status.CONFIRMED,
+        details__patient_asked=True,
         at__gt=ExpressionWrapper(OuterRef("start") - timedelta(hours=hours), output_field=DateTimeField()))
     return appointments.filter(status=Status.CANCELLED).filter(Exists(late))
 

@@ -28,7 +28,8 @@ class StatementRow:
 def statement_context(patient: Patient, year: int) -> dict:
     """The paid (fully or in part) live invoices of ``patient`` with a date of service in ``year``."""
     year_range = (date(year, 1, 1), date(year, 12, 31))  # dates of service: plain dates, no time zone involved
-    invoices = (Invoice.objects.live().filter(patient=patient, service_date__range=year_range, amount_paid__gt=0)
+    invoices = (Invoice.objects.live().filter(patient=patient, service_date__range=year_range, amount_paid__gt=0,
+                                              kind=Invoice.Kind.VISIT)  # fees are not visits, nor medical expenses
                 .select_related("practitioner").prefetch_related("lines", "payments")
                 .order_by("service_date", "number"))
     rows = []
@@ -51,8 +52,8 @@ def statement_context(patient: Patient, year: int) -> dict:
 
 def years_with_payments(patient: Patient) -> list[int]:
     """The years a statement can be made for, newest first."""
-    dates = Invoice.objects.live().filter(patient=patient, amount_paid__gt=0).dates("service_date", "year",
-                                                                                    order="DESC")
+    paid = Invoice.objects.live().filter(patient=patient, amount_paid__gt=0, kind=Invoice.Kind.VISIT)
+    dates = paid.dates("service_date", "year", order="DESC")
     return [d.year for d in dates]
 
 

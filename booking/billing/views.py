@@ -1,7 +1,8 @@
 """The front desk's money pages: check out a visit, the invoice with its payments, the receipt PDF.
 
-Views parse, call ``services``, render. A practitioner reaches only the invoices of their own
-patients (``booking.staff.access``); taking money needs ``billing.take_payments``.
+Views parse, call ``services``, render. A practitioner reaches no invoice (no ``billing.view_invoice``),
+and the "own patients only" rule (``booking.staff.access``) stands behind that; taking money needs
+``billing.take_payments``.
 """
 
 from __future__ import annotations

@@ -27,6 +27,25 @@ class OpenCourseForm(forms.Form):
         self.fields["condition"].queryset = Condition.objects.order_by("title")
 
 
+class ClockField(forms.TimeField):
+    """A time of day as people type it: 10:00, 14:30, 2:30 p.m., 2:30pm, 10 a.m."""
+
+    input_formats = ["%H:%M", "%H:%M:%S", "%I:%M %p", "%I:%M%p", "%I %p", "%I%p"]
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            value = " ".join(value.replace(".", "").upper().split())  # "2:30 p.m." -> "2:30 PM"
+        return super().to_python(value)
+
+    def prepare_value(self, value):
+        return value.strftime("%H:%M") if hasattr(value, "strftime") else value
+
+
+def preference_data(start) -> dict[str, str]:
+    """The series form as first shown: weekly, on the weekday and at the time of ``start`` (local)."""
+    return {"every_days": "7", "weekday": str(start.weekday()), "part_of_day": "", "at": start.strftime("%H:%M")}
+
+
 class PreferenceForm(forms.Form):
     every_days = forms.TypedChoiceField(
         label="How often", coerce=int, initial=7,
@@ -35,8 +54,7 @@ class PreferenceForm(forms.Form):
     weekday = forms.TypedChoiceField(label="Preferred day", choices=WEEKDAYS, required=False, coerce=int,
                                      empty_value=None)
     part_of_day = forms.ChoiceField(label="Preferred time of day", choices=PARTS, required=False)
-    at = forms.TimeField(label="Preferred time", required=False, help_text="For example 10:00 or 2:30 p.m.",
-                         input_formats=["%H:%M", "%I:%M %p", "%I:%M%p", "%I %p"])
+    at = ClockField(label="Preferred time", required=False, help_text="For example 10:00 or 2:30 p.m.")
 
     def preference(self) -> series.Preference:
         data = self.cleaned_data

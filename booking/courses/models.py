@@ -28,7 +28,8 @@ class Course(models.Model):
     practitioner = models.ForeignKey(Practitioner, on_delete=models.PROTECT, related_name="courses")
     condition = models.ForeignKey("education.Condition", null=True, blank=True, on_delete=models.SET_NULL,
                                   related_name="+", help_text="The condition page that matches the area treated.")
-    area = models.CharField("area treated", max_length=120)
+    area = models.CharField("area treated", max_length=120, blank=True,
+                            help_text="Blank when the patient booked the trial before the practitioner wrote it.")
     payer = models.CharField(max_length=20, choices=InsuranceNote.Kind.choices, default=InsuranceNote.Kind.SELF_PAY)
     planned_visits = models.PositiveSmallIntegerField("planned trial visits", default=TRIAL_DEFAULT)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.TRIAL)
@@ -54,7 +55,7 @@ class Course(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"IMS course {self.pk}: {self.area}"
+        return f"IMS course {self.pk}: {self.area or 'area not recorded yet'}"
 
     @property
     def activities(self) -> list[tuple[int, str]]:

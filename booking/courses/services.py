@@ -61,10 +61,9 @@ def follow_up_service(course: Course) -> Service:
             or course.kept_visits().first().service)
 
 
-def _day_notes(course: Course, first: date, last: date) -> dict[date, str]:
+def _day_notes(who, first: date, last: date) -> dict[date, str]:
     """Why a day of ``first``..``last`` may have nothing free: a closure or holiday, time off, no hours."""
     notes = {day: f"the clinic is closed ({name})" for day, name in schedules.closures(first, last).items()}
-    who = course.practitioner
     start, end = schedules.local_range(first=first, last=last)
     for off in schedules.time_off([who.pk], start, end):
         day = max(schedules.local_date(off.start), first)
@@ -92,23 +91,32 @@ def propose(*, course: Course, preference: series.Preference, now: datetime, sta
     visits = list(course.kept_visits())
     if not visits:
         return []
-    count = remaining_visits(course) if count is None else count
-    after = visits[-1].start
+    return propose_after(visit=visits[-1], count=remaining_visits(course) if count is None else count,
+                         preference=preference, now=now, staff=staff)
+
+
+def propose_after(*, visit: Appointment, count: int, preference: series.Preference, now: datetime,
+                  staff: bool = True) -> list[series.ProposedVisit]:
+    """``count`` visits after ``visit`` with its practitioner (a course's last visit, or the
+    assessment a patient is about to start a trial from)."""
+    after = visit.start
     first = schedules.local_date(after) + timedelta(days=series.MIN_GAP_DAYS)
     last = schedules.local_date(after) + timedelta(days=series.MAX_GAP_DAYS * max(count, 1))
-    service = follow_up_service(course)
-    slots = schedules.available_slots(service=service, practitioner=course.practitioner, first=first, last=last,
+    service = Service.objects.filter(slug=FOLLOW_UP_SLUG, active=True).first() or visit.service
+    slots = schedules.available_slots(service=service, practitioner=visit.practitioner, first=first, last=last,
                                       now=now, rules=schedules.staff_rules() if staff else schedules.booking_rules())
-    slots = schedules.spaced_slots(slots, patient=course.patient, service=service)
+    slots = schedules.spaced_slots(slots, patient=visit.patient, service=service)
     return series.propose_series(after=after, count=count, preference=preference,
                                  free_starts=[s.start for s in slots], tz=schedules.clinic_zone(),
-                                 day_notes=_day_notes(course, first, last))
+                                 day_notes=_day_notes(visit.practitioner, first, last))
 
 
 @transaction.atomic
 def book_series(*, course: Course, starts: list[datetime], actor, now: datetime,
                 source: str = Appointment.Source.STAFF) -> list[Appointment]:
-    """Book every time of ``starts`` for the course, or none of them."""
+    """Book every time of ``starts`` for the course, or none of them. From the patient's link
+    (``source`` online) the booking rules apply and the visits are confirmed: the clinic agreed to
+    the trial when it confirmed the assessment."""
     locked = Course.objects.select_for_update().get(pk=course.pk)  # one series at a time per course
     visits = list(locked.kept_visits())
     if not visits:
@@ -129,7 +137,8 @@ def book_series(*, course: Course, starts: list[datetime], actor, now: datetime,
         try:
             appointment, _ = book_appointment(service=service, practitioner=locked.practitioner, patient=locked.patient,
                                               start=start, now=now, insurance=insurance, source=source, actor=actor,
-                                              contact_phone=visits[0].contact_phone, notify=False)
+                                              contact_phone=visits[0].contact_phone, notify=False,
+                                              confirmed=True)
         except SlotTaken as error:
             raise SeriesTaken(start) from error  # the outer transaction rolls back every visit booked so far
         CourseVisit.objects.create(course=locked, appointment=appointment)
@@ -175,6 +184,8 @@ def record_review(*, course: Course, decision: str, note: str, actor, now: datet
         raise BookingError(f"The review is from visit {progress.REVIEW_AT_VISIT} on; {done} visits are done.")
     if decision == CourseReview.Decision.STOP and not note:
         raise BookingError("Say why IMS stops (a short note).")
+    if locked.reviews.filter(at_visit=done).exists():  # a second click, or a colleague a moment ago
+        raise BookingError(f"The review at visit {done} is already recorded.")
     review = CourseReview.objects.create(course=locked, at_visit=done, decision=decision, note=note,
                                          decided_at=now, decided_by=actor)
     if decision == CourseReview.Decision.STOP:
@@ -217,3 +228,34 @@ def flagged_courses(courses_qs) -> list[tuple[Course, list[str]]]:
             found.append((course, why))
     return found
 
+
+
+PATIENT_TRIAL_VISITS = 6  # a trial the patient starts from their link: the clinic's default length
+
+
+def patient_trial(appointment: Appointment) -> tuple[Course | None, int]:
+    """Whether the patient may book trial visits from this visit's link: (its open course or None,
+    visits left to book). A confirmed or completed IMS assessment in no course may start one."""
+    course = course_of(appointment)
+    if course is not None:
+        if course.status not in (Course.Status.TRIAL, Course.Status.CONTINUING):
+            return course, 0
+        visits = list(course.kept_visits())
+        # only from the link of the course's latest visit, so the series follows on from it
+        return course, remaining_visits(course) if visits and visits[-1].pk == appointment.pk else 0
+    eligible = appointment.service.slug == "ims-assessment" and appointment.status in (
+        Appointment.Status.CONFIRMED, Appointment.Status.COMPLETED)
+    return None, PATIENT_TRIAL_VISITS - 1 if eligible else 0
+
+
+@transaction.atomic
+def book_patient_trial(*, appointment: Appointment, starts: list[datetime], now: datetime) -> list[Appointment]:
+    """The patient books their trial's visits from their link; the course is opened if need be
+    (in the same transaction: a refused series leaves no course behind)."""
+    course, left = patient_trial(appointment)
+    if not left:
+        raise BookingError("These visits can't be booked online. Please call the clinic.")
+    if course is None:
+        course = open_course(appointment=appointment, area="", planned_visits=PATIENT_TRIAL_VISITS, actor=None,
+                             now=now)
+    return book_series(course=course, starts=starts, actor=None, now=now, source=Appointment.Source.ONLINE)

@@ -22,7 +22,7 @@ from clinic.text import clean_text
 
 from . import services
 from .charts import pain_chart
-from .forms import OpenCourseForm, PreferenceForm, ReviewForm, ScoreForm
+from .forms import OpenCourseForm, PreferenceForm, ReviewForm, ScoreForm, preference_data
 from .models import Course
 
 OPEN_COURSES = "courses.add_course"
@@ -131,11 +131,8 @@ def _series_page(request, course: Course, form: PreferenceForm, *, error: str | 
 def series_proposal(request, course):
     course = _course(request, course)
     visits = list(course.kept_visits())
-    initial = {"every_days": 7}
-    if visits:
-        local = timezone.localtime(visits[-1].start)
-        initial.update(weekday=local.weekday(), at=local.time().replace(second=0, microsecond=0))
-    form = PreferenceForm(request.GET if "every_days" in request.GET else initial)
+    first_shown = preference_data(timezone.localtime(visits[-1].start)) if visits else {"every_days": "7"}
+    form = PreferenceForm(request.GET if "every_days" in request.GET else first_shown)
     return _series_page(request, course, form)
 
 

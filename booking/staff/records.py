@@ -57,8 +57,12 @@ def search_patients(*, query: str, queryset: QuerySet[Patient] | None = None) ->
     return patients
 
 
-def with_visit_summary(patients: QuerySet[Patient]) -> QuerySet[Patient]:
-    return patients.annotate(visit_count=Count("appointments"), latest_visit=Max("appointments__start"))
+def with_visit_summary(patients: QuerySet[Patient], *, practitioner_id: int | None = None) -> QuerySet[Patient]:
+    """Each patient's number of visits and latest visit; only those with ``practitioner_id`` when
+    given (a practitioner must not learn of visits with colleagues)."""
+    mine = Q(appointments__practitioner_id=practitioner_id) if practitioner_id is not None else Q()
+    return patients.annotate(visit_count=Count("appointments", filter=mine),
+                             latest_visit=Max("appointments__start", filter=mine))
 
 
 SCREENING_NOT_ASKED = "Safety screening not asked yet: ask before needling"

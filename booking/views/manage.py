@@ -22,6 +22,7 @@ from clinic.text import clean_text
 
 from .. import schedules, services
 from ..billing import fees, receipts
+from ..courses import services as courses
 from ..ics import appointment_ics
 from ..models import Appointment
 from ..parsing import parse_date, parse_start
@@ -57,6 +58,7 @@ def manage(request, token):
         "appointment": appointment, "token": token, "can_change": appointment.patient_can_change(now),
         "cutoff_hours": settings.BOOKING_CANCEL_CUTOFF_HOURS,
         "fee_if_cancelled": fees.fee_if_cancelled_now(appointment, now),
+        "trial_left": courses.patient_trial(appointment)[1],
     })
 
 

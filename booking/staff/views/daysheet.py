@@ -1,7 +1,7 @@
 """The front desk's day on paper: the day sheet (a page per practitioner) and the end-of-day
 reconciliation (the day's payments by method, visits left open, every balance still owing).
 
-Views parse, call ``booking.billing.daybook``, render; both print (static/css/print.css). Who sees
+Views parse, call ``booking.billing.daybook``, render; both print (static/css/daybook.css). Who sees
 which patients is ``access.visible_appointments``; money only with ``billing.view_invoice`` (the day
 sheet) or ``billing.take_payments`` (the reconciliation).
 """

@@ -181,8 +181,8 @@ def detail_page(request, appointment: Appointment, *, screening_form: StaffScree
         "live_invoice": live_invoice,
         "events": events,
         "notices": appointment.email_notices.all(),
-        "other_visits": appointment.patient.appointments.exclude(pk=appointment.pk)
-        .select_related("service", "practitioner").order_by("-start")[:10],
+        "other_visits": visible_appointments(request.user, appointment.patient.appointments.exclude(
+            pk=appointment.pk)).select_related("service", "practitioner").order_by("-start")[:10],
         "can_manage": request.user.has_perm(MANAGE),
         "can_mark": request.user.has_perm(MARK_ATTENDANCE),
         "visit_note": _note_summary(request.user, appointment),
@@ -226,7 +226,8 @@ def decline(request, reference):
 @require_POST
 def cancel(request, reference):
     return _act(request, reference, lambda **kw: services.cancel_appointment(now=timezone.now(), **kw),
-                "cancelled", reason=clean_text(request.POST.get("reason", ""), 300))
+                "cancelled", reason=clean_text(request.POST.get("reason", ""), 300),
+                patient_asked=request.POST.get("patient_asked") == "on")
 
 
 @staff_view(MARK_ATTENDANCE)

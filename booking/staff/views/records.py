@@ -31,6 +31,7 @@ from ..access import (
     MANAGE,
     VIEW_INVOICES,
     VIEW_PATIENTS,
+    own_practitioner_id,
     sees_all,
     staff_view,
     visible_appointments,
@@ -156,8 +157,9 @@ def _book(request, form: PhoneBookingForm, patient: Patient | None, patient_form
 @require_safe
 def patient_list(request):
     query = request.GET.get("q", "").strip()[:records.MAX_SEARCH_LENGTH]
-    patients = records.with_visit_summary(records.search_patients(query=query,
-                                                                   queryset=visible_patients(request.user)))
+    patients = records.with_visit_summary(
+        records.search_patients(query=query, queryset=visible_patients(request.user)),
+        practitioner_id=None if sees_all(request.user) else own_practitioner_id(request.user))
     page = Paginator(patients.order_by("last_name", "first_name", "pk"), PATIENTS_PER_PAGE).get_page(
         request.GET.get("page"))
     return render(request, "staff/patient_list.html", {"page": page, "query": query})
@@ -185,7 +187,8 @@ def patient_detail(request, pk):
         invoices = [i for i in patient.invoices.order_by("-issued_at", "-number") if i.appointment_id in shown]
         owing_invoices = [i for i in invoices if i.balance]
         owing = sum((i.balance for i in owing_invoices), ZERO)
-        statement_years = sorted({i.service_date.year for i in invoices if not i.voided and i.amount_paid},
+        statement_years = sorted({i.service_date.year for i in invoices
+                                  if not i.voided and i.amount_paid and i.kind == i.Kind.VISIT},
                                  reverse=True)
     return render(request, "staff/patient_detail.html", {
         "patient": patient, "appointments": appointments, "insurance_notes": insurance,

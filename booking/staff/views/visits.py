@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_post_parameters
@@ -25,6 +26,8 @@ def visit_note(request, reference):
     now = timezone.now()
     error = None
     if request.method == "POST":
+        if not visits.may_write(request.user, appointment):
+            raise PermissionDenied  # a reader reads through GET only, where the read is recorded
         text = clean_text(request.POST.get("text", ""))
         try:
             visits.save_note(appointment=appointment, text=text, actor=request.user, now=now)

@@ -53,7 +53,8 @@ def missed_visit() -> Appointment:
 
 def cancel_at(appointment, when) -> Appointment:
     with time_machine.travel(when, tick=False):
-        return services.cancel_appointment(appointment=appointment, actor=None, now=when, reason="Phoned in")
+        return services.cancel_appointment(appointment=appointment, actor=None, now=when, reason="Phoned in",
+                                           patient_asked=True)
 
 
 def page(client, appointment) -> str:
@@ -185,3 +186,20 @@ def test_the_manage_page_warns_before_a_cancellation_that_would_be_late(client):
     with time_machine.travel(local(2026, 12, 9, 7), tick=False):  # 26 hours ahead: online, but late
         page = client.get(manage).content.decode()
     assert "Cancelling now is late" in page and "$70.00" in page
+
+
+def test_a_cancellation_by_the_clinic_is_never_a_late_cancellation(client):
+    policy(notice_hours=24)
+    visit = confirmed_visit()
+    user = desk(client)
+    with time_machine.travel(local(2026, 12, 3, 6), tick=False):  # the practitioner is sick: 3 hours ahead
+        client.force_login(user)  # (a session made days earlier would have ended)
+        client.post(f"/staff/appointments/{visit.reference}/cancel/", {"reason": "Practitioner ill"})
+    visit.refresh_from_db()
+    assert visit.status == "cancelled"
+    assert not fees.awaiting_decision(Appointment.objects.all(), FeePolicy.load()).exists()
+    asked = confirmed_visit(local(2026, 12, 3, 13))
+    with time_machine.travel(local(2026, 12, 3, 8), tick=False):
+        client.force_login(user)
+        client.post(f"/staff/appointments/{asked.reference}/cancel/", {"reason": "Phoned", "patient_asked": "on"})
+    assert list(fees.awaiting_decision(Appointment.objects.all(), FeePolicy.load())) == [asked]

@@ -51,6 +51,7 @@ def test_the_payment_that_settles_a_split_invoice_emails_one_receipt_with_the_pd
     assert notice.invoice_number == invoice.number and notice.sent_at is not None
     [message] = mailoutbox
     assert message.to == ["robin@example.com"] and invoice.display_number in message.subject
+    assert "Thank you for your payment" in message.body and "claim what you paid" in message.body
     [(filename, content, mimetype)] = message.attachments
     assert filename == f"receipt-{invoice.display_number}.pdf" and mimetype == "application/pdf"
     text = PdfReader(io.BytesIO(content)).pages[0].extract_text()
@@ -77,3 +78,12 @@ def test_a_credit_that_settles_a_part_paid_invoice_sends_the_receipt(invoice):
     assert EmailNotice.objects.filter(kind=RECEIPT, invoice_number=invoice.number).count() == 1
     assert billing._receipt_when_paid(invoice, NOW) is False  # already claimed
     assert EmailNotice.objects.filter(kind=RECEIPT).count() == 1
+
+
+def test_a_receipt_for_a_visit_the_plan_paid_in_full_does_not_invite_a_claim(invoice, mailoutbox,
+                                                                             django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        pay(invoice, "140.00", method="worksafebc")
+    [message] = mailoutbox
+    assert "Thank you for your payment" not in message.body
+    assert "nothing for you to claim" in message.body

@@ -208,7 +208,7 @@ def test_the_patient_reads_their_place_in_the_course_and_progress_in_plain_words
     assert "Your pain score went from 7 out of 10 at your first visit to 5 at your latest (2 points lower)." in page
     assert "Neck" not in page  # the clinical record (area treated, notes) is not the patient's page
     [email] = [m for m in mailoutbox if assessment.patient.email in m.to]
-    assert "Course: visit 3 of 6 of your IMS trial" in email.body
+    assert "Course: visit 3 of 6 of your IMS treatment" in email.body
 
 
 def test_a_booked_series_sends_one_email_listing_every_visit_with_one_calendar_file(
@@ -231,3 +231,33 @@ def test_a_booked_series_sends_one_email_listing_every_visit_with_one_calendar_f
     assert mimetype == "text/calendar"
     events = icalendar.Calendar.from_ical(content).walk("VEVENT")
     assert sorted(str(e["uid"]).split("@")[0] for e in events) == sorted(f"appointment-{v.reference}" for v in booked)
+
+
+def test_the_series_form_reads_back_what_it_shows_and_times_as_people_type_them(client, assessment):
+    import re
+
+    login(client, "Front desk", "desk")
+    course = open_course(client, assessment)
+    page = client.get(f"/staff/courses/{course.pk}/series/").content.decode()
+    shown = re.search(r'name="at" value="([^"]*)"', page).group(1)
+    assert shown == "10:00"
+    hidden = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', page))
+    again = client.get(f"/staff/courses/{course.pk}/series/", hidden)  # "Propose times" without changes
+    assert again.status_code == 200 and again.context["proposals"]
+    for typed in ("2:30 p.m.", "2:30pm", "14:30", "2 PM"):
+        response = client.get(f"/staff/courses/{course.pk}/series/", {"every_days": "7", "at": typed})
+        assert response.status_code == 200, typed
+        assert response.context["form"].cleaned_data["at"].hour == 14
+
+
+def test_the_review_is_recorded_once_and_its_note_is_not_the_front_desks_to_read(client, assessment):
+    course, _ = completed_course(assessment, [7, 7, 7, 7])
+    login(client, "Practitioner", "maya", assessment.practitioner)
+    client.post(f"/staff/courses/{course.pk}/review/", {"decision": "stop", "note": "Referred to a sports physician"})
+    again = client.post(f"/staff/courses/{course.pk}/review/", {"decision": "continue"})
+    assert again.status_code == 400 and "already recorded" in again.content.decode()
+    assert course.reviews.count() == 1
+    client.logout()
+    login(client, "Front desk", "desk")
+    page = client.get(f"/staff/courses/{course.pk}/").content.decode()
+    assert "Stop IMS" in page and "Referred to a sports physician" not in page

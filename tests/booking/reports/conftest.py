@@ -29,10 +29,10 @@ def visit(start: datetime, practitioner, *, status=Status.COMPLETED, service=Non
 
 
 def cancelled(start: datetime, practitioner, *, at: datetime, **kwargs) -> Appointment:
-    """A confirmed visit cancelled by the clinic at ``at`` (the history entry is stamped then)."""
+    """A confirmed visit the patient asked the desk to cancel at ``at`` (the history entry is stamped then)."""
     appointment = visit(start, practitioner, status=Status.CONFIRMED, **kwargs)
     with time_machine.travel(at, tick=False):
-        return services.cancel_appointment(appointment=appointment, now=at, actor=None)
+        return services.cancel_appointment(appointment=appointment, now=at, actor=None, patient_asked=True)
 
 
 @pytest.fixture

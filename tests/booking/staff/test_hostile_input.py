@@ -59,6 +59,10 @@ def sample(staff_roles):
     for role in ("Front desk", "Clinic admin"):
         users[role] = User.objects.create_user(role.lower().replace(" ", "-"), password=PASSWORD)
         users[role].groups.add(Group.objects.get(name=role))
+    # The clinic admin is also this visit's practitioner (an owner who treats), so the pages only a
+    # visit's own practitioner may send (the visit note, pain scores, the review) take its input too.
+    practitioner.user = users["Clinic admin"]
+    practitioner.save(update_fields=["user"])
     sample = {"reference": appointment.reference, "pk": appointment.patient_id, "practitioner": practitioner.slug,
               "practitioner_pk": practitioner.pk, "patient_name": appointment.patient.last_name, "users": users,
               "year": 2026,

@@ -794,3 +794,17 @@ def test_a_returning_patients_phone_booking_preselects_their_last_claim(client, 
                               "goto": "2026-12-04"})
     assert '<option value="self_pay" selected>' in again.content.decode()
     assert '<option value="self_pay" selected>' in client.get(NEW, {"patient": make_patient().pk}).content.decode()
+
+
+def test_a_practitioner_never_learns_of_their_patients_visits_with_colleagues(client, practitioner):
+    user = staff_user("Practitioner", "maya", practitioner=practitioner)
+    own, _ = book(start=local(2026, 12, 3, 9), practitioner=practitioner)
+    colleague = make_practitioner("Sam Lee")
+    book(start=local(2026, 12, 10, 9), practitioner=colleague, patient=own.patient)
+    client.force_login(user)
+    detail = client.get(f"/staff/appointments/{own.reference}/").content.decode()
+    assert "Sam Lee" not in detail
+    listing = client.get(PATIENTS).content.decode()
+    row = listing[listing.index(own.patient.last_name):]
+    assert "10 December" not in row.split("</tr>")[0] and "Dec 10" not in row.split("</tr>")[0]
+    assert "$" not in detail  # no money either

@@ -66,8 +66,9 @@ def test_every_read_is_recorded_with_who_read_it(client, visit):
         assert SECRET in client.get(note_url(visit)).content.decode()
     reads = visit.events.filter(action="read visit note")
     assert [(e.actor_label, e.actor_id) for e in reads] == [("owner", admin.pk)] * 2
-    # the clinic admin reads but does not write
-    assert client.post(note_url(visit), {"text": "Overwritten"}).status_code == 400
+    # the clinic admin reads but does not write, and a refused write shows nothing (no unrecorded read)
+    refused = client.post(note_url(visit), {"text": "Overwritten"})
+    assert refused.status_code == 403 and "trapezius" not in refused.content.decode()
     assert VisitNote.objects.get(appointment=visit).text == SECRET
     history = client.get(f"/staff/appointments/{visit.reference}/").content.decode()
     assert history.count("read visit note") == 2

@@ -1,0 +1,71 @@
+"""The patient books the rest of their IMS trial from their private manage link.
+
+The same proposer and booking service as the front desk's (``booking.courses.services``), with the
+booking rules a patient gets: the patient has proved who they are with the link, so the times offered
+keep their own other IMS visits a week away, and are never times they would then be refused.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST, require_safe
+
+from ..courses import services as courses
+from ..courses.forms import PreferenceForm, preference_data
+from ..forms import error_list
+from ..parsing import parse_start
+from ..services import BookingError
+from .manage import _managed
+
+
+def _trial(token: str):
+    appointment = _managed(token)
+    course, left = courses.patient_trial(appointment)
+    if not left:
+        raise Http404("No trial visits to book from this link.")
+    last = list(course.kept_visits())[-1] if course is not None else appointment
+    return appointment, course, left, last
+
+
+def _page(request, token: str, form: PreferenceForm, *, error: str | None = None, status: int = 200):
+    appointment, course, left, last = _trial(token)
+    proposals = courses.propose_after(visit=last, count=left, preference=form.preference(), now=timezone.now(),
+                                      staff=False) if form.is_valid() else []
+    return render(request, "booking/trial.html", {
+        "appointment": appointment, "token": token, "form": form, "proposals": proposals, "left": left,
+        "done": (course.planned_visits if course else courses.PATIENT_TRIAL_VISITS) - left,
+        "planned": course.planned_visits if course else courses.PATIENT_TRIAL_VISITS,
+        "error": error, "error_list": error_list(form),
+    }, status=status if form.is_valid() else 400)
+
+
+@never_cache
+@require_safe
+def manage_trial(request, token):
+    _, _, _, last = _trial(token)
+    first_shown = preference_data(timezone.localtime(last.start))
+    return _page(request, token, PreferenceForm(request.GET if "every_days" in request.GET else first_shown))
+
+
+@never_cache
+@require_POST
+def manage_trial_book(request, token):
+    appointment, _, _, _ = _trial(token)
+    form = PreferenceForm(request.POST)
+    chosen = [value for key, value in sorted(request.POST.items()) if key.startswith("visit-") and value]
+    starts = [parse_start(value) for value in chosen]
+    if not starts or None in starts:
+        return _page(request, token, form, error="Choose a time for each visit you want to book.", status=400)
+    try:
+        booked = courses.book_patient_trial(appointment=appointment, starts=starts, now=timezone.now())
+    except courses.SeriesTaken as taken:
+        return _page(request, token, form, error=str(taken), status=409)
+    except BookingError as refusal:
+        return _page(request, token, form, error=str(refusal), status=400)
+    messages.success(request, f"Your {len(booked)} visit{'s are' if len(booked) != 1 else ' is'} booked. "
+                              "We have emailed you the list with a calendar file.")
+    return redirect("booking:manage", token=token)

@@ -1,0 +1,100 @@
+"""The patient books the rest of their IMS trial from their manage link."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.urls import reverse
+
+from booking.courses.models import Course, CourseVisit
+from booking.courses.series import gap_days
+from booking.models import Appointment
+from booking.parsing import parse_start
+from booking.schedules import clinic_zone
+from tests.factories import NOW, book, local, make_patient, make_practitioner, make_service
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def frozen_clock():
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
+@pytest.fixture
+def assessment():
+    practitioner = make_practitioner("Maya Chen", services_=[make_service(), make_service("ims-follow-up")])
+    appointment, token = book(start=local(2026, 12, 2, 10), practitioner=practitioner,
+                              source=Appointment.Source.STAFF)  # confirmed
+    return appointment, token
+
+
+def proposals(client, token) -> dict:
+    page = client.get(reverse("booking:manage-trial", args=[token]))
+    assert page.status_code == 200
+    data = {"every_days": "7", "weekday": "2", "part_of_day": "", "at": "10:00"}
+    data.update({f"visit-{p.number}": p.start.strftime("%Y-%m-%dT%H:%M:%SZ") for p in page.context["proposals"]
+                 if p.placed})
+    return data
+
+
+def test_the_patient_books_five_weekly_visits_and_the_course_is_opened_with_them(
+        client, assessment, mailoutbox, django_capture_on_commit_callbacks):
+    appointment, token = assessment
+    manage = client.get(reverse("booking:manage", args=[token])).content.decode()
+    assert "Book the rest of your IMS trial" in manage
+    data = proposals(client, token)
+    assert len([k for k in data if k.startswith("visit-")]) == 5
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("booking:manage-trial-book", args=[token]), data)
+    assert response.status_code == 302 and response["Location"] == reverse("booking:manage", args=[token])
+    course = Course.objects.get()
+    visits = list(course.kept_visits())
+    assert len(visits) == 6 and visits[0] == appointment and course.area == ""
+    assert all(v.status == "confirmed" and v.source == "online" for v in visits[1:])
+    assert [gap_days(a.start, b.start, clinic_zone()) for a, b in zip(visits, visits[1:], strict=False)] == [7] * 5
+    [email] = [m for m in mailoutbox if appointment.patient.email in m.to]
+    assert "5 visits booked" in email.subject
+    # once booked, the link offers no second trial
+    assert "Book the rest of your IMS trial" not in client.get(reverse("booking:manage", args=[token])).content.decode()
+    assert client.get(reverse("booking:manage-trial", args=[token])).status_code == 404
+
+
+def test_a_time_taken_meanwhile_books_nothing_and_leaves_no_course(client, assessment):
+    appointment, token = assessment
+    data = proposals(client, token)
+    book(start=parse_start(data["visit-2"]), practitioner=appointment.practitioner,
+         service=make_service("ims-follow-up"), source=Appointment.Source.STAFF)
+    response = client.post(reverse("booking:manage-trial-book", args=[token]), data)
+    assert response.status_code == 409 and "Nothing was booked" in response.content.decode()
+    assert not Course.objects.exists() and not CourseVisit.objects.exists()
+
+
+def test_the_patient_is_never_offered_a_time_near_their_other_ims_visit(client, assessment):
+    appointment, token = assessment
+    other, _ = book(start=local(2026, 12, 9, 10), practitioner=make_practitioner(), patient=appointment.patient,
+                    source=Appointment.Source.STAFF)  # with another practitioner, a week after
+    page = client.get(reverse("booking:manage-trial", args=[token]))
+    for p in page.context["proposals"]:
+        for start in filter(None, [p.start, *p.alternatives]):
+            assert abs(start - other.start) >= timedelta(days=7)
+
+
+def test_only_a_confirmed_ims_assessment_offers_the_trial(client):
+    practitioner = make_practitioner(services_=[make_service(), make_service("ims-follow-up")])
+    requested, token = book(start=local(2026, 12, 2, 10), practitioner=practitioner, patient=make_patient())
+    assert requested.status == "requested"
+    assert "Book the rest of your IMS trial" not in client.get(reverse("booking:manage", args=[token])).content.decode()
+    assert client.get(reverse("booking:manage-trial", args=[token])).status_code == 404
+    assert client.post(reverse("booking:manage-trial-book", args=[token]), {"every_days": "7"}).status_code == 404
+
+
+def test_hand_made_times_too_close_together_are_refused(client, assessment):
+    appointment, token = assessment
+    soon = (appointment.start + timedelta(days=2)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    response = client.post(reverse("booking:manage-trial-book", args=[token]), {"every_days": "7", "visit-1": soon})
+    assert response.status_code == 400 and "7 to 14 days" in response.content.decode()
+    assert not Course.objects.exists()
