@@ -91,3 +91,23 @@ def test_the_course_page_with_its_pain_chart_fits_a_phone(browser, live_server, 
     page.wait_for_url(f"**/staff/courses/{course.pk}/")
     assert "Stopped" in page.content()
     context.close()
+
+
+def test_the_patient_books_their_trial_from_the_manage_link_on_a_phone(browser, live_server, assessment, axe):
+    token = assessment.issue_manage_token()
+    Appointment.objects.filter(pk=assessment.pk).update(manage_token_hash=assessment.manage_token_hash)
+    context = browser.new_context(viewport={"width": 390, "height": 844}, base_url=live_server.url)
+    page = context.new_page()
+    page.goto(f"/book/manage/{token}/")
+    page.get_by_role("link", name="Choose my visits").click()
+    page.wait_for_url("**/trial/")
+    assert page.get_by_role("group", name="Visit 6 of 6").is_visible()
+    axe(page)
+    assert no_sideways_scroll(page)
+    page.get_by_role("button", name="Book these visits").click()
+    page.wait_for_url(f"**/book/manage/{token}/")
+    assert "Your 5 visits are booked" in page.content()
+    assert "This is visit 1 of 6." in page.content()
+    axe(page)
+    assert CourseVisit.objects.count() == 6
+    context.close()
