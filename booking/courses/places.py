@@ -4,8 +4,9 @@ template tags and emails can use them without an import cycle."""
 from __future__ import annotations
 
 from booking.models import Appointment
+from booking.schedules import local_date
 
-from . import progress
+from . import progress, series
 from .models import Course, CourseVisit, VisitScore
 
 
@@ -32,3 +33,20 @@ def patient_place(appointment: Appointment) -> dict | None:
                  .order_by("appointment__start").values_list("pain", flat=True))
     return {"number": visit_number(course, appointment), "planned": course.planned_visits,
             "progress": progress.progress(pains).in_words() if pains else ""}
+
+
+def spacing_breaks(appointment: Appointment) -> list[str]:
+    """After a visit of a course was cancelled or moved: each pair of neighbouring kept visits of
+    the course that is now less than 7 or more than 14 days apart, in words (empty when all hold)."""
+    course = course_of(appointment)
+    if course is None:
+        return []
+    visits = list(course.kept_visits())
+    found = []
+    for earlier, later in zip(visits, visits[1:], strict=False):
+        days = (local_date(later.start) - local_date(earlier.start)).days
+        if not series.MIN_GAP_DAYS <= days <= series.MAX_GAP_DAYS:
+            found.append(f"{local_date(earlier.start):%a %d %b} and {local_date(later.start):%a %d %b} are now "
+                         f"{days} days apart (the trial keeps visits {series.MIN_GAP_DAYS} to "
+                         f"{series.MAX_GAP_DAYS} days apart)")
+    return found

@@ -23,6 +23,7 @@ from clinic.text import clean_text
 from .. import schedules, services
 from ..billing import fees, receipts
 from ..courses import services as courses
+from ..courses.places import spacing_breaks
 from ..ics import appointment_ics
 from ..models import Appointment
 from ..parsing import parse_date, parse_start
@@ -86,7 +87,8 @@ def manage_cancel(request, token):
     except services.BookingError as error:
         messages.error(request, str(error))
         return redirect("booking:manage", token=token)
-    return render(request, "booking/manage_cancelled.html", {"appointment": appointment})
+    return render(request, "booking/manage_cancelled.html", {
+        "appointment": appointment, "spacing_breaks": spacing_breaks(appointment)})
 
 
 @never_cache
@@ -148,6 +150,9 @@ def _move(request, appointment: Appointment, *, token: str, now):
         day = timezone.localdate(new_start)
         return redirect(reverse("booking:manage-reschedule", args=[token]) + _reschedule_url(day, day=day))
     messages.success(request, "Your appointment has moved. We have emailed you the new time.")
+    if spacing_breaks(appointment):
+        messages.warning(request, "Your IMS visits are now more than two weeks apart, or less than one. "
+                                  "Please call us so we can keep your trial on track.")
     return redirect(reverse("booking:manage", args=[token]) + "#appointment")
 
 

@@ -96,7 +96,14 @@ def _act(request, reference: str, action, success: str, **kwargs):
         messages.error(request, f"{appointment.reference}: {error}")
     else:
         messages.success(request, f"{appointment.reference} {success}.")
+        _spacing_warnings(request, appointment)
     return _back(request, appointment)
+
+
+def _spacing_warnings(request, appointment: Appointment) -> None:
+    """After a course visit was cancelled or moved: say which neighbouring visits now break the trial's spacing."""
+    for broken in places.spacing_breaks(appointment):
+        messages.warning(request, f"IMS course: {broken}. Move a visit to keep the trial on track.")
 
 
 def _with_marks(appointments: list[Appointment], now) -> list[Appointment]:
@@ -315,6 +322,7 @@ def reschedule(request, reference):
                 error = str(exc)
             else:
                 messages.success(request, f"{appointment.reference} moved.")
+                _spacing_warnings(request, appointment)
                 return redirect("staff:appointment-detail", reference=appointment.reference)
     today = timezone.localdate(now)
     first = parsing.parse_date(request.GET.get("from")) or max(

@@ -261,3 +261,18 @@ def test_the_review_is_recorded_once_and_its_note_is_not_the_front_desks_to_read
     login(client, "Front desk", "desk")
     page = client.get(f"/staff/courses/{course.pk}/").content.decode()
     assert "Stop IMS" in page and "Referred to a sports physician" not in page
+
+
+def test_cancelling_a_middle_visit_says_which_neighbours_it_leaves_too_far_apart(client, assessment):
+    login(client, "Front desk", "desk")
+    course = open_course(client, assessment)
+    client.post(f"/staff/courses/{course.pk}/series/book/", proposal_form(client, course))
+    visits = list(course.kept_visits())
+    middle = visits[2]
+    response = client.post(f"/staff/appointments/{middle.reference}/cancel/", {"reason": "Away"}, follow=True)
+    page = response.content.decode()
+    assert "Move a visit to keep the trial" not in page  # 14 days apart still keeps the trial
+    far = visits[3]
+    response = client.post(f"/staff/appointments/{far.reference}/cancel/", {"reason": "Away"}, follow=True)
+    page = response.content.decode()
+    assert "are now 21 days apart" in page and "Move a visit to keep the trial" in page
