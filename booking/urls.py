@@ -14,6 +14,7 @@ urlpatterns = [
     path("manage/<str:token>/receipts/<int:number>.pdf", manage.manage_receipt, name="manage-receipt"),
     path("manage/<str:token>/trial/", trial.manage_trial, name="manage-trial"),
     path("manage/<str:token>/trial/book/", trial.manage_trial_book, name="manage-trial-book"),
+    path("manage/<str:token>/pain/", trial.manage_pain, name="manage-pain"),
     path("<slug:service>/", flow.schedule, name="schedule"),
     path("<slug:service>/details/", flow.details, name="details"),
 ]

@@ -85,3 +85,10 @@ class ReviewForm(forms.Form):
     decision = forms.ChoiceField(label="Decision", widget=forms.RadioSelect, choices=CourseReview.Decision.choices)
     note = forms.CharField(label="Note (needed to stop)", max_length=500, required=False,
                            widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class PatientPainForm(forms.Form):
+    pain = forms.TypedChoiceField(
+        label="Your pain today, from 0 (no pain) to 10 (the worst pain you can imagine)", coerce=int,
+        choices=[(n, str(n)) for n in range(11)], widget=forms.RadioSelect,
+        error_messages={"required": "Choose a number from 0 to 10.", "invalid_choice": "Choose a number from 0 to 10."})

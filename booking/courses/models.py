@@ -89,6 +89,8 @@ class VisitScore(models.Model):
     recorded_at = models.DateTimeField()
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                     related_name="+")
+    # Given by the patient from their link before the visit; the practitioner confirms or changes it.
+    patient_reported = models.BooleanField(default=False)
 
     class Meta:
         constraints = [

@@ -165,8 +165,32 @@ def record_score(*, appointment: Appointment, pain: int, activities: dict[int, i
     if appointment.status not in (Appointment.Status.CONFIRMED, Appointment.Status.COMPLETED):
         raise BookingError("Scores are recorded at a visit that takes place.")
     score, _ = VisitScore.objects.update_or_create(appointment=appointment, defaults={
-        "pain": pain, "recorded_at": now, "recorded_by": actor,
+        "pain": pain, "recorded_at": now, "recorded_by": actor, "patient_reported": False,
         **{f"activity_{n}": activities.get(n) for n in (1, 2, 3)}})
+    return score
+
+
+PATIENT_SCORE_HOURS = 48  # the patient gives today's pain from their link in the two days before the visit
+
+
+def patient_may_score(appointment: Appointment, now: datetime) -> bool:
+    """A confirmed course visit starting within ``PATIENT_SCORE_HOURS`` with no score from the practitioner."""
+    if appointment.status != Appointment.Status.CONFIRMED or course_of(appointment) is None:
+        return False
+    if not now < appointment.start <= now + timedelta(hours=PATIENT_SCORE_HOURS):
+        return False
+    return not VisitScore.objects.filter(appointment=appointment, patient_reported=False).exists()
+
+
+@transaction.atomic
+def record_patient_score(*, appointment: Appointment, pain: int, now: datetime) -> VisitScore:
+    """Today's pain as the patient gives it before the visit: prefilled for the practitioner, who
+    confirms it; never over a score the practitioner recorded."""
+    locked = Appointment.objects.select_for_update().get(pk=appointment.pk)
+    if not patient_may_score(locked, now):
+        raise BookingError("Your practitioner will ask about your pain at the visit.")
+    score, _ = VisitScore.objects.update_or_create(appointment=locked, defaults={
+        "pain": pain, "recorded_at": now, "recorded_by": None, "patient_reported": True})
     return score
 
 

@@ -23,6 +23,8 @@ from clinic.text import clean_text
 from .. import schedules, services
 from ..billing import fees, receipts
 from ..courses import services as courses
+from ..courses.forms import PatientPainForm
+from ..courses.models import VisitScore
 from ..courses.places import spacing_breaks
 from ..ics import appointment_ics
 from ..models import Appointment
@@ -60,6 +62,8 @@ def manage(request, token):
         "cutoff_hours": settings.BOOKING_CANCEL_CUTOFF_HOURS,
         "fee_if_cancelled": fees.fee_if_cancelled_now(appointment, now),
         "trial_left": courses.patient_trial(appointment)[1],
+        "pain_form": PatientPainForm() if courses.patient_may_score(appointment, now) else None,
+        "pain_given": VisitScore.objects.filter(appointment=appointment, patient_reported=True).first(),
     })
 
 

@@ -10,12 +10,13 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 
 from ..courses import services as courses
-from ..courses.forms import PreferenceForm, preference_data
+from ..courses.forms import PatientPainForm, PreferenceForm, preference_data
 from ..forms import error_list
 from ..parsing import parse_start
 from ..services import BookingError
@@ -69,3 +70,21 @@ def manage_trial_book(request, token):
     messages.success(request, f"Your {len(booked)} visit{'s are' if len(booked) != 1 else ' is'} booked. "
                               "We have emailed you the list with a calendar file.")
     return redirect("booking:manage", token=token)
+
+
+@never_cache
+@require_POST
+def manage_pain(request, token):
+    """Today's pain from the patient's link before a course visit (prefilled for the practitioner)."""
+    appointment = _managed(token)
+    form = PatientPainForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, form.errors["pain"][0])
+    else:
+        try:
+            courses.record_patient_score(appointment=appointment, pain=form.cleaned_data["pain"], now=timezone.now())
+        except BookingError as refusal:
+            messages.error(request, str(refusal))
+        else:
+            messages.success(request, "Thank you. Your practitioner will see your score at the visit.")
+    return redirect(reverse("booking:manage", args=[token]) + "#pain")

@@ -98,3 +98,36 @@ def test_hand_made_times_too_close_together_are_refused(client, assessment):
     response = client.post(reverse("booking:manage-trial-book", args=[token]), {"every_days": "7", "visit-1": soon})
     assert response.status_code == 400 and "7 to 14 days" in response.content.decode()
     assert not Course.objects.exists()
+
+
+def test_the_patient_gives_todays_pain_before_the_visit_and_the_practitioner_confirms_it(client, assessment):
+    from booking.courses import services as courses
+    from booking.courses.models import VisitScore
+
+    appointment, token = assessment  # Wednesday 2 December, 10 a.m.
+    courses.open_course(appointment=appointment, area="Neck", planned_visits=6, actor=None, now=NOW)
+    manage = reverse("booking:manage", args=[token])
+    assert "How is your pain today?" not in client.get(manage).content.decode()  # NOW is 2 days + 2 hours before
+    with time_machine.travel(local(2026, 12, 1, 18), tick=False):
+        assert "How is your pain today?" in client.get(manage).content.decode()
+        bad = client.post(reverse("booking:manage-pain", args=[token]), {"pain": "11"}, follow=True)
+        assert "Choose a number from 0 to 10" in bad.content.decode()
+        client.post(reverse("booking:manage-pain", args=[token]), {"pain": "6"})
+    score = VisitScore.objects.get(appointment=appointment)
+    assert score.pain == 6 and score.patient_reported and score.recorded_by is None
+    from django.contrib.auth.models import Group, User
+
+    user = User.objects.create_user(username="maya", password="x")
+    user.groups.add(Group.objects.get(name="Practitioner"))
+    appointment.practitioner.user = user
+    appointment.practitioner.save(update_fields=["user"])
+    client.force_login(user)
+    page = client.get(f"/staff/appointments/{appointment.reference}/").content.decode()
+    assert "The patient gave 6 of 10" in page and 'value="6"' in page and "Confirm the scores" in page
+    client.post(f"/staff/appointments/{appointment.reference}/score/", {"score-pain": "5"})
+    score.refresh_from_db()
+    assert score.pain == 5 and not score.patient_reported and score.recorded_by == user
+    with time_machine.travel(local(2026, 12, 1, 18), tick=False):  # the practitioner's score stands
+        response = client.post(reverse("booking:manage-pain", args=[token]), {"pain": "9"}, follow=True)
+    score.refresh_from_db()
+    assert score.pain == 5 and "ask about your pain at the visit" in response.content.decode()
