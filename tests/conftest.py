@@ -127,3 +127,4 @@ def staff_roles(django_db_blocker):
     importlib.import_module("booking.migrations.0010_visit_notes_attendance_receipts").grant_roles(apps, None)
     importlib.import_module("booking.billing.migrations.0003_fee_policy_reports").grant_roles(apps, None)
     importlib.import_module("booking.courses.migrations.0001_courses").grant_roles(apps, None)
+    importlib.import_module("booking.courses.migrations.0005_payer_limits").rules_and_roles(apps, None)

@@ -7,7 +7,7 @@ from django import forms
 from education.models import Condition
 
 from . import series
-from .models import TRIAL_DEFAULT, TRIAL_MAX, TRIAL_MIN, CourseReview
+from .models import TRIAL_DEFAULT, TRIAL_MAX, TRIAL_MIN, Course, CourseReview
 
 WEEKDAYS = [("", "Any day")] + [(str(n), name) for n, name in enumerate(
     ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"])]
@@ -92,3 +92,9 @@ class PatientPainForm(forms.Form):
         label="Your pain today, from 0 (no pain) to 10 (the worst pain you can imagine)", coerce=int,
         choices=[(n, str(n)) for n in range(11)], widget=forms.RadioSelect,
         error_messages={"required": "Choose a number from 0 to 10.", "invalid_choice": "Choose a number from 0 to 10."})
+
+
+class LimitsForm(forms.ModelForm):
+    class Meta:
+        model = Course
+        fields = ["limit_visits", "limit_amount", "used_elsewhere"]

@@ -38,6 +38,15 @@ class Course(models.Model):
     opened_at = models.DateTimeField()
     opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                   related_name="+")
+    # Payer limits entered by staff for this course (see PayerRule for the standing rules).
+    limit_visits = models.PositiveSmallIntegerField(
+        "visits approved", null=True, blank=True,
+        help_text="Visits the payer approved for this course (WorkSafeBC, an extended-health plan), if known.")
+    limit_amount = models.DecimalField("dollar maximum", max_digits=9, decimal_places=2, null=True, blank=True,
+                                       help_text="The plan's yearly dollar maximum for this kind of care, if known.")
+    used_elsewhere = models.PositiveSmallIntegerField(
+        "visits used elsewhere", default=0,
+        help_text="Visits of the same benefit used at other clinics (e.g. MSP supplementary, this calendar year).")
     # Up to three activities the patient finds hard (the Patient-Specific Functional Scale).
     activity_1 = models.CharField(max_length=80, blank=True)
     activity_2 = models.CharField(max_length=80, blank=True)
@@ -52,6 +61,8 @@ class Course(models.Model):
                                    name="course_trial_length_4_to_6"),
             models.CheckConstraint(condition=~Q(status="stopped") | ~Q(status_reason=""),
                                    name="course_stop_has_reason"),
+            models.CheckConstraint(condition=Q(limit_amount__isnull=True) | Q(limit_amount__gte=0),
+                                   name="course_limit_amount_not_negative"),
         ]
 
     def __str__(self) -> str:
@@ -126,3 +137,34 @@ class CourseReview(models.Model):
 
     def __str__(self) -> str:
         return f"Review of course {self.course_id} at visit {self.at_visit}"
+
+
+class PayerRule(models.Model):
+    """A payer's standing limit, edited by clinic admins in the admin (data, not code): e.g. ICBC's
+    pre-approved visits in the weeks after a crash, MSP supplementary benefits' visits per year."""
+
+    class Window(models.TextChoices):
+        AFTER_INCIDENT = "after_incident", "Days after the crash or injury"
+        CALENDAR_YEAR = "calendar_year", "Per calendar year"
+        NONE = "none", "No window"
+
+    payer = models.CharField(max_length=20, choices=[c for c in InsuranceNote.Kind.choices
+                                                     if c[0] != InsuranceNote.Kind.SELF_PAY])
+    name = models.CharField(max_length=120)
+    max_visits = models.PositiveSmallIntegerField(null=True, blank=True,
+                                                  help_text="Blank: the course's own approved visits, if entered.")
+    window = models.CharField(max_length=16, choices=Window.choices, default=Window.NONE)
+    window_days = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="For a window after the crash or injury: its length in days (day 0 is the "
+                                         "date of the crash; the last day counted is this many days after it).")
+    valid_from = models.DateField(null=True, blank=True, help_text="The rule applies to courses started from this day.")
+    valid_until = models.DateField(null=True, blank=True, help_text="… and until this day.")
+    note = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["payer", "-valid_from"]
+        constraints = [models.CheckConstraint(condition=~Q(window="after_incident") | Q(window_days__isnull=False),
+                                              name="payer_rule_incident_window_has_days")]
+
+    def __str__(self) -> str:
+        return self.name

@@ -10,6 +10,7 @@ urlpatterns = [
     path("appointments/<str:reference>/score/", views.record_score, name="appointment-score"),
     path("courses/<int:course>/", views.course_detail, name="course-detail"),
     path("courses/<int:course>/review/", views.record_review, name="course-review"),
+    path("courses/<int:course>/limits/", views.record_limits, name="course-limits"),
     path("courses/<int:course>/series/", views.series_proposal, name="course-series"),
     path("courses/<int:course>/series/book/", views.book_series, name="course-series-book"),
 ]

@@ -20,9 +20,9 @@ from booking.staff.access import MANAGE, require_details, staff_view
 from booking.staff.views.desk import detail_page as desk_detail_page
 from clinic.text import clean_text
 
-from . import services
+from . import limits, services
 from .charts import pain_chart
-from .forms import OpenCourseForm, PreferenceForm, ReviewForm, ScoreForm, preference_data
+from .forms import LimitsForm, OpenCourseForm, PreferenceForm, ReviewForm, ScoreForm, preference_data
 from .models import Course
 
 OPEN_COURSES = "courses.add_course"
@@ -58,15 +58,32 @@ def open_course(request, reference):
     }, status=400 if request.method == "POST" else 200)
 
 
-def _detail_page(request, course: Course, *, review_form: ReviewForm | None = None, status: int = 200):
+def _detail_page(request, course: Course, *, review_form: ReviewForm | None = None,
+                 limits_form: LimitsForm | None = None, status: int = 200):
     summary = services.summary(course)
+    bound = review_form if review_form is not None else limits_form
     return render(request, "courses/detail.html", {
         "course": course, **summary, "visits": [v for _, v, _ in summary["visits"]],
         "scored": summary["visits"], "chart": pain_chart(course, summary["visits"]),
         "remaining": services.remaining_visits(course), "can_book": request.user.has_perm(MANAGE),
         "is_practitioner": getattr(request.user, "practitioner", None) == course.practitioner,
-        "review_form": review_form or ReviewForm(), "error_list": error_list(review_form),
+        "review_form": review_form or ReviewForm(), "error_list": error_list(bound),
+        "limits_form": limits_form or LimitsForm(instance=course),
+        "payer": limits.payer_status(course, on=timezone.localdate()),
     }, status=status)
+
+
+@staff_view(MANAGE)
+@require_POST
+def record_limits(request, course):
+    """The payer limits staff enter for a course (visits approved, a dollar maximum, visits used elsewhere)."""
+    course = _course(request, course)
+    form = LimitsForm(request.POST, instance=course)
+    if not form.is_valid():
+        return _detail_page(request, Course.objects.get(pk=course.pk), limits_form=form, status=400)
+    form.save()
+    messages.success(request, "Payer limits saved.")
+    return redirect(reverse("staff:course-detail", args=[course.pk]) + "#payer-heading")
 
 
 @staff_view()
@@ -119,8 +136,10 @@ def record_score(request, reference):
 def _series_page(request, course: Course, form: PreferenceForm, *, error: str | None = None, status: int = 200):
     proposals = services.propose(course=course, preference=form.preference(), now=timezone.now()) \
         if form.is_valid() else []
+    payer = limits.payer_status(course, on=timezone.localdate(), upcoming=[
+        timezone.localtime(p.start).date() for p in proposals if p.placed])
     return render(request, "courses/series.html", {
-        "course": course, "form": form, "proposals": proposals, "error": error,
+        "course": course, "form": form, "proposals": proposals, "error": error, "payer": payer,
         "error_list": error_list(form), "remaining": services.remaining_visits(course),
         "visits": list(course.kept_visits()),
     }, status=status if form.is_valid() else 400)

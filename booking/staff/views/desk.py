@@ -25,7 +25,7 @@ from clinic.text import clean_text
 from ... import parsing, schedules, services, visits
 from ...billing import fees
 from ...billing.models import FeePolicy
-from ...courses import places
+from ...courses import limits, places
 from ...courses import services as courses
 from ...courses.forms import ScoreForm
 from ...courses.models import Course, CourseVisit
@@ -134,10 +134,15 @@ def today(request):
         recent = visible.filter(start__gte=now - timedelta(days=FEE_LOOKBACK_DAYS), start__lt=now + timedelta(days=2))
         fee_decisions = list(fees.awaiting_decision(recent, FeePolicy.load())
                              .select_related("patient", "service").order_by("start"))
-    course_flags = courses.flagged_courses(Course.objects.filter(
-        pk__in=CourseVisit.objects.filter(appointment__in=visible).values("course")))
+    in_view = Course.objects.filter(pk__in=CourseVisit.objects.filter(appointment__in=visible).values("course"))
+    course_flags = courses.flagged_courses(in_view)
+    # payer limits: the open courses with a visit in the coming week (the desk books and bills those next)
+    week = in_view.open().exclude(payer="self_pay").filter(
+        visits__appointment__start__gte=start, visits__appointment__start__lt=start + timedelta(days=7)).distinct()
+    payer_flags = [(course, status) for course in week.select_related("patient")
+                   if (status := limits.payer_status(course, on=day)) is not None and status.near]
     return render(request, "staff/today.html", {
-        "fee_decisions": fee_decisions, "course_flags": course_flags,
+        "fee_decisions": fee_decisions, "course_flags": course_flags, "payer_flags": payer_flags,
         "day": day, "now": now, "appointments": todays, "queue": queue, "arrivals_due": arrivals_due,
         "can_manage": request.user.has_perm(MANAGE), "can_mark": request.user.has_perm(MARK_ATTENDANCE),
         "note_preview": NOTE_PREVIEW,
@@ -154,6 +159,7 @@ def _course_context(user, appointment: Appointment, score_form) -> dict:
     own = getattr(user, "practitioner", None) == course.practitioner
     score = next((s for _, v, s in summary["visits"] if v.pk == appointment.pk), None)
     return {"course": course, "course_visit_number": places.visit_number(course, appointment),
+            "course_payer": limits.payer_status(course, on=timezone.localdate()),
             "course_progress": summary["progress"], "course_review_due": summary["review_due"],
             "course_score": score, "score_form": score_form or (ScoreForm(
                 course=course, prefix="score", initial=score and {

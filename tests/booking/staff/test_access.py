@@ -19,7 +19,7 @@ ACTIONS = {"appointment-confirm", "appointment-decline", "appointment-cancel", "
            "appointment-note", "time-off-add", "time-off-remove", "closure-add", "closure-remove",
            "appointment-check-out", "invoice-payment", "invoice-credit", "invoice-void",
            "appointment-fee-charge", "appointment-fee-waive", "course-series-book", "appointment-score",
-           "course-review"}
+           "course-review", "course-limits"}
 
 
 @pytest.fixture

@@ -1,0 +1,113 @@
+"""Payer limits, counted: how many visits a course has used of what its payer allows, and until when.
+
+``count`` is pure (plain data in and out); ``payer_status`` gathers the data for one course. The rules
+are data (``PayerRule``, edited in the admin); a course can carry the limits staff entered for it
+(visits approved, a dollar maximum, visits of the same benefit used elsewhere).
+
+Windows are counted in dates of service: after a crash or injury, day 0 is its date and the last
+day counted is ``window_days`` after it (ICBC's 12 weeks: day 84); per calendar year, 1 January to
+31 December of the day asked about.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+
+from booking.billing.models import ZERO, Invoice
+from booking.models import KEPT_STATUSES, Appointment, InsuranceNote
+from booking.schedules import local_date
+
+from .models import Course, PayerRule
+
+NEAR = 2  # visits left at which the dashboard lists a course
+NEAR_DAYS = 14  # days left in the window at which the dashboard lists a course
+
+
+@dataclass(frozen=True)
+class PayerCount:
+    name: str
+    used: int
+    limit: int | None
+    window_ends: date | None
+    amount_used: Decimal | None = None
+    amount_limit: Decimal | None = None
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def left(self) -> int | None:
+        return None if self.limit is None else max(self.limit - self.used, 0)
+
+    @property
+    def near(self) -> bool:
+        return bool(self.warnings)
+
+
+def count(*, name: str, window: str, window_days: int | None, limit: int | None, visit_dates: Sequence[date],
+          on: date, incident: date | None, used_elsewhere: int = 0, amount_used: Decimal | None = None,
+          amount_limit: Decimal | None = None, upcoming: Sequence[date] = ()) -> PayerCount:
+    """Visits (dates of service) counted against the limit in the window that holds ``on``;
+    ``upcoming`` are dates about to be booked, each checked against the limit and the window."""
+    if window == PayerRule.Window.AFTER_INCIDENT:
+        if incident is None:
+            return PayerCount(name, 0, limit, None, warnings=["Enter the date of the crash or injury to count."])
+        first, last = incident, incident + timedelta(days=window_days or 0)
+    elif window == PayerRule.Window.CALENDAR_YEAR:
+        first, last = date(on.year, 1, 1), date(on.year, 12, 31)
+    else:
+        first, last = date.min, date.max
+    used = sum(1 for d in visit_dates if first <= d <= last) + used_elsewhere
+    ends = last if last != date.max else None
+    warnings = []
+    for n, day in enumerate(sorted(upcoming), start=1):
+        if limit is not None and used + n > limit:
+            warnings.append(f"{day:%a %d %b} would be visit {used + n}, past the {limit} allowed.")
+        elif window == PayerRule.Window.AFTER_INCIDENT and day > last:
+            warnings.append(f"{day:%a %d %b} is after the window ends on {last:%a %d %b %Y}.")
+    if not upcoming:
+        if limit is not None and limit - used <= NEAR:
+            warnings.append(f"{max(limit - used, 0)} visit{'s' if limit - used != 1 else ''} left.")
+        if ends is not None and window == PayerRule.Window.AFTER_INCIDENT and 0 <= (ends - on).days <= NEAR_DAYS:
+            warnings.append(f"The window ends on {ends:%a %d %b %Y}.")
+        if amount_limit is not None and amount_used is not None and amount_used >= amount_limit:
+            warnings.append(f"The ${amount_limit} maximum is reached.")
+    return PayerCount(name, used, limit, ends, amount_used, amount_limit, warnings)
+
+
+def rule_for(course: Course) -> PayerRule | None:
+    rules = PayerRule.objects.filter(payer=course.payer)
+    for rule in rules:
+        if (rule.valid_from is None or rule.valid_from <= course.started_on) and (
+                rule.valid_until is None or course.started_on <= rule.valid_until):
+            return rule
+    return None
+
+
+def payer_status(course: Course, *, on: date, upcoming: Sequence[date] = ()) -> PayerCount | None:
+    """The course's payer count on ``on`` (None for self-pay, or no rule and no limit entered)."""
+    if course.payer == InsuranceNote.Kind.SELF_PAY:
+        return None
+    rule = rule_for(course)
+    limit = course.limit_visits if course.limit_visits is not None else (rule.max_visits if rule else None)
+    if rule is None and limit is None and course.limit_amount is None:
+        return None
+    if course.payer == InsuranceNote.Kind.MSP_SUPPLEMENTARY:  # one benefit per year, whatever the course
+        visits = Appointment.objects.filter(patient=course.patient, status__in=list(KEPT_STATUSES),
+                                            insurance__kind=course.payer)
+    else:
+        visits = course.kept_visits()
+    visit_dates = [local_date(start) for start in visits.values_list("start", flat=True)]
+    first = course.visits.select_related("appointment__insurance").order_by("appointment__start").first()
+    insurance = getattr(first.appointment, "insurance", None) if first else None
+    amount_used = None
+    if course.limit_amount is not None:
+        amount_used = sum((i.total for i in Invoice.objects.live().filter(
+            appointment__course_visit__course=course, service_date__gte=date(on.year, 1, 1),
+            service_date__lte=date(on.year, 12, 31))), ZERO)
+    return count(name=rule.name if rule else course.get_payer_display(),
+                 window=rule.window if rule else PayerRule.Window.NONE, window_days=rule.window_days if rule else None,
+                 limit=limit, visit_dates=visit_dates, on=on, incident=insurance.incident_date if insurance else None,
+                 used_elsewhere=course.used_elsewhere, amount_used=amount_used, amount_limit=course.limit_amount,
+                 upcoming=upcoming)

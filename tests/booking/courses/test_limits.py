@@ -1,0 +1,93 @@
+"""Payer limits counted at their edges: ICBC's 25th visit, day 84 against day 85 after the crash,
+MSP supplementary visits per calendar year with visits used elsewhere, limits entered per course."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+import time_machine
+from django.contrib.auth.models import Group, User
+
+from booking.courses import services as courses
+from booking.courses.limits import count, payer_status
+from booking.courses.models import CourseVisit, PayerRule
+from booking.models import Appointment, InsuranceNote
+from tests.factories import NOW, book, local, make_practitioner, make_service
+
+CRASH = date(2026, 9, 1)
+
+
+def icbc(visit_dates, upcoming=(), on=date(2026, 11, 1)):
+    return count(name="ICBC", window=PayerRule.Window.AFTER_INCIDENT, window_days=84, limit=25,
+                 visit_dates=visit_dates, on=on, incident=CRASH, upcoming=upcoming)
+
+
+def test_the_25th_visit_is_within_the_limit_and_the_26th_is_past_it():
+    dates = [CRASH + timedelta(days=n) for n in range(24)]
+    assert icbc(dates).used == 24 and icbc(dates).left == 1
+    assert icbc(dates, upcoming=[CRASH + timedelta(days=30)]).warnings == []
+    two = icbc(dates, upcoming=[CRASH + timedelta(days=30), CRASH + timedelta(days=31)])
+    assert two.warnings == ["Fri 02 Oct would be visit 26, past the 25 allowed."]
+
+
+def test_day_84_after_the_crash_is_inside_the_window_and_day_85_is_not():
+    assert icbc([CRASH + timedelta(days=84)]).used == 1
+    assert icbc([CRASH + timedelta(days=85)]).used == 0
+    assert icbc([], upcoming=[CRASH + timedelta(days=84)]).warnings == []
+    assert icbc([], upcoming=[CRASH + timedelta(days=85)]).warnings == [
+        "Wed 25 Nov is after the window ends on Tue 24 Nov 2026."]
+    assert icbc([]).window_ends == CRASH + timedelta(days=84)
+
+
+def test_without_the_crash_date_nothing_can_be_counted_and_staff_are_told():
+    result = count(name="ICBC", window=PayerRule.Window.AFTER_INCIDENT, window_days=84, limit=25,
+                   visit_dates=[date(2026, 9, 2)], on=date(2026, 9, 3), incident=None)
+    assert result.warnings == ["Enter the date of the crash or injury to count."]
+
+
+def test_msp_counts_the_calendar_year_with_visits_used_elsewhere():
+    result = count(name="MSP", window=PayerRule.Window.CALENDAR_YEAR, window_days=None, limit=10,
+                   visit_dates=[date(2025, 12, 30), date(2026, 1, 2), date(2026, 3, 3)], on=date(2026, 3, 10),
+                   incident=None, used_elsewhere=6)
+    assert (result.used, result.left, result.warnings) == (8, 2, ["2 visits left."])
+
+
+@pytest.mark.django_db
+def test_the_course_page_shows_icbc_visits_used_and_left_and_the_series_warns_past_the_window(client, staff_roles):
+    with time_machine.travel(NOW, tick=False):
+        practitioner = make_practitioner("Maya Chen", services_=[make_service(), make_service("ims-follow-up")])
+        crash = date(2026, 10, 1)
+        assessment, _ = book(start=local(2026, 12, 1, 10), practitioner=practitioner, source=Appointment.Source.STAFF,
+                             insurance={"kind": InsuranceNote.Kind.ICBC, "claim_number": "X1",
+                                        "incident_date": crash})
+        course = courses.open_course(appointment=assessment, area="Neck", planned_visits=6, actor=None, now=NOW)
+        assert course.payer == "icbc"
+        status = payer_status(course, on=date(2026, 12, 1))
+        assert (status.used, status.limit, status.left, status.window_ends) == (1, 25, 24, date(2026, 12, 24))
+        user = User.objects.create_user(username="desk", password="x")
+        user.groups.add(Group.objects.get(name="Front desk"))
+        client.force_login(user)
+        page = client.get(f"/staff/courses/{course.pk}/").content.decode()
+        assert "1 visit used of 25, 24 left; the window ends Thursday 24 December 2026" in page
+        series = client.get(f"/staff/courses/{course.pk}/series/").content.decode()
+        assert "is after the window ends on Thu 24 Dec 2026" in series  # weekly visits run into January
+        response = client.post(f"/staff/courses/{course.pk}/limits/", {"limit_visits": "-3", "used_elsewhere": "0"})
+        assert response.status_code == 400 and 'id="error-summary"' in response.content.decode()
+        client.post(f"/staff/courses/{course.pk}/limits/", {"limit_visits": "2", "used_elsewhere": "0",
+                                                           "limit_amount": ""})
+        course.refresh_from_db()
+        assert course.limit_visits == 2 and payer_status(course, on=date(2026, 12, 1)).warnings == ["1 visit left."]
+        assert CourseVisit.objects.filter(course=course).count() == 1
+
+
+@pytest.mark.django_db
+def test_clinic_admins_edit_the_payer_rules_in_the_admin_and_the_front_desk_cannot(client, staff_roles):
+    rule = PayerRule.objects.get(payer="icbc")
+    assert (rule.max_visits, rule.window_days) == (25, 84)  # from the facts file, as data
+    for role, allowed in (("Clinic admin", True), ("Front desk", False)):
+        user = User.objects.create_user(username=role.replace(" ", ""), password="x", is_staff=True)
+        user.groups.add(Group.objects.get(name=role))
+        client.force_login(user)
+        response = client.get(f"/admin/courses/payerrule/{rule.pk}/change/")
+        assert (response.status_code == 200) is allowed, role
