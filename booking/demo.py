@@ -31,6 +31,8 @@ PRACTITIONERS = [
      [(1, 9, 12), (1, 13, 17), (2, 9, 12), (4, 9, 12), (4, 13, 16), (5, 9, 13)]),
 ]
 
+# Demo visits are placed where the demo needs them; a visit close to another IMS visit shows its flag.
+DEMO_OVERRIDE = "Demo data"
 DEMO_PATIENTS = [
     ("Avery", "Thompson", "avery.thompson@example.com", "604-555-0110", date(1985, 4, 12)),
     ("Jordan", "Singh", "jordan.singh@example.com", "604-555-0111", date(1978, 9, 30)),
@@ -137,7 +139,8 @@ def _past_visit(patient: Patient, practitioner: Practitioner, days_ago: int) -> 
     if slot is None:
         return None
     appointment, _ = book_appointment(service=service, practitioner=practitioner, patient=patient, start=slot.start,
-                                      now=booked_at, source=Appointment.Source.STAFF, contact_phone=patient.phone)
+                                      now=booked_at, source=Appointment.Source.STAFF, contact_phone=patient.phone,
+                                      spacing_override=DEMO_OVERRIDE)
     return appointment
 
 

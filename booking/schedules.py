@@ -195,18 +195,33 @@ def ims_spacing() -> timedelta:
     return timedelta(days=settings.IMS_MIN_SPACING_DAYS)
 
 
+def too_close(a: datetime, b: datetime) -> bool:
+    """The one spacing rule: two IMS visits less than ``IMS_MIN_SPACING_DAYS`` calendar days apart on
+    the clinic's wall clock (so a weekly 10 a.m. visit is never refused across a clock change)."""
+    return abs((local_date(a) - local_date(b)).days) < settings.IMS_MIN_SPACING_DAYS
+
+
+def _other_ims_starts(patient: Patient, first: datetime, last: datetime,
+                      exclude: Appointment | None) -> list[datetime]:
+    others = patient.appointments.kept().filter(service__is_ims=True)
+    if exclude is not None:
+        others = others.exclude(pk=exclude.pk)
+    margin = ims_spacing() + timedelta(days=1)  # then the calendar-day rule, in Python (no zone in SQL)
+    return list(others.filter(start__gt=first - margin, start__lt=last + margin).values_list("start", flat=True))
+
+
+def close_ims_visits(patient: Patient, start: datetime, *, exclude: Appointment | None = None) -> list[datetime]:
+    """The starts of ``patient``'s other kept IMS visits too close to ``start``."""
+    return [other for other in _other_ims_starts(patient, start, start, exclude) if too_close(start, other)]
+
+
 def spaced_slots(slots: list[availability.Slot], *, patient: Patient, service: Service,
                  exclude_appointment: Appointment | None = None) -> list[availability.Slot]:
-    """The slots an IMS visit of ``patient`` may take: none within ``IMS_MIN_SPACING_DAYS`` of
-    their other requested, confirmed or completed IMS visits (the rule ``services`` applies when
-    booking). Only for pages where the patient has proved who they are (the manage link): the
-    public form must never reveal that someone has a visit."""
+    """The slots an IMS visit of ``patient`` may take: none too close (``too_close``) to their other
+    requested, confirmed or completed IMS visits (the rule ``services`` applies when booking). Only
+    for pages where the patient has proved who they are (the manage link): the public form must
+    never reveal that someone has a visit."""
     if not service.is_ims or not slots:
         return slots
-    others = patient.appointments.kept().filter(service__is_ims=True)
-    if exclude_appointment is not None:
-        others = others.exclude(pk=exclude_appointment.pk)
-    gap = ims_spacing()
-    starts = list(others.filter(start__gt=slots[0].start - gap, start__lt=slots[-1].start + gap)
-                  .values_list("start", flat=True))
-    return [slot for slot in slots if all(abs(slot.start - other) >= gap for other in starts)]
+    starts = _other_ims_starts(patient, slots[0].start, slots[-1].start, exclude_appointment)
+    return [slot for slot in slots if not any(too_close(slot.start, other) for other in starts)]

@@ -27,7 +27,7 @@ from .models import (
     Screening,
     Service,
 )
-from .schedules import booking_rules, free_practitioners_at, ims_spacing, local_date, staff_rules
+from .schedules import booking_rules, close_ims_visits, free_practitioners_at, local_date, staff_rules
 from .tasks import queue_notices
 from .templatetags.booking_tags import local_when
 
@@ -42,6 +42,25 @@ class BookingError(Exception):
 class SlotTaken(BookingError):
     def __init__(self, message: str = "Sorry, that time was just taken by someone else."):
         super().__init__(message)
+
+
+class TooClose(BookingError):
+    """Another IMS visit of the patient is within the spacing rule; staff may book it with a reason."""
+
+    def __init__(self, *, for_staff: bool):
+        days = settings.IMS_MIN_SPACING_DAYS
+        super().__init__(
+            f"Another IMS visit of this patient is less than {days} days away. To book it anyway, give the reason."
+            if for_staff else f"IMS visits need to be at least {days} days apart. Please choose another day.")
+
+
+def _check_spacing(spacing_flag: bool, *, refuse: bool, override: str, for_staff: bool) -> dict:
+    """Refuse a visit too close to another (for staff and for a patient who proved who they are with
+    their link; a typed email proves nothing, so the public form only flags it for staff); a staff
+    override's reason goes into the history."""
+    if spacing_flag and refuse and not override:
+        raise TooClose(for_staff=for_staff)
+    return {"spacing_override": override} if spacing_flag and override else {}
 
 
 # --- patients ---------------------------------------------------------------------------------
@@ -68,10 +87,8 @@ def _flags(*, patient: Patient, service: Service, start: datetime,
     others = patient.appointments.kept()
     if exclude is not None:
         others = others.exclude(pk=exclude.pk)
-    spacing = ims_spacing()  # the same rule the manage link uses to offer times (schedules.spaced_slots)
-    spacing_flag = service.is_ims and others.filter(
-        service__is_ims=True, start__gt=start - spacing, start__lt=start + spacing
-    ).exists()
+    # the same rule the manage link uses to offer times (schedules.spaced_slots)
+    spacing_flag = service.is_ims and bool(close_ims_visits(patient, start, exclude=exclude))
     no_prior = service.requires_prior_assessment and not others.filter(
         service__requires_prior_assessment=False, start__lt=start
     ).exists()
@@ -108,7 +125,8 @@ def book_appointment(*, service: Service, practitioner: Practitioner | None, pat
                      screening: dict[str, Any] | None = None, patient_note: str = "",
                      contact_phone: str = "", source: str = Appointment.Source.ONLINE, actor=None,
                      allow_outside_hours: bool = False, notify: bool = True,
-                     confirmed: bool = False) -> tuple[Appointment, str]:
+                     confirmed: bool = False, proven: bool = False, spacing_override: str = "",
+                     ) -> tuple[Appointment, str]:
     """Book ``service`` at ``start``; return the appointment and its private manage token.
 
     The code checks availability first to give a friendly message; the exclusion constraint
@@ -133,6 +151,8 @@ def book_appointment(*, service: Service, practitioner: Practitioner | None, pat
     if not candidates:
         raise SlotTaken()
     spacing_flag, no_prior = _flags(patient=patient, service=service, start=start)
+    override = _check_spacing(spacing_flag, refuse=proven or not online, override=spacing_override,
+                              for_staff=not online)
     # ``confirmed``: the clinic already agreed (a course's trial the patient books from their link)
     status = Status.REQUESTED if online and service.requires_confirmation and not confirmed else Status.CONFIRMED
     for pid in candidates:
@@ -153,7 +173,7 @@ def book_appointment(*, service: Service, practitioner: Practitioner | None, pat
         Screening.objects.create(appointment=appointment,
                                  **({**screening, "asked_at": now} if screening is not None else {}))
         _record(appointment, action="requested" if status == Status.REQUESTED else "booked", actor=actor,
-                actor_label=_actor_label(actor, online), to_status=status, source=source)
+                actor_label=_actor_label(actor, online), to_status=status, source=source, **override)
         if notify:  # off when the caller sends one email for several visits (a course's series)
             _notify(appointment, *((EmailNotice.Kind.REQUEST_RECEIVED, EmailNotice.Kind.CLINIC_NEW_REQUEST)
                                    if status == Status.REQUESTED else (EmailNotice.Kind.CONFIRMED,)))
@@ -361,35 +381,10 @@ def undo_attendance(*, appointment: Appointment, actor, now: datetime) -> Appoin
     return locked
 
 
-# --- safety screening -------------------------------------------------------------------------
-@transaction.atomic
-def record_screening(*, appointment: Appointment, answers: dict[str, bool], details: str = "", actor,
-                     now: datetime) -> Screening:
-    """Record the patient's answers to the safety questions, told to the front desk after booking.
-
-    ``answers`` has a yes (True) or no (False) for every question of ``Screening.QUESTIONS``.
-    Answers given earlier are replaced, and the history keeps which were yes before and after.
-    """
-    if set(answers) != {name for name, _, _ in Screening.QUESTIONS}:
-        raise BookingError("Answer every safety question.")
-    locked = _locked(appointment)
-    screening, _ = Screening.objects.select_for_update().get_or_create(appointment=locked)
-    before = [name for name, value in screening.answers().items() if value] if screening.asked else None
-    for name, value in answers.items():
-        setattr(screening, name, bool(value))
-    screening.details = details
-    screening.asked_at = now
-    screening.save()
-    yes = [name for name, value in answers.items() if value]
-    _record(locked, action="recorded screening" if before is None else "changed screening", actor=actor,
-            actor_label=_actor_label(actor, False), yes=yes, **({"yes_before": before} if before is not None else {}))
-    return screening
-
-
 @transaction.atomic
 def reschedule_appointment(*, appointment: Appointment, new_start: datetime, now: datetime,
                            practitioner: Practitioner | None = None, actor=None, by_patient: bool = False,
-                           allow_outside_hours: bool = False) -> Appointment:
+                           allow_outside_hours: bool = False, spacing_override: str = "") -> Appointment:
     """Move an appointment to ``new_start`` in one transaction.
 
     The row is updated in place, so the new time is held (the exclusion constraint checks it)
@@ -406,10 +401,8 @@ def reschedule_appointment(*, appointment: Appointment, new_start: datetime, now
     service = locked.service
     target = practitioner or locked.practitioner
     spacing_flag, no_prior = _flags(patient=locked.patient, service=service, start=new_start, exclude=locked)
-    if by_patient and spacing_flag:
-        raise BookingError(
-            f"IMS visits need to be at least {settings.IMS_MIN_SPACING_DAYS} days apart. Please choose another day."
-        )
+    override = _check_spacing(spacing_flag, refuse=True, override="" if by_patient else spacing_override,
+                              for_staff=not by_patient)
     free = free_practitioners_at(service=service, practitioner=target, start=new_start, now=now,
                                  exclude_appointment=locked, rules=booking_rules() if by_patient else staff_rules())
     if not free and not (allow_outside_hours and not by_patient):
@@ -429,6 +422,6 @@ def reschedule_appointment(*, appointment: Appointment, new_start: datetime, now
         raise SlotTaken() from None
     _record(locked, action="rescheduled", actor=actor, actor_label=_actor_label(actor, by_patient),
             from_status=locked.status, to_status=locked.status,
-            old=before, new={"start": new_start.isoformat(), "practitioner": target.name})
+            old=before, new={"start": new_start.isoformat(), "practitioner": target.name}, **override)
     _notify(locked, EmailNotice.Kind.RESCHEDULED)
     return locked

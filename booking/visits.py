@@ -1,4 +1,5 @@
-"""The practitioner's private note on a visit: written by the visit's own practitioner, and every
+"""At the visit: the safety screening answers told to staff after booking, and the practitioner's
+private note on a visit: written by the visit's own practitioner, and every
 read recorded in the appointment's history (which says that the note was read or changed, never
 what it says: the front desk reads the history and must not read the note).
 
@@ -12,7 +13,8 @@ from datetime import datetime
 
 from django.db import transaction
 
-from .models import Appointment, AppointmentEvent, VisitNote
+from .models import Appointment, AppointmentEvent, Screening, VisitNote
+from .services import BookingError
 
 NOTE_MAX_LENGTH = 5000
 WROTE, CHANGED, CLEARED, READ = "wrote visit note", "changed visit note", "cleared visit note", "read visit note"
@@ -66,3 +68,30 @@ def read_note(*, appointment: Appointment, reader, now: datetime) -> VisitNote |
 def has_note(appointment: Appointment) -> bool:
     """Whether a note exists (this does not read it: no record)."""
     return VisitNote.objects.filter(appointment=appointment).exists()
+
+
+# --- safety screening -------------------------------------------------------------------------
+@transaction.atomic
+def record_screening(*, appointment: Appointment, answers: dict[str, bool], details: str = "", actor,
+                     now: datetime) -> Screening:
+    """Record the patient's answers to the safety questions, told to the front desk after booking.
+
+    ``answers`` has a yes (True) or no (False) for every question of ``Screening.QUESTIONS``.
+    Answers given earlier are replaced, and the history keeps which were yes before and after.
+    """
+    if set(answers) != {name for name, _, _ in Screening.QUESTIONS}:
+        raise BookingError("Answer every safety question.")
+    locked = Appointment.objects.select_for_update().get(pk=appointment.pk)
+    screening, _ = Screening.objects.select_for_update().get_or_create(appointment=locked)
+    before = [name for name, value in screening.answers().items() if value] if screening.asked else None
+    for name, value in answers.items():
+        setattr(screening, name, bool(value))
+    screening.details = details
+    screening.asked_at = now
+    screening.save()
+    yes = [name for name, value in answers.items() if value]
+    AppointmentEvent.objects.create(
+        appointment=locked, action="recorded screening" if before is None else "changed screening", actor=actor,
+        actor_label=actor.get_username() if actor is not None else "system", at=now,
+        details={"yes": yes, **({"yes_before": before} if before is not None else {})})
+    return screening

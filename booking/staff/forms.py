@@ -128,6 +128,9 @@ class PhoneBookingForm(CleanTextMixin, forms.Form):
     patient_note = forms.CharField(label="Reason for the visit (optional)", required=False, max_length=2000,
                                    widget=forms.Textarea(attrs={"rows": 2}),
                                    help_text="What the patient said on the phone; the practitioner sees it.")
+    spacing_override = forms.CharField(
+        label="Reason to book within 7 days of another IMS visit (only when asked)", required=False, max_length=300,
+        help_text="IMS visits are at least a week apart. The reason is kept in the appointment's history.")
 
     def __init__(self, *args, manual: bool = False, now: datetime | None = None, **kwargs):
         super().__init__(*args, **kwargs)

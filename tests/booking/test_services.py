@@ -4,7 +4,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from booking import services
+from booking import services, visits
 from booking.models import Appointment, AppointmentEvent, Patient
 from tests.factories import NOW, book, local, make_patient, make_practitioner, make_service
 
@@ -162,9 +162,9 @@ def test_recording_screening_later_needs_every_answer_and_writes_history(django_
     desk = django_user_model.objects.create_user("desk")
     appointment, _ = book(start=local(2026, 12, 1, 9), practitioner=make_practitioner(), source="staff")
     with pytest.raises(services.BookingError):
-        services.record_screening(appointment=appointment, answers={"pregnant": True}, actor=desk, now=NOW)
+        visits.record_screening(appointment=appointment, answers={"pregnant": True}, actor=desk, now=NOW)
     answers = {name: name == "recent_surgery" for name, _, _ in Screening.QUESTIONS}
-    services.record_screening(appointment=appointment, answers=answers, details="Knee, October", actor=desk, now=NOW)
+    visits.record_screening(appointment=appointment, answers=answers, details="Knee, October", actor=desk, now=NOW)
     screening = Screening.objects.get(appointment=appointment)
     assert screening.asked_at == NOW and screening.recent_surgery and screening.details == "Knee, October"
     assert screening.precautions == ["Have you had surgery in the last 3 months?"]

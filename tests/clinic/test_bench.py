@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+from datetime import datetime
 from decimal import Decimal
 
 import pytest
@@ -14,7 +15,11 @@ from django.db.models import Count, F, Sum, Value
 from django.db.models.functions import Coalesce
 
 from booking.billing.models import Invoice, InvoiceCounter, InvoiceLine, Payment
-from booking.models import Appointment
+from booking.courses import services as courses
+from booking.courses.models import Course, CourseVisit, VisitScore
+from booking.courses.series import MAX_GAP_DAYS, MIN_GAP_DAYS
+from booking.models import KEPT_STATUSES, Appointment
+from booking.schedules import local_date
 from clinic.bench.report import ENDPOINTS, P95_TARGETS
 
 
@@ -80,3 +85,43 @@ def test_bench_queries_answers_each_page_as_the_load_run_expects(plan, tmp_path)
     # Its two check-outs took the last two visits of the plan, which the load run leaves alone.
     spare = [p.split("/")[3] for p in plan["checkout_paths"][-2:]]
     assert Invoice.objects.filter(appointment__reference__in=spare).count() == 2
+
+
+@pytest.mark.django_db
+def test_each_course_keeps_one_patient_and_practitioner_with_kept_visits_a_week_or_two_apart(plan):
+    assert 250 <= Course.objects.count() <= 300
+    assert not CourseVisit.objects.exclude(appointment__patient=F("course__patient")).exists()
+    assert not CourseVisit.objects.exclude(appointment__practitioner=F("course__practitioner")).exists()
+    assert not CourseVisit.objects.exclude(appointment__status__in=list(KEPT_STATUSES)).exists()
+    assert not Course.objects.annotate(n=Count("visits")).filter(n__gt=8).exists()
+    assert Course.objects.annotate(n=Count("visits")).filter(n__gte=6).count() > 20
+    for course in Course.objects.select_related("patient")[:60]:
+        visits = list(course.kept_visits().select_related("insurance"))
+        days = [local_date(v.start) for v in visits]
+        assert course.started_on == days[0]
+        assert all(MIN_GAP_DAYS <= (b - a).days <= MAX_GAP_DAYS for a, b in zip(days, days[1:], strict=False))
+        assert {v.insurance.kind for v in visits} == {course.payer}
+        # The patient's visits are the course's: the spacing rule holds for every IMS visit they have.
+        assert Appointment.objects.filter(patient=course.patient).count() == len(visits)
+
+
+@pytest.mark.django_db
+def test_pain_scores_are_0_to_10_and_only_at_completed_course_visits(plan):
+    scores = VisitScore.objects.all()
+    assert scores.count() > 500
+    assert not scores.filter(pain__gt=10).exists()
+    assert not scores.exclude(appointment__status=Appointment.Status.COMPLETED).exists()
+    assert scores.filter(appointment__course_visit__isnull=False).count() == scores.count()
+    unscored = CourseVisit.objects.filter(appointment__status=Appointment.Status.COMPLETED,
+                                          appointment__visit_score__isnull=True)
+    assert not unscored.exists()
+
+
+@pytest.mark.django_db
+def test_plan_courses_have_a_chart_and_a_series_of_two_months_to_propose(plan):
+    shown = Course.objects.get(pk=plan["urls"]["course"].split("/")[3])
+    assert VisitScore.objects.filter(appointment__course_visit__course=shown).count() >= 4
+    proposed = Course.objects.get(pk=plan["urls"]["series"].split("/")[3])
+    assert courses.remaining_visits(proposed) >= 4
+    latest = list(proposed.kept_visits())[-1]
+    assert latest.start <= datetime.fromisoformat(plan["generated_at"])

@@ -280,7 +280,7 @@ def screening(request, reference):
     form = StaffScreeningForm(request.POST, prefix="s")
     if not form.is_valid():
         return detail_page(request, appointment, screening_form=form, status=400)
-    services.record_screening(appointment=appointment, answers=form.answers(),
+    visits.record_screening(appointment=appointment, answers=form.answers(),
                               details=form.cleaned_data["details"], actor=request.user, now=timezone.now())
     messages.success(request, f"{appointment.reference}: safety screening answers saved.")
     return redirect(reverse("staff:appointment-detail", args=[appointment.reference]) + "#screening-heading")
@@ -305,6 +305,7 @@ def reschedule(request, reference):
     chosen = next((p for p in practitioners if p.slug == request.GET.get("practitioner", "")),
                   appointment.practitioner)
     error = None
+    too_close = False
     if request.method == "POST":
         chosen = next((p for p in practitioners if p.slug == request.POST.get("practitioner")), chosen)
         override = request.POST.get("override") == "on"
@@ -319,13 +320,15 @@ def reschedule(request, reference):
             error = refusal  # the override is for working hours only: never over time off or a closure
         else:
             try:
-                moved = services.reschedule_appointment(appointment=appointment, new_start=new_start, now=now,
-                                                        practitioner=chosen, actor=request.user,
-                                                        allow_outside_hours=override)
+                moved = services.reschedule_appointment(
+                    appointment=appointment, new_start=new_start, now=now, practitioner=chosen, actor=request.user,
+                    allow_outside_hours=override,
+                    spacing_override=clean_text(request.POST.get("spacing_override", ""), 300))
                 if request.POST.get("then_confirm") == "on" and moved.status == Status.REQUESTED:
                     services.confirm_appointment(appointment=moved, actor=request.user)
             except services.BookingError as exc:
                 error = str(exc)
+                too_close = isinstance(exc, services.TooClose)
             else:
                 messages.success(request, f"{appointment.reference} moved.")
                 _spacing_warnings(request, appointment)
@@ -341,4 +344,5 @@ def reschedule(request, reference):
         "by_day": schedules.by_local_date(slots), "first": first, "last": last,
         "prev_from": (first - timedelta(days=7)).isoformat(), "next_from": (first + timedelta(days=7)).isoformat(),
         "then_confirm": request.GET.get("then") == "confirm" or request.POST.get("then_confirm") == "on",
+        "too_close": too_close, "spacing_override": clean_text(request.POST.get("spacing_override", ""), 300),
     }, status=400 if error else 200)

@@ -132,7 +132,7 @@ def _book(request, form: PhoneBookingForm, patient: Patient | None, patient_form
                 service=service, practitioner=practitioner, patient=patient, start=start, now=now,
                 insurance=form.insurance_data(), screening=screening, patient_note=data["patient_note"],
                 contact_phone=patient.phone, source=Appointment.Source.STAFF, actor=request.user,
-                allow_outside_hours=override,
+                allow_outside_hours=override, spacing_override=data["spacing_override"],
             )
     except services.SlotTaken as error:
         message = str(error)
@@ -141,6 +141,9 @@ def _book(request, form: PhoneBookingForm, patient: Patient | None, patient_form
             message = (f"{local_when(start)} is outside {practitioner.name}'s working hours. Tick “Book "
                        "outside working hours” to book it anyway.")
         form.add_error(field, message)
+        return 409
+    except services.TooClose as error:
+        form.add_error("spacing_override", str(error))
         return 409
     except services.BookingError as error:
         form.add_error(field, str(error))

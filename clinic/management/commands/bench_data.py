@@ -14,6 +14,14 @@ patient's top-up; about one in ten still owing). The completed visits since then
 than a real front desk leaves open, because the check-out POST of the benchmark needs one for each
 request) are not checked out yet.
 
+IMS courses (issue 15) for COURSES patients kept for them: each course is a run of one practitioner's
+kept visits 7 to 14 days apart (1 to 8 of them, the first in the last three months), with the payer of
+the first visit's insurance note (the same on every visit of the course, with the crash or injury date
+for ICBC and WorkSafeBC), a pain score (0-10, easing a little) and one activity rating at each completed
+visit, and the review at the 4th completed visit for most. The plan names one course with a few scored
+visits (the course page and its chart) and one whose latest visit is recent with visits left to book
+(the series proposal).
+
 Idempotent: a second run finds the bench practitioners, adds nothing, and writes a fresh plan.
 It refuses to touch a database whose name does not contain "bench" (it adds thousands of made-up
 appointments), unless --force.
@@ -34,13 +42,16 @@ from django.contrib.auth.models import Group
 from django.contrib.sessions.backends.db import SessionStore
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
-from django.db.models import Count, F
+from django.db.models import Count, F, Max, Q
+from django.urls import reverse
 from django.utils import timezone
 
 from booking import schedules
 from booking.availability import local_day_bounds
 from booking.billing.models import Invoice, InvoiceCounter, InvoiceLine, Payment
+from booking.courses.models import TRIAL_DEFAULT, Course, CourseReview, CourseVisit, VisitScore
 from booking.models import (
+    KEPT_STATUSES,
     Appointment,
     InsuranceNote,
     Patient,
@@ -50,6 +61,7 @@ from booking.models import (
     TimeOff,
     WorkingHours,
 )
+from education.models import Condition
 
 SLUG_PREFIX = "bench-"
 CENT = Decimal("0.01")
@@ -60,6 +72,19 @@ DAYS_BACK = DAYS_AHEAD = 91  # about 3 months each way
 # time): up to ~2,700 for a warm-up and run at ~230 a second; a week has ~380.
 UNBILLED_DAYS = 56
 PATIENTS = 2500
+COURSES = 300  # patients with an IMS course; the other patients' visits are spread at random
+# (area treated, the condition page it matches, an activity the patient finds hard)
+COURSE_AREAS = [
+    ("Neck and shoulder", "neck-pain", "Turning my head to drive"),
+    ("Neck after a crash", "whiplash", "Looking over my shoulder"),
+    ("Low back", "low-back-pain", "Sitting for an hour"),
+    ("Upper back between the shoulder blades", "upper-back-pain", "Working at the computer"),
+    ("Right elbow", "tennis-elbow", "Lifting a kettle"),
+    ("Left shoulder", "frozen-shoulder", "Reaching a high shelf"),
+    ("Buttock and back of the thigh", "piriformis-syndrome", "Climbing stairs"),
+    ("Right knee", "knee-pain", "Kneeling in the garden"),
+]
+INSURANCE_KINDS = ("self_pay", "extended_health", "extended_health", "icbc", "worksafebc")
 FULL_WEEK = [(d, 8, 12) for d in range(5)] + [(d, 13, 17) for d in range(5)]
 # (name, credentials, [(weekday, from hour, to hour)]): full-timers, part-timers, evenings, Saturdays.
 PRACTITIONERS = [
@@ -158,6 +183,7 @@ class Command(BaseCommand):
                     date_of_birth=date(1940 + n % 65, 1 + n % 12, 1 + n % 28))
             for n in range(PATIENTS)
         )
+        course_patients, others = patients[:COURSES], patients[COURSES:]
 
         appointments = []
         references: set[str] = set()
@@ -181,16 +207,22 @@ class Command(BaseCommand):
                         if cursor + service.duration + service.buffer > period_end:
                             break
                         if rng.random() < busy:
-                            appointments.append(self._appointment(rng, p, service, rng.choice(patients),
+                            appointments.append(self._appointment(rng, p, service, rng.choice(others),
                                                                   cursor, days_ahead, now, references))
                             cursor += service.duration + service.buffer
                         else:
                             cursor += timedelta(minutes=rng.choice(gaps))
+        chains = self._course_chains(rng, appointments, practitioners, course_patients, first, tz)
         Appointment.objects.bulk_create(appointments, batch_size=2000)
-        notes = InsuranceNote.objects.bulk_create(
-            (InsuranceNote(appointment=a, kind=rng.choice(("self_pay", "extended_health", "extended_health",
-                                                           "icbc", "worksafebc")),
-                           insurer="Pacific Blue Cross") for a in appointments), batch_size=2000)
+        # A course's visits share its payer (and the crash or injury); any other visit's payer is drawn afresh.
+        course_insurance = {id(a): (kind, incident) for _, visits, kind, incident in chains for a in visits}
+
+        def note(appointment: Appointment) -> InsuranceNote:
+            kind, incident = course_insurance.get(id(appointment)) or (rng.choice(INSURANCE_KINDS), None)
+            return InsuranceNote(appointment=appointment, kind=kind, insurer="Pacific Blue Cross",
+                                 incident_date=incident)
+
+        notes = InsuranceNote.objects.bulk_create((note(a) for a in appointments), batch_size=2000)
         Screening.objects.bulk_create((Screening(appointment=a, fear_of_needles=rng.random() < 0.1)
                                        for a in appointments), batch_size=2000)
         by_status: dict[str, int] = {}
@@ -201,10 +233,89 @@ class Command(BaseCommand):
             f"appointments from {first} to {last} ("
             + ", ".join(f"{n} {status}" for status, n in sorted(by_status.items())) + ")."
         )
+        self._open_courses(rng, now, staff, chains)
         kinds = {note.appointment_id: note.kind for note in notes}
         billed_before = now - timedelta(days=UNBILLED_DAYS)
         self._bill(rng, now, staff, [a for a in appointments
                                      if a.status == Appointment.Status.COMPLETED and a.start < billed_before], kinds)
+
+    @staticmethod
+    def _course_chains(rng, appointments: list[Appointment], practitioners, patients, first: date,
+                       tz) -> list[tuple[Patient, list[Appointment], str, date | None]]:
+        """For each of ``patients``: (patient, the visits of their course, its payer, the crash or injury
+        date). The visits are one practitioner's kept appointments (not saved yet), 7 to 14 days apart,
+        the first on a day of the last three months; they are given to the patient here."""
+        by_day: dict[tuple[int, date], list[Appointment]] = {}
+        for a in appointments:
+            if a.status in KEPT_STATUSES:
+                by_day.setdefault((a.practitioner.pk, a.start.astimezone(tz).date()), []).append(a)
+        taken: set[int] = set()  # id() of the appointments already in a course
+
+        def free_on(practitioner, day: date) -> list[Appointment]:
+            return [a for a in by_day.get((practitioner.pk, day), ()) if id(a) not in taken]
+
+        chains = []
+        for patient in patients:
+            for _ in range(50):  # a practitioner and a day with a visit nobody's course has taken
+                practitioner = rng.choice(practitioners)
+                day = first + timedelta(days=rng.randrange(DAYS_BACK + 1))
+                if candidates := free_on(practitioner, day):
+                    break
+            else:
+                continue
+            visits = [rng.choice(candidates)]
+            taken.add(id(visits[0]))
+            length, every = rng.randint(1, 8), rng.choice((7, 7, 7, 10, 14))
+            gaps = sorted(range(7, 15), key=lambda n: (abs(n - every), n))  # the asked-for gap first
+            while len(visits) < length:
+                nearest = next((free for n in gaps if (free := free_on(practitioner, day + timedelta(days=n)))),
+                               None)
+                if nearest is None:
+                    break
+                visits.append(nearest[0])
+                taken.add(id(nearest[0]))
+                day = nearest[0].start.astimezone(tz).date()
+            for a in visits:
+                a.patient, a.contact_phone = patient, patient.phone
+            kind = rng.choice(INSURANCE_KINDS)
+            start_day = visits[0].start.astimezone(tz).date()
+            incident = start_day - timedelta(days=rng.randrange(3, 40)) if kind in ("icbc", "worksafebc") else None
+            chains.append((patient, visits, kind, incident))
+        return chains
+
+    def _open_courses(self, rng, now: datetime, staff, chains) -> None:
+        """The courses of ``chains`` (saved visits by now), their pain scores and reviews."""
+        tz = schedules.clinic_zone()
+        conditions = {c.slug: c for c in Condition.objects.filter(slug__in=[slug for _, slug, _ in COURSE_AREAS])}
+        Status, Completed = Course.Status, Appointment.Status.COMPLETED
+        courses, reviews, scores = [], [], []
+        for patient, visits, kind, _ in chains:
+            area, slug, activity = rng.choice(COURSE_AREAS)
+            done = [a for a in visits if a.status == Completed]
+            reviewed = len(done) >= 4 and rng.random() < 0.85
+            status = (Status.COMPLETED if len(done) == len(visits) >= 4 and visits[-1].start < now - timedelta(days=21)
+                      else Status.CONTINUING if reviewed or len(visits) > TRIAL_DEFAULT else Status.TRIAL)
+            course = Course(patient=patient, practitioner=visits[0].practitioner, condition=conditions.get(slug),
+                            area=area, payer=kind, planned_visits=TRIAL_DEFAULT, status=status,
+                            started_on=visits[0].start.astimezone(tz).date(), opened_at=min(visits[0].end, now),
+                            opened_by=staff, activity_1=activity)
+            courses.append(course)
+            if reviewed:
+                reviews.append(CourseReview(course=course, at_visit=4, decision=CourseReview.Decision.CONTINUE,
+                                            decided_at=done[3].end, decided_by=staff))
+            pain, ability = rng.randint(5, 9), rng.randint(1, 5)
+            for a in done:
+                scores.append(VisitScore(appointment=a, pain=pain, activity_1=ability,
+                                         recorded_at=a.start + timedelta(minutes=10)))
+                pain, ability = max(pain - rng.choice((0, 0, 1, 1, 2)), 0), min(ability + rng.choice((0, 1, 1)), 10)
+        Course.objects.bulk_create(courses)
+        links = CourseVisit.objects.bulk_create(CourseVisit(course=course, appointment=a)
+                                                for course, (_, visits, _, _) in zip(courses, chains, strict=True)
+                                                for a in visits)
+        CourseReview.objects.bulk_create(reviews)
+        VisitScore.objects.bulk_create(scores, batch_size=2000)
+        self.stdout.write(f"Opened {len(courses)} IMS courses ({len(links)} visits, {len(scores)} pain scores, "
+                          f"{len(reviews)} reviews).")
 
     @staticmethod
     def _payments(rng, total: Decimal, kind: str) -> list[tuple[str, Decimal, int, str]]:
@@ -298,6 +409,26 @@ class Command(BaseCommand):
             manage_token_hash=hashlib.sha256(f"bench-{reference}".encode()).hexdigest(),
         )
 
+    @staticmethod
+    def _plan_courses(now: datetime) -> tuple[int, int]:
+        """(a course for the course page, one for the series proposal). The first has a few scored visits
+        and its review, and a payer whose visits are counted (ICBC's window, a plan's year); the second is
+        open, its latest visit in the last two weeks and at least 4 visits left to book, so that the
+        proposer looks at 8 weeks or more of the practitioner's free times."""
+        courses = Course.objects.filter(practitioner__slug__startswith=SLUG_PREFIX)
+        shown = (courses.filter(payer__in=["icbc", "extended_health"], reviews__isnull=False)
+                 .annotate(scored=Count("visits__appointment__visit_score", distinct=True))
+                 .filter(scored__range=(4, 6)).order_by("-scored", "pk").values_list("pk", flat=True).first())
+        kept = Q(visits__appointment__status__in=list(KEPT_STATUSES))
+        proposed = (courses.open().annotate(kept=Count("visits", filter=kept),
+                                            latest=Max("visits__appointment__start", filter=kept))
+                    .filter(kept__lte=TRIAL_DEFAULT - 4, latest__range=(now - timedelta(days=14), now))
+                    .order_by("-latest", "pk").values_list("pk", flat=True).first())
+        if shown is None or proposed is None:
+            raise CommandError("The benchmark data has no course to show or to propose a series for: recreate the "
+                               "database.")
+        return shown, proposed
+
     def _staff_user(self):
         User = get_user_model()
         user, created = User.objects.get_or_create(username=STAFF_USERNAME, defaults={"is_staff": True})
@@ -357,6 +488,8 @@ class Command(BaseCommand):
                 .annotate(n=Count("payments")).order_by("-n", "-number").values_list("number", flat=True).first())
         if paid is None:
             raise CommandError("The benchmark data has no paid invoice: recreate the database.")
+        shown, proposed = self._plan_courses(now)
+
 
         schedule = f"/book/{service.slug}/?who=any&week={monday.isoformat()}"
         return {
@@ -370,6 +503,9 @@ class Command(BaseCommand):
                 "invoices": Invoice.objects.count(),
                 "invoices_owing": Invoice.objects.owing().count(),
                 "payments": Payment.objects.count(),
+                "courses": Course.objects.count(),
+                "course_visits": CourseVisit.objects.count(),
+                "visit_scores": VisitScore.objects.count(),
             },
             "week": monday.isoformat(),
             "slot_day": slot_day.isoformat(),
@@ -391,6 +527,8 @@ class Command(BaseCommand):
                 "receipt_pdf": f"/staff/invoices/{paid}/receipt.pdf",
                 "day_sheet": f"/staff/day-sheet/?date={staff_day.isoformat()}",
                 "report": f"/staff/reports/?from={(today - timedelta(weeks=12)).isoformat()}&to={today.isoformat()}",
+                "course": reverse("staff:course-detail", args=[shown]),
+                "series": reverse("staff:course-series", args=[proposed]),
             },
             "checkout_paths": [f"/staff/appointments/{reference}/check-out/" for reference in unbilled],
             "free_slots": [{"who": who, "start": start.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")}

@@ -20,8 +20,8 @@ from django.test.utils import CaptureQueriesContext
 from booking.models import Screening
 
 GET_PAGES = ["healthz", "home", "article", "search", "week", "slots", "slots_session", "staff_day", "day_sheet",
-             "report", "receipt_pdf"]
-STAFF_PAGES = {"staff_day", "day_sheet", "report", "receipt_pdf"}
+             "report", "receipt_pdf", "course", "series"]
+STAFF_PAGES = {"staff_day", "day_sheet", "report", "receipt_pdf", "course", "series"}
 
 
 def booking_post(slot: dict, *, email: str, csrf: str = "") -> dict:

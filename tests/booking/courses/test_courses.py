@@ -276,3 +276,37 @@ def test_cancelling_a_middle_visit_says_which_neighbours_it_leaves_too_far_apart
     response = client.post(f"/staff/appointments/{far.reference}/cancel/", {"reason": "Away"}, follow=True)
     page = response.content.decode()
     assert "are now 21 days apart" in page and "Move a visit to keep the trial" in page
+
+
+def test_staff_book_an_ims_visit_within_a_week_of_another_only_with_a_reason_kept_in_the_history(client, assessment):
+    from booking import services
+
+    follow_up = make_service("ims-follow-up")
+    with pytest.raises(services.TooClose):
+        services.book_appointment(service=follow_up, practitioner=assessment.practitioner,
+                                  patient=assessment.patient, start=local(2026, 12, 4, 10), now=NOW,
+                                  source=Appointment.Source.STAFF)
+    # the public form never reveals another visit: there it is only flagged for staff
+    online, _ = services.book_appointment(service=follow_up, practitioner=assessment.practitioner,
+                                          patient=assessment.patient, start=local(2026, 12, 3, 10), now=NOW)
+    assert online.spacing_flag and online.status == "requested"
+    booked, _ = services.book_appointment(service=follow_up, practitioner=assessment.practitioner,
+                                          patient=assessment.patient, start=local(2026, 12, 4, 10), now=NOW,
+                                          source=Appointment.Source.STAFF,
+                                          spacing_override="Flare-up; practitioner asked")
+    assert booked.spacing_flag
+    login(client, "Front desk", "desk")
+    page = client.get(f"/staff/appointments/{booked.reference}/").content.decode()
+    assert "within 7 days of another IMS visit because: <bdi>Flare-up; practitioner asked</bdi>" in page
+    # moving a visit too close is refused too, and the page asks for the reason
+    later, _ = book(start=local(2026, 12, 15, 10), practitioner=assessment.practitioner, patient=assessment.patient,
+                    service=follow_up, source=Appointment.Source.STAFF)
+    near = local(2026, 12, 7, 10).strftime("%Y-%m-%dT%H:%M:%SZ")
+    refused = client.post(f"/staff/appointments/{later.reference}/reschedule/",
+                          {"start": near, "practitioner": assessment.practitioner.slug})
+    assert refused.status_code == 400 and 'id="spacing-override"' in refused.content.decode()
+    moved = client.post(f"/staff/appointments/{later.reference}/reschedule/",
+                        {"start": near, "practitioner": assessment.practitioner.slug, "spacing_override": "Travel"})
+    assert moved.status_code == 302
+    later.refresh_from_db()
+    assert later.start == local(2026, 12, 7, 10)

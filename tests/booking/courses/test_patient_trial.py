@@ -77,10 +77,15 @@ def test_the_patient_is_never_offered_a_time_near_their_other_ims_visit(client, 
     appointment, token = assessment
     other, _ = book(start=local(2026, 12, 9, 10), practitioner=make_practitioner(), patient=appointment.patient,
                     source=Appointment.Source.STAFF)  # with another practitioner, a week after
+    from booking.schedules import too_close
+
     page = client.get(reverse("booking:manage-trial", args=[token]))
-    for p in page.context["proposals"]:
-        for start in filter(None, [p.start, *p.alternatives]):
-            assert abs(start - other.start) >= timedelta(days=7)
+    offered = [start for p in page.context["proposals"] for start in filter(None, [p.start, *p.alternatives])]
+    assert offered and not any(too_close(start, other.start) for start in offered)
+    # and a time near it, sent by hand, is refused (the link proves who the patient is)
+    near = local(2026, 12, 14, 10).strftime("%Y-%m-%dT%H:%M:%SZ")
+    response = client.post(reverse("booking:manage-trial-book", args=[token]), {"every_days": "7", "visit-1": near})
+    assert response.status_code == 400 and "at least 7 days apart" in response.content.decode()
 
 
 def test_only_a_confirmed_ims_assessment_offers_the_trial(client):

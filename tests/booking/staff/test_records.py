@@ -808,3 +808,19 @@ def test_a_practitioner_never_learns_of_their_patients_visits_with_colleagues(cl
     row = listing[listing.index(own.patient.last_name):]
     assert "10 December" not in row.split("</tr>")[0] and "Dec 10" not in row.split("</tr>")[0]
     assert "$" not in detail  # no money either
+
+
+def test_a_phone_booking_within_a_week_of_another_ims_visit_asks_for_the_reason_and_keeps_it(
+        client, front_desk, practitioner):
+    patient = make_patient()
+    book(start=local(2026, 12, 1, 9), practitioner=practitioner, patient=patient, source="staff")
+    start = local(2026, 12, 3, 9)
+    data = {"patient": patient.pk, **booking_data(practitioner), "start": iso(start)}
+    refused = client.post(NEW, data)
+    page = refused.content.decode()
+    assert refused.status_code == 409 and "less than 7 days away" in page and 'name="spacing_override"' in page
+    assert patient.appointments.count() == 1
+    booked = client.post(NEW, {**data, "spacing_override": "Acute flare-up"})
+    assert booked.status_code == 302
+    appointment = patient.appointments.get(start=start)
+    assert appointment.spacing_flag and appointment.events.get().details["spacing_override"] == "Acute flare-up"
