@@ -3,7 +3,7 @@ template tags and emails can use them without an import cycle."""
 
 from __future__ import annotations
 
-from booking.models import Appointment
+from booking.models import KEPT_STATUSES, Appointment
 from booking.schedules import local_date
 
 from . import progress, series
@@ -50,3 +50,21 @@ def spacing_breaks(appointment: Appointment) -> list[str]:
                          f"{days} days apart (the trial keeps visits {series.MIN_GAP_DAYS} to "
                          f"{series.MAX_GAP_DAYS} days apart)")
     return found
+
+
+def visit_numbers(appointment_ids) -> dict[int, tuple[int, int]]:
+    """For a calendar: each appointment's (visit number, planned visits) in its course, in two queries
+    whatever the number of appointments; appointments in no course are left out."""
+    courses = dict(CourseVisit.objects.filter(appointment_id__in=list(appointment_ids))
+                   .values_list("appointment_id", "course_id"))
+    if not courses:
+        return {}
+    planned = dict(Course.objects.filter(pk__in=set(courses.values())).values_list("pk", "planned_visits"))
+    numbers: dict[int, tuple[int, int]] = {}
+    counter: dict[int, int] = {}
+    kept = (Appointment.objects.filter(course_visit__course_id__in=planned, status__in=list(KEPT_STATUSES))
+            .order_by("start", "pk").values_list("pk", "course_visit__course_id"))
+    for pk, course in kept:
+        counter[course] = counter.get(course, 0) + 1
+        numbers[pk] = (counter[course], planned[course])
+    return {pk: numbers[pk] for pk in courses if pk in numbers}

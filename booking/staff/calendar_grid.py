@@ -57,6 +57,7 @@ class Block:
     who: str = ""  # the patient's name, or "Booked" when not ``visible``
     what: str = ""  # the service
     owes: Decimal | None = None  # the patient's balance owing, for users who see money (else None)
+    course: str = ""  # "visit 2 of 6" of the patient's IMS course, when ``visible``
 
     @property
     def fit(self) -> str:
@@ -91,7 +92,7 @@ class Block:
             '<span class="cal-appt__what" dir="auto">{}</span>',
             self.when[0], self.when[1], _SR_COMMA, self.status_label, _SR_COMMA, self.who,
             format_html('<span class="cal-appt__owes">Owes ${}</span>{}', self.owes, _SR_COMMA) if self.owes else "",
-            _SR_COMMA, self.what,
+            _SR_COMMA, format_html("{} · {}", self.what, self.course) if self.course else self.what,
         )
         if self.href:
             return format_html('<a class="{}" href="{}">{}</a>', self.css, self.href, body)
@@ -306,10 +307,12 @@ def visit_span(appointment: Appointment, tz) -> str:
 
 
 def build_grid(raws: list[RawColumn], *, user, now: datetime, tz,
-               balances: dict[int, Decimal] | None = None) -> Grid:
+               balances: dict[int, Decimal] | None = None,
+               course_visits: dict[int, tuple[int, int]] | None = None) -> Grid:
     """``balances`` (patient id to what they owe, for users who may see money) marks the blocks of
     patients with a balance owing; a block whose patient this user may not see never carries it."""
     balances = balances or {}
+    course_visits = course_visits or {}
     first, last, has_hours = _row_range(raws)
     sees = details_checker(user)
     link = _detail_link()
@@ -340,6 +343,8 @@ def build_grid(raws: list[RawColumn], *, user, now: datetime, tz,
                 href=link(appointment.reference) if visible else "",
                 who=appointment.patient.full_name if visible else "Booked", what=appointment.service.name,
                 owes=balances.get(appointment.patient_id) if visible else None,
+                course="visit {} of {}".format(*course_visits[appointment.pk])
+                if visible and appointment.pk in course_visits else "",
             ))
         column.lanes = _assign_lanes(column.appointments)
         column.appointments.sort(key=lambda b: (b.row, b.lane))

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_safe
 
 from ... import parsing, schedules
 from ...billing import daybook
+from ...courses import places
 from ...models import Appointment, Practitioner
 from .. import calendar_grid as grid
 from ..access import VIEW_INVOICES, staff_view
@@ -75,7 +76,8 @@ def day(request):
     # One query for the whole day: what each patient on it owes (only for those who may see money).
     balances = (daybook.balances_by_patient(a.patient_id for a in appointments)
                 if request.user.has_perm(VIEW_INVOICES) else None)
-    sheet = grid.build_grid(raws, user=request.user, now=now, tz=tz, balances=balances)
+    sheet = grid.build_grid(raws, user=request.user, now=now, tz=tz, balances=balances,
+                            course_visits=places.visit_numbers(a.pk for a in appointments))
     return render(request, "staff/day.html", {
         "day": the_day, "today": today, "now": now, "grid": sheet, "closed": closed,
         "hidden": grid.hidden(appointments, request.user),
@@ -124,7 +126,8 @@ def week(request):
         )
         for d in days
     ]
-    sheet = grid.build_grid(raws, user=request.user, now=now, tz=tz)
+    sheet = grid.build_grid(raws, user=request.user, now=now, tz=tz,
+                            course_visits=places.visit_numbers(a.pk for a in appointments))
     context.update({
         "grid": sheet, "hidden": grid.hidden(appointments, request.user),
         "prev_url": _url("staff:week", practitioner=chosen.slug, date=(monday - timedelta(days=7)).isoformat()),

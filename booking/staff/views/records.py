@@ -22,6 +22,8 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from ... import parsing, schedules, services
 from ...billing.models import ZERO
+from ...courses import limits
+from ...courses.models import Course
 from ...forms import error_list
 from ...models import Appointment, Patient, Practitioner, Service
 from ...templatetags.booking_tags import local_when
@@ -107,8 +109,18 @@ def new_appointment(request):
         "service": service, "practitioner": practitioner, "offers": offers, "day": day, "slots": slots,
         "prev_day": day - timedelta(days=1), "next_day": day + timedelta(days=1), "today": today,
         "existing": getattr(patient_form, "existing", None),
+        "payer_counts": _payer_counts(patient, day),
         "error_list": error_list(patient_form, form, screening_form, anchors={"start": "free-times"}),
     }, status=status)
+
+
+def _payer_counts(patient: Patient | None, day: date) -> list:
+    """The patient's open IMS courses with a payer limit, counted as on the day being booked."""
+    if patient is None:
+        return []
+    counts = [(course, limits.payer_status(course, on=day, upcoming=[day]))
+              for course in Course.objects.open().filter(patient=patient)]
+    return [(course, count) for course, count in counts if count is not None]
 
 
 def _book(request, form: PhoneBookingForm, patient: Patient | None, patient_form: StaffPatientForm | None,

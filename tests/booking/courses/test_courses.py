@@ -310,3 +310,24 @@ def test_staff_book_an_ims_visit_within_a_week_of_another_only_with_a_reason_kep
     assert moved.status_code == 302
     later.refresh_from_db()
     assert later.start == local(2026, 12, 7, 10)
+
+
+def test_the_calendars_say_visit_n_of_n_in_a_fixed_number_of_queries(client, assessment):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    login(client, "Front desk", "desk")
+    course = open_course(client, assessment)
+    client.post(f"/staff/courses/{course.pk}/series/book/", proposal_form(client, course))
+    url = f"/staff/week/?practitioner={assessment.practitioner.slug}&date=2026-12-08"
+    client.get(url)
+    with CaptureQueriesContext(connection) as one_course:
+        page = client.get(url).content.decode()
+    assert "IMS follow-up · visit 2 of 6" in page
+    book(start=local(2026, 12, 9, 10), practitioner=assessment.practitioner, service=make_service(),
+         source=Appointment.Source.STAFF)  # one more visit that week, in no course
+    day = client.get("/staff/day/?date=2026-12-01").content.decode()
+    assert "IMS initial assessment and treatment · visit 1 of 6" in day
+    with CaptureQueriesContext(connection) as more:
+        client.get(url)
+    assert len(more) == len(one_course)

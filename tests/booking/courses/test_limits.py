@@ -91,3 +91,19 @@ def test_clinic_admins_edit_the_payer_rules_in_the_admin_and_the_front_desk_cann
         client.force_login(user)
         response = client.get(f"/admin/courses/payerrule/{rule.pk}/change/")
         assert (response.status_code == 200) is allowed, role
+
+
+@pytest.mark.django_db
+def test_the_phone_booking_form_warns_before_booking_past_a_limit(client, staff_roles):
+    with time_machine.travel(NOW, tick=False):
+        practitioner = make_practitioner("Maya Chen", services_=[make_service(), make_service("ims-follow-up")])
+        assessment, _ = book(start=local(2026, 12, 1, 10), practitioner=practitioner, source=Appointment.Source.STAFF,
+                             insurance={"kind": InsuranceNote.Kind.WORKSAFEBC, "incident_date": date(2026, 11, 20)})
+        course = courses.open_course(appointment=assessment, area="Back", planned_visits=6, actor=None, now=NOW)
+        course.limit_visits = 1
+        course.save()
+        user = User.objects.create_user(username="desk", password="x")
+        user.groups.add(Group.objects.get(name="Front desk"))
+        client.force_login(user)
+        page = client.get("/staff/appointments/new/", {"patient": assessment.patient.pk, "day": "2026-12-08"})
+        assert "would be visit 2, past the 1 allowed" in page.content.decode()
