@@ -136,6 +136,12 @@ def today(request):
                              .select_related("patient", "service").order_by("start"))
     in_view = Course.objects.filter(pk__in=CourseVisit.objects.filter(appointment__in=visible).values("course"))
     course_flags = courses.flagged_courses(in_view)
+    # the practitioner's day: today's course visits whose course waits for its 4th-visit review
+    todays_courses = {cv.appointment_id: cv.course for cv in CourseVisit.objects.filter(
+        appointment__in=[a.pk for a in todays]).select_related("course")}
+    due = {pk for pk, course in todays_courses.items() if courses.summary(course)["review_due"]}
+    for appointment in todays:
+        appointment.review_due = appointment.pk in due
     # payer limits: the open courses with a visit in the coming week (the desk books and bills those next)
     week = in_view.open().exclude(payer="self_pay").filter(
         visits__appointment__start__gte=start, visits__appointment__start__lt=start + timedelta(days=7)).distinct()

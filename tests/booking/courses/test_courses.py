@@ -331,3 +331,16 @@ def test_the_calendars_say_visit_n_of_n_in_a_fixed_number_of_queries(client, ass
     with CaptureQueriesContext(connection) as more:
         client.get(url)
     assert len(more) == len(one_course)
+
+
+def test_the_practitioners_day_prompts_the_review_at_a_course_visit(client, assessment):
+    course, visits = completed_course(assessment, [7, 5, 4, 3])  # meaningful change: not on the flag list
+    today, _ = book(start=local(2026, 11, 30, 10), practitioner=assessment.practitioner,
+                    patient=assessment.patient, service=make_service("ims-follow-up"), source=Appointment.Source.STAFF,
+                    spacing_override="Test: today's visit")
+    CourseVisit.objects.create(course=course, appointment=today)
+    login(client, "Practitioner", "maya", assessment.practitioner)
+    page = client.get("/staff/").content.decode()
+    assert "IMS review due" in page and "IMS courses to look at" not in page
+    client.post(f"/staff/courses/{course.pk}/review/", {"decision": "continue"})
+    assert "IMS review due" not in client.get("/staff/").content.decode()
