@@ -98,7 +98,8 @@ def test_the_desk_is_asked_about_a_missed_visits_fee_and_prints_a_yearly_stateme
     billing.record_payment(invoice=invoice, method="debit", amount=Decimal("40.00"), received_on=NOW.date(),
                            actor=None, now=NOW)
     missed, _ = book(start=local(2026, 11, 26, 9), practitioner=seen_visit.practitioner, patient=seen_visit.patient,
-                     now=local(2026, 11, 20, 9), source=Appointment.Source.STAFF)
+                     now=local(2026, 11, 20, 9), source=Appointment.Source.STAFF,
+                     spacing_override="Test: two days after the first visit")
     Appointment.objects.filter(pk=missed.pk).update(status=Appointment.Status.NO_SHOW)
     context = browser.new_context(viewport={"width": 320, "height": 700}, base_url=live_server.url)
     page = context.new_page()
