@@ -4,3 +4,8 @@ from django.apps import AppConfig
 class BookingConfig(AppConfig):
     name = "booking"
     verbose_name = "Booking"
+
+    def ready(self):
+        from .waitlist import signals
+
+        signals.connect()

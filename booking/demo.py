@@ -14,10 +14,11 @@ from .billing import services as billing
 from .billing.models import FeePolicy, Invoice
 from .courses.models import Course, CourseVisit, VisitScore
 from .courses.services import open_course
-from .models import Appointment, Patient, Practitioner, Screening, Service, WorkingHours
+from .models import Appointment, Patient, Practitioner, Screening, Service, WaitlistEntry, WorkingHours
 from .schedules import available_slots, local_date, local_to_utc, staff_rules
-from .services import SlotTaken, book_appointment, mark_attendance
+from .services import SlotTaken, book_appointment, cancel_appointment, mark_attendance
 from .visits import save_note
+from .waitlist import services as waitlist
 
 PRACTITIONERS = [
     ("maya-chen", "Maya Chen", "Physiotherapist, Gunn IMS certified",
@@ -62,6 +63,7 @@ def create_demo_data(*, stdout=None) -> None:
     _demo_billing(stdout)
     _demo_after_visits(stdout)
     _demo_course(stdout)
+    _demo_waitlist(stdout)
 
 
 def _demo_requests(stdout) -> None:
@@ -219,3 +221,38 @@ def _demo_course(stdout) -> None:
                                   recorded_at=visit.end, recorded_by=maya.user)
     if stdout:
         stdout.write("Created a demo IMS course at its 4th visit, its review due.")
+
+
+WAITLIST = [  # (first, last, email, practitioner slug or None, weekdays, parts of the day)
+    ("Priya", "Nair", "priya.nair@example.com", None, [0, 1, 2, 3, 4], ["morning"]),
+    ("Tom", "Becker", "tom.becker@example.com", "daniel-okafor", [0, 2, 4], ["afternoon", "evening"]),
+    ("Lena", "Park", "lena.park@example.com", "sofia-martinez", [4, 5], ["morning", "afternoon"]),
+]
+
+
+def _demo_waitlist(stdout) -> None:
+    """Three patients on the waitlist for an assessment, and a visit cancelled next week: its time is offered
+    (by the task worker) to the first of them it suits, so the waitlist page shows an offer and its outcome."""
+    if WaitlistEntry.objects.exists():
+        return
+    service = Service.objects.get(slug="ims-assessment")
+    today = local_date(timezone.now())
+    for first, last, email, slug, weekdays, parts in WAITLIST:
+        waitlist.join(service=service, practitioner=Practitioner.objects.filter(slug=slug).first(), earliest=today,
+                      latest=today + timedelta(days=28), weekdays=weekdays, parts_of_day=parts, first_name=first,
+                      last_name=last, email=email, phone="604-555-0130")
+    patient, _ = Patient.objects.get_or_create(email="sam.wong@example.com", defaults={
+        "first_name": "Sam", "last_name": "Wong", "phone": "604-555-0131", "date_of_birth": date(1990, 7, 21)})
+    maya = Practitioner.objects.get(slug="maya-chen")
+    for days in range(2, 9):  # Maya's first morning free next week, booked by phone and then cancelled
+        day = today + timedelta(days=days)
+        slots = [s for s in available_slots(service=service, practitioner=maya, first=day, last=day,
+                                            now=timezone.now()) if timezone.localtime(s.start).hour < 12]
+        if slots:
+            visit, _ = book_appointment(service=service, practitioner=maya, patient=patient, start=slots[0].start,
+                                        now=timezone.now(), source=Appointment.Source.STAFF)
+            cancel_appointment(appointment=visit, now=timezone.now(), reason="Demo: the patient called in sick",
+                               patient_asked=True)
+            break
+    if stdout:
+        stdout.write("Created a demo waitlist with an offer of a cancelled time.")

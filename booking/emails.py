@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import smtplib
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from email.utils import formataddr, parseaddr
 from urllib.parse import urlsplit
@@ -53,6 +54,20 @@ def absolute(path: str) -> str:
     return settings.SITE_URL.rstrip("/") + path
 
 
+def render_message(kind: str, context: dict, *, to: str, clinic: ClinicProfile) -> EmailMultiAlternatives:
+    """The email of ``kind`` from its three templates (subject, text, HTML), from the clinic to ``to``."""
+    name = f"emails/{kind}"
+    message = EmailMultiAlternatives(
+        subject=" ".join(render_to_string(f"{name}_subject.txt", context).split()),
+        body=render_to_string(f"{name}_body.txt", context),
+        from_email=formataddr((clinic.name, parseaddr(settings.DEFAULT_FROM_EMAIL)[1])),
+        to=[to],
+        reply_to=[clinic.email],
+    )
+    message.attach_alternative(render_to_string(f"{name}_body.html", context), "text/html")
+    return message
+
+
 def compose(notice: EmailNotice, *, now: datetime, token: str | None = None) -> EmailMultiAlternatives:
     """The email for ``notice`` as it should read at ``now``; ``token`` makes its manage link."""
     appointment = notice.appointment
@@ -75,16 +90,8 @@ def compose(notice: EmailNotice, *, now: datetime, token: str | None = None) -> 
         invoice = Invoice.objects.select_related("practitioner").get(number=notice.invoice_number)
         context["invoice"] = invoice
         context["patient_paid"] = invoice.payments.exclude(method__in=Payment.THIRD_PARTY).exists()
-    name = f"emails/{notice.kind}"
     recipient = (settings.CLINIC_NOTIFY_EMAIL or clinic.email) if notice.to_clinic else appointment.patient.email
-    message = EmailMultiAlternatives(
-        subject=" ".join(render_to_string(f"{name}_subject.txt", context).split()),
-        body=render_to_string(f"{name}_body.txt", context),
-        from_email=formataddr((clinic.name, parseaddr(settings.DEFAULT_FROM_EMAIL)[1])),
-        to=[recipient],
-        reply_to=[clinic.email],
-    )
-    message.attach_alternative(render_to_string(f"{name}_body.html", context), "text/html")
+    message = render_message(notice.kind, context, to=recipient, clinic=clinic)
     if notice.kind in WITH_CALENDAR:
         # The same UID as the download on the manage page, so calendars update the one event.
         domain = urlsplit(settings.SITE_URL).hostname or "localhost"
@@ -97,6 +104,23 @@ def compose(notice: EmailNotice, *, now: datetime, token: str | None = None) -> 
         message.attach(f"ims-trial-{appointment.reference}.ics", series_ics(series, domain=domain, now=now),
                        "text/calendar")
     return message
+
+
+def _prepare(notice: EmailNotice, *, now: datetime) -> tuple[EmailMultiAlternatives | None, Callable[[], None]]:
+    """(The email to send, or None if it is no longer worth sending; how to void its new link)."""
+    if notice.appointment_id is None:
+        from .waitlist.mail import prepare  # the waitlist's emails; that module imports this one
+
+        return prepare(notice, now=now)
+    appointment = notice.appointment
+    if notice.kind in LIVE_KINDS and (not appointment.holds_time or appointment.start <= now):
+        return None, _nothing
+    link, token = ManageLink.issue(appointment) if notice.kind in WITH_MANAGE_LINK else (None, None)
+    return compose(notice, now=now, token=token), (link.delete if link is not None else _nothing)
+
+
+def _nothing() -> None:
+    pass
 
 
 def deliver(notice_id: int, *, now: datetime) -> datetime | None:
@@ -116,17 +140,16 @@ def deliver(notice_id: int, *, now: datetime) -> datetime | None:
     notice = EmailNotice.objects.select_related(
         "appointment__service", "appointment__practitioner", "appointment__patient"
     ).get(pk=notice_id)
-    appointment = notice.appointment
     row = EmailNotice.objects.filter(pk=notice_id)
-    if notice.kind in LIVE_KINDS and (not appointment.holds_time or appointment.start <= now):
-        row.update(sent_at=now, claimed_at=None, last_error=NOT_AHEAD)
-        return None
-    link, token = ManageLink.issue(appointment) if notice.kind in WITH_MANAGE_LINK else (None, None)
+    forget_link = _nothing
     try:
-        compose(notice, now=now, token=token).send()
+        message, forget_link = _prepare(notice, now=now)
+        if message is None:  # about a visit no longer ahead, or an offer no longer open
+            row.update(sent_at=now, claimed_at=None, last_error=NOT_AHEAD)
+            return None
+        message.send()
     except Exception as error:
-        if link is not None:
-            link.delete()  # never delivered: it must open nothing
+        forget_link()  # never delivered: its link must open nothing
         retry_at = now + RETRY_DELAYS[notice.attempts - 1] if notice.attempts < EmailNotice.MAX_ATTEMPTS else None
         row.update(claimed_at=None, last_error=type(error).__name__, retry_after=retry_at)
         logger.warning("Email notice %s (%s) not sent, attempt %s of %s: %s", notice.pk, notice.kind,

@@ -300,8 +300,8 @@ class BookingForms:
     """The details step's three forms, checked together: the PHN is asked once (about you), and
     MSP supplementary benefits need it."""
 
-    def __init__(self, data=None):
-        self.patient = PatientDetailsForm(data, prefix="p")
+    def __init__(self, data=None, initial: dict | None = None):
+        self.patient = PatientDetailsForm(data, prefix="p", initial=initial)
         self.insurance = InsuranceForm(data, prefix="i")
         self.screening = ScreeningForm(data, prefix="s")
         self.data = data

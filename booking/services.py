@@ -30,6 +30,7 @@ from .models import (
 from .schedules import booking_rules, close_ims_visits, free_practitioners_at, local_date, staff_rules
 from .tasks import queue_notices
 from .templatetags.booking_tags import local_when
+from .waitlist.services import note_freed
 
 logger = logging.getLogger(__name__)
 Status = Appointment.Status
@@ -226,7 +227,16 @@ def cancel_appointment(*, appointment: Appointment, now: datetime, actor=None, b
                             action="cancelled", actor=actor, by_patient=by_patient, reason=reason,
                             **({"patient_asked": True} if by_patient or patient_asked else {}))
     _notify(cancelled, EmailNotice.Kind.CANCELLED_BY_PATIENT if by_patient else EmailNotice.Kind.CANCELLED_BY_CLINIC)
+    _freed(cancelled, "cancelled")
     return cancelled
+
+
+def _freed(appointment: Appointment, reason: str, *, start: datetime | None = None, until: datetime | None = None,
+           practitioner_id: int | None = None) -> None:
+    """The time this visit held is free again: the waitlist is offered it once the change commits.
+    (A no-show or a completion frees no time worth offering: it is now or past.)"""
+    note_freed(practitioner_id=practitioner_id or appointment.practitioner_id, start=start or appointment.start,
+               end=until or appointment.blocks_until, reason=reason)
 
 
 @transaction.atomic
@@ -408,6 +418,7 @@ def reschedule_appointment(*, appointment: Appointment, new_start: datetime, now
     if not free and not (allow_outside_hours and not by_patient):
         raise SlotTaken()
     before = {"start": locked.start.isoformat(), "practitioner": locked.practitioner.name}
+    old_time = (locked.practitioner_id, locked.start, locked.blocks_until)
     locked.practitioner = target
     locked.start = new_start
     locked.end = new_start + service.duration
@@ -424,4 +435,5 @@ def reschedule_appointment(*, appointment: Appointment, new_start: datetime, now
             from_status=locked.status, to_status=locked.status,
             old=before, new={"start": new_start.isoformat(), "practitioner": target.name}, **override)
     _notify(locked, EmailNotice.Kind.RESCHEDULED)
+    _freed(locked, "moved away", practitioner_id=old_time[0], start=old_time[1], until=old_time[2])
     return locked

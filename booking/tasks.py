@@ -33,9 +33,15 @@ GRACE = timedelta(minutes=5)
 
 def queue_notices(appointment_id: int, *kinds: str, invoice_number: int | None = None) -> None:
     """Write outbox rows in the caller's transaction; hand them to the worker once it commits."""
-    notices = EmailNotice.objects.bulk_create(EmailNotice(appointment_id=appointment_id, kind=kind,
-                                                          invoice_number=invoice_number) for kind in kinds)
-    ids = [notice.pk for notice in notices]
+    queue_outbox([EmailNotice(appointment_id=appointment_id, kind=kind, invoice_number=invoice_number)
+                  for kind in kinds])
+
+
+def queue_outbox(notices: list[EmailNotice]) -> None:
+    """Write these outbox rows in the caller's transaction; hand them to the worker once it commits."""
+    if not notices:
+        return
+    ids = [notice.pk for notice in EmailNotice.objects.bulk_create(notices)]
     # robust: the change is committed whatever happens here; a notice whose task was never queued
     # is picked up by the next pass.
     transaction.on_commit(partial(_enqueue_all, ids), robust=True)
@@ -87,8 +93,12 @@ def retry_overdue(now: datetime) -> int:
 
 def run_pass(now: datetime) -> tuple[int, int]:
     """One pass: (reminders queued, emails queued again). It also deletes expired sessions: a patient's
-    half-typed booking form waits in theirs, and the privacy notice promises it does not outlive it."""
+    half-typed booking form waits in theirs, and the privacy notice promises it does not outlive it.
+    And it offers freed time whose own task was lost, and ends waitlist entries past their dates."""
+    from .waitlist.services import catch_up  # the waitlist queues its emails through this module
+
     reminders, retried = queue_reminders(now), retry_overdue(now)
+    catch_up(now)
     import_module(settings.SESSION_ENGINE).SessionStore.clear_expired()
     return reminders, retried
 

@@ -4,6 +4,7 @@
 - ``appointments``: patients, appointments (statuses, range lookups, the no-overlap constraint),
   insurance notes, safety screening, history
 - ``notes``: the practitioner's private visit note
+- ``waitlist``: waitlist entries, the times offered to them, and freed times still to offer
 - ``outbox``: emails owed (written in the same transaction as the change) and manage links
 - ``common``: range expressions, the PHN validator, token hashes (the migrations refer to the
   range expressions as ``booking.models.Int8Range`` and ``booking.models.TsTzRange``)
@@ -27,12 +28,15 @@ from .common import Int8Range, TsTzRange, hash_token, phn_validator
 from .notes import VisitNote
 from .outbox import EmailNotice, ManageLink
 from .practice import ClinicClosure, Practitioner, PractitionerQuerySet, Service, ServiceQuerySet, TimeOff, WorkingHours
+from .waitlist import FreedTime, WaitlistEntry, WaitlistOffer, unguessable_hash
 
 __all__ = [
     "HOLDING_STATUSES", "KEPT_STATUSES", "Appointment", "AppointmentEvent", "AppointmentQuerySet",
     "AppointmentStatus", "ClinicClosure", "EmailNotice", "InsuranceNote", "Int8Range", "ManageLink", "Patient",
     "Practitioner", "PractitionerQuerySet", "Screening", "Service", "ServiceQuerySet", "TimeOff", "TsTzRange",
-    "VisitNote", "WorkingHours", "hash_token", "phn_validator", "schedule_cache",
+    "FreedTime", "VisitNote", "WaitlistEntry", "WaitlistOffer", "WorkingHours", "hash_token", "phn_validator",
+    "unguessable_hash",
+    "schedule_cache",
 ]
 
 # --- the public schedule cache ----------------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 
 from django.db import models
+from django.db.models import Q
 
 from .appointments import Appointment
 from .common import hash_token
@@ -28,8 +29,16 @@ class EmailNotice(models.Model):
         REMINDER = "reminder", "Reminder"
         RECEIPT = "receipt", "Receipt (paid invoice)"
         SERIES_BOOKED = "series_booked", "IMS trial visits booked"
+        WAITLIST_JOINED = "waitlist_joined", "Joined the waitlist"
+        WAITLIST_OFFER = "waitlist_offer", "A time offered from the waitlist"
 
-    appointment = models.ForeignKey(Appointment, on_delete=models.CASCADE, related_name="email_notices")
+    # About an appointment, or (waitlist emails) about a waitlist entry and perhaps one offer to it.
+    appointment = models.ForeignKey(Appointment, null=True, blank=True, on_delete=models.CASCADE,
+                                    related_name="email_notices")
+    waitlist_entry = models.ForeignKey("booking.WaitlistEntry", null=True, blank=True, on_delete=models.CASCADE,
+                                       related_name="email_notices")
+    waitlist_offer = models.ForeignKey("booking.WaitlistOffer", null=True, blank=True, on_delete=models.CASCADE,
+                                       related_name="email_notices")
     kind = models.CharField(max_length=24, choices=Kind.choices)
     created_at = models.DateTimeField(auto_now_add=True)
     sent_at = models.DateTimeField(null=True, blank=True)
@@ -46,9 +55,11 @@ class EmailNotice(models.Model):
     class Meta:
         ordering = ["created_at", "id"]
         indexes = [models.Index(fields=["sent_at", "created_at"])]
+        constraints = [models.CheckConstraint(condition=Q(appointment__isnull=False) | Q(waitlist_entry__isnull=False),
+                                              name="email_notice_about_something")]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} for {self.appointment_id}"
+        return f"{self.get_kind_display()} for {self.appointment_id or f'waitlist entry {self.waitlist_entry_id}'}"
 
     @property
     def to_clinic(self) -> bool:

@@ -413,3 +413,29 @@ class ExportForm(forms.Form):
             elif (last - first).days + 1 > MAX_EXPORT_DAYS:
                 self.add_error("last_day", f"Export at most {MAX_EXPORT_DAYS} days at a time.")
         return cleaned
+
+
+class WaitlistOfferForm(forms.Form):
+    """A free time the front desk offers to the waitlist by hand (the clinic's local day and times)."""
+
+    practitioner = PractitionerChoiceField()
+    date = DateField(label="Day", widget=DateInput(), error_messages={"required": "Enter the day."})
+    start_time = forms.TimeField(label="From", widget=TimeInput(), error_messages={"required": "Enter the time."})
+    end_time = forms.TimeField(label="Until", widget=TimeInput(), error_messages={"required": "Enter the time."})
+
+    def __init__(self, *args, now: datetime | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.now = now or timezone.now()
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.errors:
+            return cleaned
+        start = schedules.local_to_utc(day=cleaned["date"], at=cleaned["start_time"])
+        end = schedules.local_to_utc(day=cleaned["date"], at=cleaned["end_time"])
+        if end <= start:
+            self.add_error("end_time", "The end must be after the start.")
+        elif end <= self.now:
+            self.add_error("date", "That time is over: offer a time still to come.")
+        cleaned["start"], cleaned["end"] = start, end
+        return cleaned

@@ -9,7 +9,7 @@ from django.urls import path, reverse_lazy
 from ..billing import urls as billing_urls
 from ..courses import urls as course_urls
 from ..reports import urls as report_urls
-from .views import calendar, daysheet, desk, records, schedules, visits
+from .views import calendar, daysheet, desk, records, schedules, visits, waitlist
 
 app_name = "staff"
 
@@ -49,6 +49,10 @@ urlpatterns = [
     path("schedules/closures/", schedules.add_closure, name="closure-add"),
     path("schedules/closures/<int:pk>/remove/", schedules.remove_closure, name="closure-remove"),
     path("export/", records.export, name="export"),
+    # the waitlist
+    path("waitlist/", waitlist.waitlist, name="waitlist"),
+    path("waitlist/<int:pk>/remove/", waitlist.remove, name="waitlist-remove"),
+    path("waitlist/offer/", waitlist.offer, name="waitlist-offer"),
     # billing: check-out, invoices, payments, receipts (booking/billing/urls.py)
     *billing_urls.urlpatterns,
     # IMS courses (booking/courses/urls.py)

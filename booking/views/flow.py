@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime, timedelta
 from django.conf import settings
 from django.contrib import messages
 from django.db import transaction
-from django.http import QueryDict
+from django.http import HttpResponseRedirect, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -31,6 +31,7 @@ from .. import availability, schedules, services
 from ..forms import INSURANCE_HELP, BookingForms, error_list
 from ..models import Appointment, InsuranceNote, Practitioner, Screening, Service, schedule_cache
 from ..parsing import parse_date, parse_start
+from ..waitlist import services as waitlist
 
 SESSION_DONE = "booking_done"
 SCHEDULE_CLOCK_MINUTES = 5
@@ -213,10 +214,11 @@ def schedule(request, service):
 # Refresh never send a form again. What the patient typed waits in their session (``DRAFT``, one
 # per visit type, dropped once the request is sent) until the next page shows it.
 DRAFT = "booking_draft"
+WAITLIST_CLAIM = "waitlist_claim"  # the waitlist offer whose time the details step is for (start_claim)
 NOT_TYPED = {"csrfmiddlewaretoken", "action", "alt_start", "who", "start"}
 
 
-def _over_rate_limit(request) -> bool:
+def over_rate_limit(request) -> bool:
     """Count booking submissions per network address per hour, shared by every app server. The
     address is keyed with the secret key (a plain hash of an IPv4 address is easily reversed)."""
     key = "book:" + salted_hmac("booking-rate-limit", rate_limit_key(request)).hexdigest()[:32]
@@ -240,8 +242,9 @@ def _draft(request, service: Service) -> dict | None:
 
 
 def _draft_forms(draft: dict | None) -> BookingForms:
-    if draft is None:
-        return BookingForms()
+    if draft is None or not draft.get("typed"):
+        # Nothing typed yet; a waitlist offer fills in what the patient gave when joining.
+        return BookingForms(initial=draft.get("initial") if draft else None)
     data = QueryDict(mutable=True)
     for key, values in draft["typed"].items():  # written by _keep_draft: lists of strings
         data.setlist(key, values)
@@ -288,7 +291,29 @@ def _details_get(request, *, service: Service, practitioner: Practitioner | None
     if draft is not None and request.GET.get("step") == "review" and forms.is_valid():
         assigned = practitioner or Practitioner.objects.filter(pk=free[0]).first()
         return _review(request, context, forms, assigned=assigned)
-    return _render_details(request, context, forms, show_errors=draft is not None)
+    return _render_details(request, context, forms, show_errors=draft is not None and bool(draft.get("typed")))
+
+
+def start_claim(request, *, offer, initial: dict[str, str]) -> HttpResponseRedirect:
+    """Open the details step for a waitlist offer's time, with what the patient gave when joining
+    filled in (the screening and the way to pay are still asked). The offer is remembered so that
+    booking that time takes the patient off the list; anyone may still book it first."""
+    request.session[DRAFT] = {"service": offer.service.slug, "typed": {}, "initial": initial}
+    request.session[WAITLIST_CLAIM] = {"offer": offer.pk, "service": offer.service.slug, "start": _iso(offer.start)}
+    return redirect(_details_url(offer.service, offer.practitioner, offer.start, fragment="#details-form"))
+
+
+def time_url(service: Service, practitioner: Practitioner | None, start: datetime) -> str:
+    """The details step for one free time (the link a schedule page gives it)."""
+    return _details_url(service, practitioner, start, fragment="#details-form")
+
+
+def _claim(request, service: Service, start_at: datetime) -> int | None:
+    """The waitlist offer being claimed with this booking, if this is its time."""
+    claim = request.session.get(WAITLIST_CLAIM)
+    if isinstance(claim, dict) and claim.get("service") == service.slug and claim.get("start") == _iso(start_at):
+        return claim.get("offer") if isinstance(claim.get("offer"), int) else None
+    return None
 
 
 def _details_post(request, *, service: Service, practitioner: Practitioner | None, start_at: datetime):
@@ -303,15 +328,16 @@ def _details_post(request, *, service: Service, practitioner: Practitioner | Non
                                      if action == "edit" else "#error-summary"))
     if action != "confirm" or chosen is not None:
         return redirect(_details_url(service, practitioner, start_at, step="review", fragment="#review"))
-    if _over_rate_limit(request):
+    if over_rate_limit(request):
         _keep_draft(request, service, limited=True)
         return redirect(_details_url(service, practitioner, start_at))
     try:
         appointment, token = _book(forms, service=service, practitioner=practitioner, start_at=start_at,
-                                   now=timezone.now())
+                                   now=timezone.now(), offer_id=_claim(request, service, start_at))
     except services.SlotTaken:
         return redirect(_details_url(service, practitioner, start_at, fragment="#taken"))
     request.session.pop(DRAFT, None)
+    request.session.pop(WAITLIST_CLAIM, None)
     request.session[SESSION_DONE] = {"reference": appointment.reference, "token": token}
     return redirect("booking:requested")
 
@@ -330,20 +356,24 @@ def _review(request, context, forms: BookingForms, *, assigned: Practitioner | N
 
 @sensitive_variables()
 def _book(forms: BookingForms, *, service: Service, practitioner: Practitioner | None, start_at: datetime,
-          now: datetime) -> tuple[Appointment, str]:
+          now: datetime, offer_id: int | None = None) -> tuple[Appointment, str]:
     """The patient record and the request in one transaction: a time just taken (``SlotTaken``)
-    leaves no new patient record behind."""
+    leaves no new patient record behind. Booking a waitlist offer's time (``offer_id``) takes the
+    patient off the list in the same transaction."""
     data = forms.patient.cleaned_data
     with transaction.atomic():
         patient = services.find_or_create_patient(
             first_name=data["first_name"], last_name=data["last_name"], email=data["email"],
             phone=data["phone"], date_of_birth=data["date_of_birth"], phn=data["phn"],
         )
-        return services.book_appointment(
+        appointment, token = services.book_appointment(
             service=service, practitioner=practitioner, patient=patient, start=start_at, now=now,
             insurance=forms.insurance_data(), screening=forms.screening.screening_data(),
             patient_note=data["patient_note"], contact_phone=data["phone"],
         )
+        if offer_id is not None:
+            waitlist.claimed(offer_id=offer_id, appointment=appointment, now=now)
+        return appointment, token
 
 
 def request_clinic_phone() -> str:
@@ -364,7 +394,7 @@ def _taken(request, context, forms: BookingForms, *, service, practitioner, star
 
     The page never says who took it (it may well have been this patient, in another tab).
     """
-    context = {**context, "taken": True,
+    context = {**context, "taken": True, "on_waitlist": _claim(request, service, start_at) is not None,
                "alternatives": schedules.nearest_slots(service=service, practitioner=practitioner,
                                                        around=start_at, now=now)}
     return _render_details(request, context, forms, show_errors=False)

@@ -27,7 +27,7 @@ from ..courses.forms import PatientPainForm
 from ..courses.models import VisitScore
 from ..courses.places import spacing_breaks
 from ..ics import appointment_ics
-from ..models import Appointment
+from ..models import Appointment, WaitlistEntry
 from ..parsing import parse_date, parse_start
 
 
@@ -64,6 +64,7 @@ def manage(request, token):
         "trial_left": courses.patient_trial(appointment)[1],
         "pain_form": PatientPainForm() if courses.patient_may_score(appointment, now) else None,
         "pain_given": VisitScore.objects.filter(appointment=appointment, patient_reported=True).first(),
+        "on_waitlist": appointment.waitlist_entries.filter(status=WaitlistEntry.Status.WAITING).exists(),
     })
 
 

@@ -31,5 +31,14 @@ def test_the_demo_shows_requests_a_paid_receipt_a_balance_a_fee_to_decide_and_a_
     assert [c for c, _ in courses.flagged_courses(Course.objects.all())] == [course]
     note = VisitNote.objects.get()
     assert note.written_by.username == "maya" and note.appointment.practitioner.slug == "maya-chen"
+    # the waitlist: three waiting, and a cancelled time (offered by the worker once the demo commits)
+    from booking.models import FreedTime, WaitlistEntry
+    from booking.waitlist.services import offer_freed
+
+    assert WaitlistEntry.objects.filter(status="waiting").count() == 3
+    freed = FreedTime.objects.get(reason="cancelled")
+    assert offer_freed(freed.pk, now=freed.created_at) >= 1
+    assert WaitlistEntry.objects.get(email="priya.nair@example.com").offers.exists()
     call_command("setup_site", "--demo", stdout=io.StringIO())
+    assert WaitlistEntry.objects.count() == 3
     assert (Appointment.objects.count(), Invoice.objects.count(), VisitNote.objects.count()) == counts

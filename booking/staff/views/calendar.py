@@ -79,7 +79,7 @@ def day(request):
     sheet = grid.build_grid(raws, user=request.user, now=now, tz=tz, balances=balances,
                             course_visits=places.visit_numbers(a.pk for a in appointments))
     return render(request, "staff/day.html", {
-        "day": the_day, "today": today, "now": now, "grid": sheet, "closed": closed,
+        "day": the_day, "today": today, "now": now, "grid": sheet, "closed": closed, "practitioners": ordered,
         "hidden": grid.hidden(appointments, request.user),
         "prev_url": _url("staff:day", date=(the_day - timedelta(days=1)).isoformat()),
         "next_url": _url("staff:day", date=(the_day + timedelta(days=1)).isoformat()),

@@ -1,0 +1,225 @@
+"""Waitlist writes: joining and leaving, noting freed time, the offering pass, and claiming an offer.
+
+Freed time is noted in the transaction that frees it (``note_freed``) and offered after it commits,
+by a task (``booking.waitlist.tasks.offer_freed_time``) that claims the freed time with a conditional
+update first: retries, a second worker and the catch-up pass all find it claimed and send nothing.
+The offers and their emails are written in the claim's transaction, so a pass that dies offers
+nothing and the catch-up pass offers the time again, once.
+
+Time: callers pass ``now``.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, datetime, timedelta
+from functools import partial
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from .. import schedules
+from ..models import (
+    HOLDING_STATUSES,
+    Appointment,
+    EmailNotice,
+    FreedTime,
+    Practitioner,
+    Service,
+    WaitlistEntry,
+    WaitlistOffer,
+    hash_token,
+)
+from ..tasks import queue_outbox
+from . import matching
+
+logger = logging.getLogger(__name__)
+Status = WaitlistEntry.Status
+# An offer with less time than this to book it is not worth an email.
+MIN_OFFER_TIME = timedelta(minutes=30)
+# The catch-up pass (booking.tasks.run_pass) offers freed time whose own task has not run by then.
+GRACE = timedelta(minutes=5)
+
+
+# --- joining and leaving -----------------------------------------------------------------------
+@transaction.atomic
+def join(*, service: Service, practitioner: Practitioner | None, earliest: date, latest: date,
+         weekdays: list[int], parts_of_day: list[str], first_name: str, last_name: str, email: str,
+         phone: str = "", appointment: Appointment | None = None) -> WaitlistEntry:
+    """Put a patient on the list and email them its private link. With ``appointment`` (joined from
+    the visit's manage link), an offer moves that visit to an earlier time instead of adding one;
+    joining again from the same visit replaces the earlier wish."""
+    if appointment is not None:
+        WaitlistEntry.objects.filter(appointment=appointment, status=Status.WAITING).update(
+            status=Status.LEFT, ended_at=timezone.now(), ended_by="patient")
+    entry = WaitlistEntry.objects.create(
+        service=service, practitioner=practitioner, appointment=appointment, earliest=earliest, latest=latest,
+        weekdays=sorted(set(weekdays)), parts_of_day=[p for p in WaitlistEntry.Part.values if p in parts_of_day],
+        first_name=first_name, last_name=last_name, email=email, phone=phone)
+    queue_outbox([EmailNotice(waitlist_entry=entry, kind=EmailNotice.Kind.WAITLIST_JOINED)])
+    return entry
+
+
+def entry_for_token(token: str) -> WaitlistEntry | None:
+    if not token or len(token) > 100:
+        return None
+    return (WaitlistEntry.objects.select_related("service", "practitioner", "appointment")
+            .filter(token_hash=hash_token(token)).first())
+
+
+def offer_for_token(token: str) -> WaitlistOffer | None:
+    if not token or len(token) > 100:
+        return None
+    return (WaitlistOffer.objects.select_related("entry__appointment__practitioner", "service", "practitioner")
+            .filter(token_hash=hash_token(token)).first())
+
+
+def end(entry: WaitlistEntry, *, status: str, by: str, now: datetime) -> bool:
+    """Take a waiting entry off the list (left, removed, booked, expired); False if it had left already."""
+    ended = WaitlistEntry.objects.filter(pk=entry.pk, status=Status.WAITING).update(
+        status=status, ended_at=now, ended_by=by)
+    if ended:
+        entry.status, entry.ended_at, entry.ended_by = status, now, by
+    return bool(ended)
+
+
+def expire(now: datetime) -> int:
+    """End entries past their latest date, and those joined to move a visit that no longer holds its time."""
+    waiting = WaitlistEntry.objects.filter(status=Status.WAITING)
+    stale = waiting.filter(Q(latest__lt=schedules.local_date(now))
+                           | Q(appointment__isnull=False) & ~Q(appointment__status__in=HOLDING_STATUSES))
+    return stale.update(status=Status.EXPIRED, ended_at=now, ended_by="system")
+
+
+# --- freed time --------------------------------------------------------------------------------
+def note_freed(*, practitioner_id: int, start: datetime, end: datetime, reason: str) -> FreedTime | None:
+    """Record, in the caller's transaction, that ``[start, end)`` became free; it is offered after commit.
+
+    Nothing is recorded while nobody waits (most changes), or for time already past.
+    """
+    start = max(start, timezone.now())
+    if end <= start or not WaitlistEntry.objects.filter(status=Status.WAITING).exists():
+        return None
+    freed = FreedTime.objects.create(practitioner_id=practitioner_id, start=start, end=end, reason=reason)
+    transaction.on_commit(partial(_enqueue, freed.pk), robust=True)
+    return freed
+
+
+def _enqueue(freed_id: int) -> None:
+    from .tasks import offer_freed_time  # the task module imports this one
+
+    offer_freed_time.enqueue(freed_id)
+
+
+def offer_freed(freed_id: int, *, now: datetime) -> int:
+    """Offer one freed time to the waitlist, once; return how many offers were sent."""
+    with transaction.atomic():
+        # The claim: a second worker (or a retry) updates nothing and offers nothing. It waits for
+        # this transaction's row lock, so it sees the claim once it commits.
+        if not FreedTime.objects.filter(pk=freed_id, offered_at=None).update(offered_at=now):
+            return 0
+        freed = FreedTime.objects.select_related("practitioner").get(pk=freed_id)
+        return _offer(freed, now=now)
+
+
+def catch_up(now: datetime) -> int:
+    """Offer freed times whose task was lost (the reminder pass calls this); end stale entries."""
+    expire(now)
+    pending = FreedTime.objects.filter(offered_at=None, created_at__lte=now - GRACE)
+    return sum(offer_freed(pk, now=now) for pk in pending.values_list("pk", flat=True))
+
+
+def _wish(entry: WaitlistEntry) -> matching.Wish:
+    return matching.Wish(
+        entry_id=entry.pk, who=entry.email.lower(), service_id=entry.service_id,
+        practitioner_id=entry.practitioner_id, earliest=entry.earliest, latest=entry.latest,
+        weekdays=frozenset(entry.weekdays), parts=frozenset(entry.parts_of_day),
+        before=entry.appointment.start if entry.appointment is not None else None)
+
+
+def _offer(freed: FreedTime, *, now: datetime) -> int:
+    practitioner = freed.practitioner
+    if not practitioner.active:
+        return 0
+    rules = schedules.booking_rules()
+    first, last = max(freed.start, now), min(freed.end, now + rules.horizon)
+    entries = [
+        e for e in WaitlistEntry.objects.filter(status=Status.WAITING, latest__gte=schedules.local_date(first),
+                                                earliest__lte=schedules.local_date(last))
+        .filter(Q(practitioner=None) | Q(practitioner=practitioner), service__in=practitioner.services.all())
+        .select_related("appointment")
+        # a visit to move must still be movable online: the patient claims it without calling
+        if e.appointment is None or e.appointment.patient_can_change(now)
+    ]
+    if not entries or first >= last:
+        return 0
+    starts = []
+    for service in Service.objects.bookable().filter(pk__in={e.service_id for e in entries}):
+        slots = schedules.available_slots(service=service, practitioner=practitioner, first=schedules.local_date(first),
+                                          last=schedules.local_date(last), now=now, rules=rules)
+        starts += [matching.Start(service_id=service.pk, practitioner_id=practitioner.pk, start=s.start,
+                                  local=timezone.localtime(s.start), blocks=service.duration + service.buffer)
+                   for s in slots if first <= s.start < last]
+    earlier = WaitlistOffer.objects.filter(entry__in=entries, practitioner=practitioner, start__range=(first, last))
+    offered = frozenset(earlier.values_list("entry_id", "practitioner_id", "start"))
+    made = []
+    hours = timedelta(hours=settings.WAITLIST_OFFER_HOURS)
+    notice = timedelta(hours=settings.BOOKING_MIN_NOTICE_HOURS)
+    for slot, entry_ids in matching.plan([_wish(e) for e in entries], starts, count=settings.WAITLIST_OFFER_COUNT,
+                                         offered=offered):
+        # Valid until the deadline, never past the last moment the time can be booked online.
+        expires = min(now + hours, slot.start - notice)
+        if expires - now < MIN_OFFER_TIME:
+            continue
+        made += WaitlistOffer.objects.bulk_create(
+            WaitlistOffer(entry_id=pk, service_id=slot.service_id, practitioner=practitioner, start=slot.start,
+                          freed=freed, created_at=now, expires_at=expires) for pk in entry_ids)
+    queue_outbox([EmailNotice(waitlist_entry_id=o.entry_id, waitlist_offer=o, kind=EmailNotice.Kind.WAITLIST_OFFER)
+                  for o in made])
+    logger.info("Freed time %s (%s): %s offers", freed.pk, freed.reason, len(made))
+    return len(made)
+
+
+@transaction.atomic
+def offer_by_hand(*, practitioner: Practitioner, start: datetime, end: datetime, now: datetime) -> int:
+    """The front desk offers a free time now ("offer this freed time"): the same pass, run at once."""
+    freed = FreedTime.objects.create(practitioner=practitioner, start=start, end=end, reason="offered by the desk",
+                                     offered_at=now)
+    return _offer(freed, now=now)
+
+
+# --- claiming ----------------------------------------------------------------------------------
+def claimable(offer: WaitlistOffer, *, now: datetime) -> bool:
+    """The offer is open and its time still free (for a visit to move: still movable online)."""
+    entry = offer.entry
+    if not entry.waiting or not offer.is_open(now):
+        return False
+    if entry.appointment is not None and not entry.appointment.patient_can_change(now):
+        return False
+    exclude = entry.appointment if entry.appointment is not None else None
+    return bool(schedules.free_practitioners_at(service=offer.service, practitioner=offer.practitioner,
+                                                start=offer.start, now=now, exclude_appointment=exclude))
+
+
+def claimed(*, offer_id: int, appointment: Appointment, now: datetime) -> bool:
+    """In the booking's transaction: the offered time was booked, so the entry leaves the list."""
+    offer = WaitlistOffer.objects.select_for_update().select_related("entry").filter(pk=offer_id).first()
+    if offer is None or (offer.service_id, offer.start) != (appointment.service_id, appointment.start):
+        return False
+    WaitlistOffer.objects.filter(pk=offer.pk, claimed_at=None).update(claimed_at=now)
+    if end(offer.entry, status=Status.BOOKED, by="patient", now=now):
+        WaitlistEntry.objects.filter(pk=offer.entry_id).update(booked=appointment)
+    return True
+
+
+@transaction.atomic
+def move_to_offer(offer: WaitlistOffer, *, now: datetime) -> Appointment:
+    """Move the entry's booked visit to the offered time (``services.SlotTaken`` if someone was first)."""
+    from ..services import reschedule_appointment  # booking.services notes freed time here
+
+    moved = reschedule_appointment(appointment=offer.entry.appointment, new_start=offer.start, now=now,
+                                   practitioner=offer.practitioner, by_patient=True)
+    claimed(offer_id=offer.pk, appointment=moved, now=now)
+    return moved
