@@ -149,6 +149,8 @@ def _offer(freed: FreedTime, *, now: datetime) -> int:
         e for e in WaitlistEntry.objects.filter(status=Status.WAITING, latest__gte=schedules.local_date(first),
                                                 earliest__lte=schedules.local_date(last))
         .filter(Q(practitioner=None) | Q(practitioner=practitioner), service__in=practitioner.services.all())
+        # one open offer at a time: the next freed time goes to the next person meanwhile
+        .exclude(pk__in=WaitlistOffer.objects.filter(claimed_at=None, expires_at__gt=now).values("entry_id"))
         .select_related("appointment")
         # a visit to move must still be movable online: the patient claims it without calling
         if e.appointment is None or e.appointment.patient_can_change(now)

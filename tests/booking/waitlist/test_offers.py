@@ -140,6 +140,23 @@ def test_a_cancellation_offers_the_time_to_exactly_the_first_three_matching_entr
     assert WaitlistOffer.objects.count() == 3 and len(offers_mail(mailoutbox)) == 3
 
 
+def test_a_patient_with_an_open_offer_is_not_sent_another_until_it_ends(maya, settings,
+                                                                      django_capture_on_commit_callbacks):
+    settings.WAITLIST_OFFER_COUNT = 1
+    first, second = join(), join()
+    one, _ = book(start=WEDNESDAY_10, practitioner=maya, source="staff")
+    two, _ = book(start=local(2026, 12, 3, 10), practitioner=maya, source="staff")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.cancel_appointment(appointment=one, now=NOW)
+        services.cancel_appointment(appointment=two, now=NOW)
+    assert [o.start for o in first.offers.all()] == [WEDNESDAY_10]
+    assert [o.start for o in second.offers.all()] == [local(2026, 12, 3, 10)]
+    with time_machine.travel(NOW + timedelta(hours=3), tick=False):  # both offers have ended
+        assert waitlist.offer_by_hand(practitioner=maya, start=WEDNESDAY_10, end=WEDNESDAY_10 + timedelta(hours=1),
+                                      now=timezone.now()) == 1
+    assert first.offers.count() == 1 and second.offers.count() == 2  # the same time goes to the next person
+
+
 def test_an_offer_expires_by_its_deadline_and_never_past_the_minimum_notice(maya, settings,
                                                                            django_capture_on_commit_callbacks):
     settings.WAITLIST_OFFER_HOURS = 2
@@ -155,9 +172,10 @@ def test_an_offer_expires_by_its_deadline_and_never_past_the_minimum_notice(maya
     assert waitlist.offer_by_hand(practitioner=maya, start=evening, end=evening + timedelta(minutes=30),
                                   now=NOW) == 0
     early = local(2026, 11, 30, 3, 30)
+    other = join(parts_of_day=["afternoon"])  # (the first entry's offer is still open: one at a time)
     assert waitlist.offer_by_hand(practitioner=maya, start=evening, end=evening + timedelta(minutes=30),
                                   now=early) == 1
-    late = entry.offers.get(start=evening)
+    late = other.offers.get(start=evening)
     assert late.expires_at == evening - timedelta(hours=12)
 
 
