@@ -6,4 +6,6 @@ class ClinicConfig(AppConfig):
     verbose_name = "Clinic"
 
     def ready(self):
-        from . import checks  # noqa: F401 - registers the deployment checks
+        from . import checks, dbspeed  # noqa: F401 - importing checks registers the deployment checks
+
+        dbspeed.connect()

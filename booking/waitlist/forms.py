@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django import forms
 from django.conf import settings
@@ -41,10 +41,12 @@ class WaitlistForm(CleanTextMixin, forms.Form):
         error_messages={"required": "Please tick the box to agree, so we can keep you on the list."})
     website = PatientDetailsForm.base_fields["website"]  # the honeypot, as on the booking form
 
-    def __init__(self, *args, service: Service, contact: bool = True, **kwargs):
+    def __init__(self, *args, service: Service, contact: bool = True, before: date | None = None, **kwargs):
+        """``before``: the day of the booked visit an earlier time would replace (joined from its link)."""
         super().__init__(*args, **kwargs)
         self.today = timezone.localdate()
         self.last_day = self.today + timedelta(days=settings.BOOKING_HORIZON_DAYS)
+        self.before = before
         practitioners = Practitioner.objects.offering(service)
         self.fields["practitioner"].choices = [("any", "Anyone who offers this visit")] + [
             (p.slug, p.name) for p in practitioners]
@@ -61,6 +63,9 @@ class WaitlistForm(CleanTextMixin, forms.Form):
         earliest = self.cleaned_data["earliest"]
         if earliest < self.today:
             raise ValidationError("This date has passed: choose today or a later day.")
+        if self.before is not None and earliest > self.before:
+            raise ValidationError(f"Choose a day up to the day of your visit ({self.before:%A} {self.before.day} "
+                                  f"{self.before:%B}): only earlier times are offered.")
         if earliest > self.last_day:
             raise ValidationError(f"We book up to {settings.BOOKING_HORIZON_DAYS} days ahead: "
                                   f"choose a day until {self.last_day:%A} {self.last_day.day} {self.last_day:%B}.")

@@ -17,7 +17,9 @@ from .services import note_freed
 
 
 def hours_changed(practitioner_id: int, first_day) -> None:
-    start, _ = schedules.local_day_bounds(max(first_day, timezone.localdate()))
+    """Hours valid from ``first_day`` (None: always) may have freed time from then to the horizon."""
+    today = timezone.localdate()
+    start, _ = schedules.local_day_bounds(max(first_day or today, today))
     note_freed(practitioner_id=practitioner_id, start=start,
                end=timezone.now() + timedelta(days=settings.BOOKING_HORIZON_DAYS + 1), reason="hours changed")
 

@@ -81,7 +81,8 @@ def join_from_visit(request, token):
         return redirect("booking:manage", token=token)
     context = {"service": appointment.service, "appointment": appointment, "contact": False,
                "back_url": reverse("booking:manage", args=[token])}
-    form = WaitlistForm(request.POST or None, service=appointment.service, contact=False,
+    form = WaitlistForm(request.POST if request.method == "POST" else None, service=appointment.service,
+                        contact=False, before=schedules.local_date(appointment.start),
                         initial={"practitioner": appointment.practitioner.slug})
     if request.method == "POST":
         if form.is_valid():

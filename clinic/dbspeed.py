@@ -1,0 +1,61 @@
+"""Reading timestamps from PostgreSQL at C speed.
+
+Django (5.2) reads every ``timestamptz`` through its own loader, a subclass of psycopg's *Python*
+loader, only to set the tzinfo to UTC: with ``psycopg[binary]`` that costs about 12 µs a value instead
+of well under one, and a week of free times reads ~600 of them (7 ms of a 30 ms page). The connection's
+time zone is UTC (Django sets it with ``USE_TZ``), so psycopg's C loader already returns UTC-aware
+datetimes. This registers the C loader on each new connection, with the ``timezone`` attribute Django
+checks before it would put its own back (``DatabaseWrapper.create_cursor``).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC
+
+from django.conf import settings
+from django.db.backends.signals import connection_created
+
+try:
+    from psycopg import adapters
+    from psycopg.adapt import Loader
+    from psycopg.postgres import types
+    from psycopg.pq import Format
+except ImportError:  # psycopg 2: nothing to do
+    adapters = None
+
+
+def _loader_class():
+    if adapters is None:
+        return None
+    fast = adapters.get_loader(types["timestamptz"].oid, Format.TEXT)  # the C loader with [binary]
+    if fast.__module__.startswith("psycopg."):
+        return None  # the pure-Python build: Django's loader is no slower
+
+    class UtcTimestamptzLoader(Loader):
+        """Delegates to the C loader (which cannot be subclassed); ``timezone`` is what Django checks."""
+
+        timezone = UTC
+
+        def __init__(self, oid, context=None):
+            super().__init__(oid, context)
+            self._fast = fast(oid, context).load
+
+        def load(self, data):
+            return self._fast(data)
+
+    return UtcTimestamptzLoader
+
+
+LOADER = _loader_class()
+
+
+def use_c_timestamps(sender, connection, **kwargs) -> None:
+    if LOADER is None or connection.vendor != "postgresql" or not settings.USE_TZ:
+        return
+    if connection.timezone_name != "UTC":
+        return  # the C loader would answer in the connection's zone
+    connection.connection.adapters.register_loader("timestamptz", LOADER)
+
+
+def connect() -> None:
+    connection_created.connect(use_c_timestamps, dispatch_uid="clinic-c-timestamps")
