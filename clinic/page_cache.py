@@ -133,7 +133,7 @@ class VisitorPageCache:
         """``compute()``'s result, kept in this process under the current version token like the
         pages: for visits that can't share a page (a session) but can share what it is built from.
         Inside a transaction it is always computed afresh (it could include rows then rolled back)."""
-        if transaction.get_connection().in_atomic_block:
+        if not settings.CLINIC_PAGE_CACHE or transaction.get_connection().in_atomic_block:
             return compute()
         version = self.version()
         if version is None:
@@ -163,7 +163,7 @@ class VisitorPageCache:
         def decorator(view):
             @wraps(view)
             def wrapper(request, *args, **kwargs):
-                if not plain_visit(request):
+                if not settings.CLINIC_PAGE_CACHE or not plain_visit(request):
                     return view(request, *args, **kwargs)
                 version = self.version()
                 if version is None:

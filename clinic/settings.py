@@ -181,6 +181,9 @@ BOOKING_HORIZON_DAYS = env_int("BOOKING_HORIZON_DAYS", 60)
 BOOKING_SLOT_STEP_MINUTES = env_int("BOOKING_SLOT_STEP_MINUTES", 15)
 BOOKING_CANCEL_CUTOFF_HOURS = env_int("BOOKING_CANCEL_CUTOFF_HOURS", 24)
 BOOKING_RATE_LIMIT_PER_HOUR = env_int("BOOKING_RATE_LIMIT_PER_HOUR", 10)
+# The public pages' copies and shared free times (clinic/page_cache.py). Off only to measure or debug
+# the uncached cost (make bench does, for its "page cache off" rows).
+CLINIC_PAGE_CACHE = env_bool("CLINIC_PAGE_CACHE", True)
 # The waitlist: how many waiting patients are offered each freed time, and for how long (hours).
 WAITLIST_OFFER_COUNT = env_int("WAITLIST_OFFER_COUNT", 3)
 WAITLIST_OFFER_HOURS = env_int("WAITLIST_OFFER_HOURS", 2)

@@ -216,7 +216,7 @@ def preflight(port: int, plan: dict) -> None:
     for endpoint in ENDPOINTS:
         if endpoint.method != "GET":
             continue
-        request = urllib.request.Request(f"http://{HOST}:{port}{plan['urls'][endpoint.key]}")
+        request = urllib.request.Request(f"http://{HOST}:{port}{plan['urls'][endpoint.url_name]}")
         if cookie := session_cookie(endpoint, plan):
             request.add_header("Cookie", cookie)
         opener = urllib.request.build_opener(NoRedirect)
@@ -226,7 +226,7 @@ def preflight(port: int, plan: dict) -> None:
         except urllib.error.HTTPError as error:
             status, body = error.code, ""
         if status != endpoint.expect or endpoint.must_contain not in body:
-            raise SetupError(f"{endpoint.label}: {plan['urls'][endpoint.key]} answered {status} "
+            raise SetupError(f"{endpoint.label}: {plan['urls'][endpoint.url_name]} answered {status} "
                              f"(expected {endpoint.expect} with {endpoint.must_contain!r})")
 
 
@@ -319,13 +319,11 @@ def main(argv: list[str] | None = None) -> int:
         visits = split_warmup(plan["checkout_paths"][:-2])
         only = set(args.only.split(",")) if args.only else None
         results = {}
-        warm_booked = warm_checked_out = 0
-        for endpoint in ENDPOINTS:
-            if only and endpoint.key not in only:
-                results[endpoint.key] = dict(NOT_RUN)
-                continue
+        warm = {"book": 0, "checkout": 0}
+
+        def measure(endpoint) -> dict:
             # The check-out's script sends each request to a visit of its own; wrk needs a URL all the same.
-            path = plan["checkout_paths"][0] if endpoint.key == "checkout" else plan["urls"][endpoint.key]
+            path = plan["checkout_paths"][0] if endpoint.key == "checkout" else plan["urls"][endpoint.url_name]
             url = f"http://{HOST}:{port}{path}"
             cookie = session_cookie(endpoint, plan)
             for phase, seconds in (("warmup", args.warmup), ("measure", args.duration)):
@@ -345,12 +343,24 @@ def main(argv: list[str] | None = None) -> int:
                 result = run_wrk(url, script, seconds=seconds, threads=args.threads, connections=args.connections)
                 result["other_cpu"] = other_cpu(before, cpu_ticks(), server_pid=gunicorn.pid, seconds=seconds)
                 result["restarts"] = gunicorn_restarts(gunicorn_log, since=log_offset)
-                if phase == "warmup" and endpoint.key == "book":
-                    warm_booked = result["requests"]
-                if phase == "warmup" and endpoint.key == "checkout":
-                    warm_checked_out = result["requests"]
+                if phase == "warmup" and endpoint.key in warm:
+                    warm[endpoint.key] = result["requests"]
             result["rps"] = result["requests"] / (result["duration_us"] / 1e6)
-            results[endpoint.key] = result
+            return result
+
+        chosen = [e for e in ENDPOINTS if not only or e.key in only]
+        results = {e.key: dict(NOT_RUN) for e in ENDPOINTS}
+        for endpoint in (e for e in chosen if not e.cache_off):
+            results[endpoint.key] = measure(endpoint)
+        if any(e.cache_off for e in chosen):
+            # The same server started again with the page cache off: nothing shared between visits.
+            stop_gunicorn(gunicorn)
+            log("restarting gunicorn with CLINIC_PAGE_CACHE=0 for the rows measured without the page cache")
+            gunicorn_log = workdir / "gunicorn-nocache.log"
+            gunicorn = start_gunicorn({**env, "CLINIC_PAGE_CACHE": "0"}, port, gunicorn_log)
+            for endpoint in (e for e in chosen if e.cache_off):
+                results[endpoint.key] = measure(endpoint)
+        warm_booked, warm_checked_out = warm["book"], warm["checkout"]
         wrk_version = subprocess.run(["wrk", "--version"], capture_output=True, text=True)  # noqa: S607
         setup = {
             "port": port, "pg_version": pg_version, "gunicorn": gunicorn_shape(env),
@@ -372,12 +382,11 @@ def main(argv: list[str] | None = None) -> int:
         if gunicorn is not None:
             stop_gunicorn(gunicorn)
             log("gunicorn stopped")
-        log_file = workdir / "gunicorn.log"
-        if log_file.exists():
+        for log_file in sorted(workdir.glob("gunicorn*.log")):
             errors = [line for line in log_file.read_text(errors="replace").splitlines()
                       if " ERROR " in line or "Traceback" in line]
             if errors:
-                log(f"gunicorn logged {len(errors)} error lines, e.g. {errors[0]}")
+                log(f"gunicorn logged {len(errors)} error lines in {log_file.name}, e.g. {errors[0]}")
         shutil.rmtree(workdir, ignore_errors=True)
 
 

@@ -224,3 +224,18 @@ def test_in_the_last_minutes_of_sunday_this_week_is_still_this_week(practitioner
     with time_machine.travel(local(2026, 12, 6, 23, 57), tick=False):
         html, _ = visit("/book/ims-assessment/?who=any&week=2026-11-30")
     assert "Week of Monday 30 November" in html
+
+
+def test_with_the_page_cache_off_every_visit_is_counted_afresh(practitioner):
+    """CLINIC_PAGE_CACHE=0 (make bench's uncached rows): no copy is served and no free time is shared, so
+    even a write that tells nobody (a bulk update sends no signal) is seen at once."""
+    appointment, _ = book(start=local(2026, 12, 1, 9), practitioner=practitioner)
+    Appointment.objects.filter(pk=appointment.pk).update(status="cancelled")  # no signal
+    html, _ = visit()
+    assert NINE in html
+    Appointment.objects.filter(pk=appointment.pk).update(status="confirmed")  # no signal: 9:00 is taken
+    html, sql = visit()
+    assert served_from_cache(sql) and NINE in html  # the copy (what the signals are there for)
+    with override_settings(CLINIC_PAGE_CACHE=False):
+        html, sql = visit()
+    assert not served_from_cache(sql) and NINE not in html

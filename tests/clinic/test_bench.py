@@ -39,7 +39,7 @@ def plan(django_db_setup, django_db_blocker, tmp_path_factory):
 
 @pytest.mark.django_db
 def test_plan_has_a_url_for_every_endpoint_and_targets_name_real_ones(plan):
-    assert {e.key for e in ENDPOINTS} <= set(plan["urls"])
+    assert {e.url_name for e in ENDPOINTS} <= set(plan["urls"])
     assert set(P95_TARGETS) <= {e.key for e in ENDPOINTS}
 
 

@@ -59,6 +59,8 @@ from booking.models import (
     Screening,
     Service,
     TimeOff,
+    WaitlistEntry,
+    WaitlistOffer,
     WorkingHours,
 )
 from education.models import Condition
@@ -489,6 +491,18 @@ class Command(BaseCommand):
         if paid is None:
             raise CommandError("The benchmark data has no paid invoice: recreate the database.")
         shown, proposed = self._plan_courses(now)
+        # A waitlist offer of the last free time (the booking POSTs of the run never reach it), open for a day.
+        offer_start, offer_who = free.pop()
+        entry, _ = WaitlistEntry.objects.get_or_create(
+            email="bench.waiting@example.com", status=WaitlistEntry.Status.WAITING,
+            defaults={"service": service, "earliest": today, "latest": today + timedelta(days=90),
+                      "weekdays": list(range(7)), "parts_of_day": WaitlistEntry.Part.values,
+                      "first_name": "Bench", "last_name": "Waiting"})
+        offer, _ = WaitlistOffer.objects.update_or_create(
+            entry=entry, practitioner=Practitioner.objects.get(slug=offer_who), start=offer_start,
+            defaults={"service": service, "created_at": now, "expires_at": now + timedelta(days=1), "claimed_at": None})
+        offer_token = offer.issue_token()
+        offer.save(update_fields=["token_hash"])
 
 
         schedule = f"/book/{service.slug}/?who=any&week={monday.isoformat()}"
@@ -529,6 +543,7 @@ class Command(BaseCommand):
                 "report": f"/staff/reports/?from={(today - timedelta(weeks=12)).isoformat()}&to={today.isoformat()}",
                 "course": reverse("staff:course-detail", args=[shown]),
                 "series": reverse("staff:course-series", args=[proposed]),
+                "waitlist_offer": reverse("booking:waitlist-offer", args=[offer_token]),
             },
             "checkout_paths": [f"/staff/appointments/{reference}/check-out/" for reference in unbilled],
             "free_slots": [{"who": who, "start": start.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")}

@@ -15,12 +15,14 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 from django.test import Client
-from django.test.utils import CaptureQueriesContext
+from django.test.utils import CaptureQueriesContext, override_settings
 
 from booking.models import Screening
 
 GET_PAGES = ["healthz", "home", "article", "search", "week", "slots", "slots_session", "staff_day", "day_sheet",
-             "report", "receipt_pdf", "course", "series"]
+             "report", "receipt_pdf", "course", "series", "waitlist_offer"]
+# Counted with the page cache off (CLINIC_PAGE_CACHE=0): (the row, the page it loads, with a session?).
+UNCACHED = [("slots_nocache", "slots", False), ("slots_session_nocache", "slots", True)]
 STAFF_PAGES = {"staff_day", "day_sheet", "report", "receipt_pdf", "course", "series"}
 
 
@@ -60,6 +62,13 @@ class Command(BaseCommand):
             with CaptureQueriesContext(connection) as queries:
                 response = client.get(urls[name])
             results[name] = {"queries": len(queries), "status": response.status_code}
+        with override_settings(CLINIC_PAGE_CACHE=False):
+            for name, page, with_session in UNCACHED:
+                client = patient if with_session else anonymous
+                client.get(urls[page])
+                with CaptureQueriesContext(connection) as queries:
+                    response = client.get(urls[page])
+                results[name] = {"queries": len(queries), "status": response.status_code}
         # Two free times of its own (the last ones of the plan: the load run starts from the front).
         spare = data["free_slots"][-2:]
         if len(spare) < 2:
