@@ -2,7 +2,7 @@ from datetime import UTC, datetime, time
 
 from django import template
 from django.conf import settings
-from django.utils import dateformat, timezone
+from django.utils import timezone
 
 from .. import parsing
 from ..billing.models import FeePolicy
@@ -11,8 +11,20 @@ from ..courses.places import patient_place
 register = template.Library()
 
 
+# The site is written in English only: plain names, not Django's translated date formats (which cost a
+# translation lookup per letter, and a schedule page writes some hundred times).
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+          "November", "December")
+
+
 def _local(value: datetime) -> datetime:
     return timezone.localtime(value)
+
+
+def _clock(value: datetime | time) -> str:
+    """'9:00 a.m.', '12:30 p.m.'."""
+    return f"{value.hour % 12 or 12}:{value.minute:02d} {'a.m.' if value.hour < 12 else 'p.m.'}"
 
 
 @register.filter
@@ -28,12 +40,13 @@ def zone_label(value: datetime) -> str:
 @register.filter
 def local_when(value: datetime) -> str:
     """'Tuesday 15 December 2026 at 10:00 a.m.' in the clinic's zone."""
-    return dateformat.format(_local(value), r"l j F Y \a\t g:i A").replace("AM", "a.m.").replace("PM", "p.m.")
+    local = _local(value)
+    return f"{WEEKDAYS[local.weekday()]} {local.day} {MONTHS[local.month - 1]} {local.year} at {_clock(local)}"
 
 
 @register.filter
 def local_time(value: datetime) -> str:
-    return dateformat.format(_local(value), "g:i A").replace("AM", "a.m.").replace("PM", "p.m.")
+    return _clock(_local(value))
 
 
 @register.filter
@@ -51,7 +64,7 @@ def isolate(value) -> str:
 @register.filter
 def clock(value: time) -> str:
     """'9:00 a.m.', '12:30 p.m.': a wall-clock time (weekly hours) written as local_time writes moments."""
-    return dateformat.time_format(value, "g:i A").replace("AM", "a.m.").replace("PM", "p.m.")
+    return _clock(value)
 
 
 @register.filter

@@ -130,23 +130,25 @@ def _free_slots(*, service: Service, practitioner: Practitioner | None, first: d
         service=service, practitioner=practitioner, first=first, last=last, now=now, rules=_schedule_rules()))
 
 
-@dataclasses.dataclass(frozen=True)
 class _ScheduleLinks:
-    """Every address a schedule page links to, for one service and one "who" choice."""
+    """Every address a schedule page links to, for one service and one "who" choice. A page has some
+    sixty links: the two paths are reversed once, and each link is the same query ``urlencode`` writes."""
 
-    service: Service
-    practitioner: Practitioner | None
+    def __init__(self, service: Service, practitioner: Practitioner | None):
+        self.practitioner = practitioner
+        self.schedule_path = reverse("booking:schedule", args=[service.slug])
+        self.details_path = reverse("booking:details", args=[service.slug])
 
     # Each link lands where the next choice is (the fragment; the target heading takes focus), so a
     # patient on a phone or with a keyboard does not start again from the top of the page.
     def week(self, monday: date, *, day: date | None = None, who: Practitioner | None | bool = False) -> str:
         practitioner = self.practitioner if who is False else who
-        url = _schedule_url(self.service, practitioner, week=monday.isoformat(), day=day.isoformat() if day else None)
-        return url + ("#times" if day else "#week")
+        url = f"{self.schedule_path}?who={_who(practitioner)}&week={monday.isoformat()}"  # slugs, dates: no quoting
+        return f"{url}&day={day.isoformat()}#times" if day else f"{url}#week"
 
     def time(self, slot: availability.Slot) -> str:
-        query = urlencode({"who": _who(self.practitioner), "start": _iso(slot.start)})
-        return f"{reverse('booking:details', args=[self.service.slug])}?{query}#details-form"
+        start = _iso(slot.start).replace(":", "%3A")  # as urlencode writes it
+        return f"{self.details_path}?who={_who(self.practitioner)}&start={start}#details-form"
 
 
 def _shown_week(*, service, practitioner, requested_week: date | None, this_monday: date, last_day: date,

@@ -137,7 +137,8 @@ def test_the_day_sheet_prints_on_one_landscape_page(browser, live_server):
     sign_in(page)
     page.goto("/staff/day/")
     page.emulate_media(media="print")
-    assert not page.locator(".staff-header").is_visible() and not page.locator(".cal-pick").is_visible()
+    assert not page.locator(".staff-header").is_visible() and not page.locator(".cal-pick").first.is_visible()
+    assert not page.locator(".cal-waitlist").is_visible()  # the waitlist's offer form is not printed either
     assert page.get_by_text("Billie Rivera").is_visible()
     pdf = page.pdf(format="Letter", landscape=True)
     assert len(re.findall(rb"/Type\s*/Page(?!s)", pdf)) == 1
