@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 import math
 
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
@@ -20,6 +22,7 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_REVIEWER = "Registered physiotherapist trained in Gunn IMS"
 WORDS_PER_MINUTE = 200
+SEARCH_CONFIG = "english"  # the text-search configuration of the stored vector and of every query
 
 
 class Status(models.TextChoices):
@@ -57,6 +60,13 @@ class Page(models.Model):
     body = models.TextField(help_text="Markdown. Use ## for headings (the page title is the only top heading).")
     body_html = models.TextField(editable=False, default="")
     body_text = models.TextField(editable=False, default="", help_text="Plain words of the body, for search.")
+    # The search document (education/search.py), kept current by PostgreSQL on every write and indexed
+    # (GIN): a search no longer computes the vector of every page.
+    search_vector = models.GeneratedField(
+        expression=SearchVector("title", weight="A", config=SEARCH_CONFIG)
+        + SearchVector("summary", weight="B", config=SEARCH_CONFIG)
+        + SearchVector("body_text", weight="C", config=SEARCH_CONFIG),
+        output_field=SearchVectorField(), db_persist=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT, db_index=True)
     published_at = models.DateTimeField(null=True, blank=True, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
@@ -72,6 +82,7 @@ class Page(models.Model):
     class Meta:
         abstract = True
         ordering = ["order", "title"]
+        indexes = [GinIndex(fields=["search_vector"], name="%(app_label)s_%(class)s_search")]
         constraints = [
             models.CheckConstraint(
                 condition=Q(next_review_due__gt=F("last_reviewed")),

@@ -1,7 +1,8 @@
 """Full-text search across published articles, conditions and FAQs, ranked together.
 
-One SQL query (a UNION of the three tables) however much content there is. Vectors are computed
-on the fly: a few dozen pages do not need a stored, indexed column yet.
+One SQL query (a UNION of the three tables) however much content there is. Each page's vector is
+stored and indexed (``Page.search_vector``, a generated column PostgreSQL keeps current), so only
+the matching pages' snippets are computed per query.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank, SearchVector
+from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
 from django.db.models import CharField, F, Value
 from django.db.models.functions import Concat
 from django.urls import reverse
@@ -18,9 +19,9 @@ from django.utils.safestring import SafeString, mark_safe
 
 from clinic.text import clean_text
 
-from .models import FAQ, Article, Condition
+from .models import FAQ, SEARCH_CONFIG, Article, Condition
 
-CONFIG = "english"
+CONFIG = SEARCH_CONFIG
 MAX_QUERY_LENGTH = 200
 MAX_RESULTS = 50
 START_SEL, STOP_SEL = "<mark>", "</mark>"
@@ -64,18 +65,12 @@ def safe_snippet(headline: str) -> SafeString:
 
 
 def _matches(model, kind: str, query: SearchQuery):
-    vector = (
-        SearchVector("title", weight="A", config=CONFIG)
-        + SearchVector("summary", weight="B", config=CONFIG)
-        + SearchVector("body_text", weight="C", config=CONFIG)
-    )
     return (
         model.objects.published()
-        .annotate(document=vector)
-        .filter(document=query)
+        .filter(search_vector=query)
         .annotate(
             kind=Value(kind, output_field=CharField()),
-            rank=SearchRank(F("document"), query),
+            rank=SearchRank(F("search_vector"), query),
             headline=SearchHeadline(
                 Concat("summary", Value(" "), "body_text", output_field=CharField()),
                 query,

@@ -134,3 +134,23 @@ def test_search_keeps_the_query_in_the_form_escaped(client):
 
 def test_search_results_page_is_not_indexed(client):
     assert '<meta name="robots" content="noindex">' in client.get("/ims/search/?q=neck").content.decode()
+
+
+def test_the_stored_search_document_follows_every_edit_at_once():
+    """The vector is a generated column: an edited body is searchable at once, the old word is gone."""
+    page = make_article(title="Changing page", summary="Nothing.", body="Numbats live here.")
+    assert [h.slug for h in search_pages("numbats")] == [page.slug]
+    page.body = "Bilbies live here now."
+    page.save()
+    assert search_pages("numbats") == [] and [h.slug for h in search_pages("bilbies")] == [page.slug]
+
+
+def test_a_search_reads_the_stored_indexed_vector_instead_of_computing_one_per_page():
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    make_article(title="Echidnas", summary="Nothing.", body="Plain.")
+    with CaptureQueriesContext(connection) as captured:
+        search_pages("echidnas")
+    [sql] = [q["sql"] for q in captured.captured_queries]
+    assert '"search_vector" @@' in sql and "to_tsvector" not in sql
