@@ -146,13 +146,15 @@ def practitioners_for(service: Service, practitioner: Practitioner | None) -> li
 
 def available_slots(*, service: Service, practitioner: Practitioner | None, first: date, last: date,
                     now: datetime, exclude_appointment: Appointment | None = None,
-                    rules: availability.Rules | None = None) -> list[availability.Slot]:
+                    rules: availability.Rules | None = None,
+                    practitioner_ids: list[int] | None = None) -> list[availability.Slot]:
     """Free start times for ``service`` between two local dates, for one practitioner or all.
 
     "First available" (``practitioner=None``) merges every practitioner offering the service;
     each slot lists who is free, and the practitioner is chosen when the booking is made.
+    ``practitioner_ids``: ``practitioners_for(service, practitioner)`` if the caller has it already.
     """
-    ids = practitioners_for(service, practitioner)
+    ids = practitioner_ids if practitioner_ids is not None else practitioners_for(service, practitioner)
     if not ids:
         return []
     data = load_schedule(practitioner_ids=ids, first=first, last=last, exclude_appointment=exclude_appointment)

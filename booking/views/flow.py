@@ -122,12 +122,13 @@ def _schedule_rules() -> availability.Rules:
 
 
 def _free_slots(*, service: Service, practitioner: Practitioner | None, first: date, last: date,
-                now: datetime) -> list[availability.Slot]:
+                now: datetime, offering: list[int]) -> list[availability.Slot]:
     """The free times for the schedule pages, shared in this process until the next change (see
     ``schedule_cache``): a visitor with a session gets a page of their own, but not a recount."""
     key = f"slots|{service.pk}|{practitioner.pk if practitioner else ''}|{first}|{last}|{now.isoformat()}"
     return schedule_cache.remember(key, lambda: schedules.available_slots(
-        service=service, practitioner=practitioner, first=first, last=last, now=now, rules=_schedule_rules()))
+        service=service, practitioner=practitioner, first=first, last=last, now=now, rules=_schedule_rules(),
+        practitioner_ids=offering))
 
 
 class _ScheduleLinks:
@@ -152,7 +153,7 @@ class _ScheduleLinks:
 
 
 def _shown_week(*, service, practitioner, requested_week: date | None, this_monday: date, last_day: date,
-                now: datetime) -> tuple[date, list[availability.Slot], date | None]:
+                now: datetime, offering: list[int]) -> tuple[date, list[availability.Slot], date | None]:
     """(Monday of the week shown, its free times, the next free day after it when it has none).
 
     With no week asked for and nothing left this week (say, on a Saturday evening), the page opens
@@ -160,11 +161,12 @@ def _shown_week(*, service, practitioner, requested_week: date | None, this_mond
     """
     week_start = requested_week or this_monday
     week_end = week_start + timedelta(days=6)
-    slots = _free_slots(service=service, practitioner=practitioner, first=week_start, last=week_end, now=now)
+    slots = _free_slots(service=service, practitioner=practitioner, first=week_start, last=week_end, now=now,
+                        offering=offering)
     if slots:
         return week_start, slots, None
     later = _free_slots(service=service, practitioner=practitioner, first=week_end + timedelta(days=1),
-                        last=last_day, now=now)
+                        last=last_day, now=now, offering=offering)
     if not later:
         return week_start, [], None
     next_day = timezone.localtime(later[0].start).date()
@@ -180,13 +182,15 @@ def _shown_week(*, service, practitioner, requested_week: date | None, this_mond
 def schedule(request, service):
     service = _bookable_service(service)
     practitioners = list(Practitioner.objects.offering(service))
-    practitioner = _chosen_practitioner(service, request.GET.get("who"))
+    who = request.GET.get("who")  # as _chosen_practitioner reads it, from the list already fetched
+    practitioner = next((p for p in practitioners if p.slug == who), None) if who and who != "any" else None
     today = timezone.localdate()  # not the mark's date: from 23:55 that is already tomorrow
     this_monday, last_day = _bookable_range(today)
     requested_week, chosen_day = _schedule_choice(request, today)
     week_start, slots, next_available = _shown_week(
         service=service, practitioner=practitioner, requested_week=requested_week, this_monday=this_monday,
-        last_day=last_day, now=_schedule_clock())
+        last_day=last_day, now=_schedule_clock(),
+        offering=[practitioner.pk] if practitioner else [p.pk for p in practitioners])
     week_end = week_start + timedelta(days=6)
     by_day = schedules.by_local_date(slots)
     if chosen_day is None or not week_start <= chosen_day <= week_end:
