@@ -197,7 +197,7 @@ def report(*, results: dict, queries: dict, weights: list, plan: dict, setup: di
             f"{errors:>8}{q:>9}{r.get('other_cpu', 0):>11.0%}")
     out("")
     for endpoint in ENDPOINTS:
-        out(f"  {endpoint.label:<28}{endpoint.method:<4} {plan['urls'][endpoint.key]}")
+        out(f"  {endpoint.label:<28}{endpoint.method:<4} {plan['urls'][endpoint.url_name]}")
     out("  errors: socket errors, timeouts (5 s) and any status other than the expected one (200; 302 for the "
         "POSTs, and for the check-out only to its invoice).")
     out("  queries: SQL queries for one request of the same URL (bench_queries, Django test client, warm caches).")

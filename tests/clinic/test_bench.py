@@ -128,3 +128,22 @@ def test_plan_courses_have_a_chart_and_a_series_of_two_months_to_propose(plan):
     assert courses.remaining_visits(proposed) >= 4
     latest = list(proposed.kept_visits())[-1]
     assert latest.start <= datetime.fromisoformat(plan["generated_at"])
+
+
+@pytest.mark.django_db
+def test_the_report_prints_a_row_and_an_address_for_every_endpoint(plan, capsys):
+    from argparse import Namespace
+
+    from clinic.bench.report import report
+    from clinic.bench.run import NOT_RUN
+
+    results = {e.key: {**NOT_RUN, "requests": 100, "rps": 10.0, "p50_us": 5_000, "p95_us": 20_000, "p99_us": 30_000}
+               for e in ENDPOINTS}
+    setup = {"port": 1, "pg_version": "16", "gunicorn": (5, 2), "wrk_version": "wrk 4", "warmup_bookings": 0,
+             "warmup_checkouts": 0}
+    args = Namespace(duration=10, warmup=2, connections=8, threads=2, keepalive=False, only=None)
+    assert report(results=results, queries={}, weights=[], plan=plan, setup=setup, args=args)
+    printed = capsys.readouterr().out
+    for endpoint in ENDPOINTS:
+        assert endpoint.label in printed and plan["urls"][endpoint.url_name] in printed
+    assert "PASS  slot list, page cache off p95 <= 30 ms: 20.0 ms" in printed
