@@ -15,6 +15,7 @@ import inspect
 import re
 import textwrap
 from dataclasses import dataclass
+from datetime import date, timedelta
 from enum import Enum
 from functools import cache
 from http.cookies import SimpleCookie
@@ -33,10 +34,12 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from booking.models import Appointment, Screening
+from booking.models import Appointment, Screening, WaitlistEntry, WaitlistOffer
+from booking.waitlist import services as waitlist
+from booking.waitlist.views import JOINED
 from clinic.models import ClinicProfile
 from tests.education.factories import make_article, make_condition
-from tests.factories import NOW, book, details_data, local, make_practitioner
+from tests.factories import NOW, book, details_data, local, make_practitioner, make_service
 
 pytestmark = pytest.mark.django_db
 # How many examples comes from the Hypothesis profile (tests/conftest.py): 20 locally, 80 on CI.
@@ -100,11 +103,16 @@ def _followed(value) -> bool:
 
 
 def _form_fields(form_class, prefix: str | None) -> set[str]:
-    try:
-        form = form_class(prefix=prefix)
-    except TypeError:  # forms that take a user first (PasswordChangeForm)
-        form = form_class(None, prefix=prefix)
-    return {form.add_prefix(name) for name in form.fields}
+    """The names of a form's fields, with its prefix. A form that needs more than a prefix to be built
+    (a user first, like PasswordChangeForm; a keyword such as the waitlist form's ``service``) is read
+    from its declared fields."""
+    for args in ((), (None,)):
+        try:
+            form = form_class(*args, prefix=prefix)
+        except TypeError:
+            continue
+        return {form.add_prefix(name) for name in form.fields}
+    return {f"{prefix}-{name}" if prefix else name for name in form_class.base_fields}
 
 
 @cache
@@ -373,13 +381,41 @@ def clinic():
         yield
 
 
+# The waitlist's links: a token of their own (``sample[page name]``), not a visit's manage token.
+WAITLIST_LINKS = {"booking:waitlist-entry", "booking:waitlist-leave", "booking:waitlist-offer"}
+
+
+def on_the_waitlist(*, move: bool = False) -> tuple[WaitlistEntry, dict]:
+    """Someone waiting, with an offer of a free time (Wednesday 2 December, 10 a.m.), and the ``sample``
+    values for the waitlist's links. ``move``: they joined from a booked visit's manage link, so taking the
+    offer moves that visit. A practitioner of their own: an earlier example may have taken the time."""
+    service, practitioner = make_service(), make_practitioner()
+    visit = book(start=local(2026, 12, 3, 10), practitioner=practitioner)[0] if move else None
+    entry = waitlist.join(service=service, practitioner=None, appointment=visit, earliest=date(2026, 11, 30),
+                          latest=date(2026, 12, 31), weekdays=[0, 1, 2, 3, 4], parts_of_day=["morning"],
+                          first_name="Sam", last_name="Lee", email="sam.lee@example.com")
+    offer = WaitlistOffer.objects.create(entry=entry, service=service, practitioner=practitioner,
+                                         start=local(2026, 12, 2, 10), created_at=NOW,
+                                         expires_at=NOW + timedelta(hours=2))
+    entry_token, offer_token = entry.issue_token(), offer.issue_token()  # the links the emails would carry
+    entry.save(update_fields=["token_hash"])
+    offer.save(update_fields=["token_hash"])
+    return entry, {"booking:waitlist-entry": {"token": entry_token}, "booking:waitlist-leave": {"token": entry_token},
+                   "booking:waitlist-offer": {"token": offer_token}}
+
+
 @pytest.fixture
-def sample():
+def sample(client):
     """Values for the path parameters of every public URL (an article and a condition share a slug, so
-    ``slug`` opens either)."""
+    ``slug`` opens either; the waitlist's links have tokens of their own). The session holds a waitlist
+    entry just joined, so the "you are on the list" page shows it."""
     make_article(slug="hostile-input"), make_condition(slug="hostile-input")
     _, token = book(start=local(2026, 12, 3, 9))
-    return {"service": "ims-assessment", "token": token, "slug": "hostile-input", "number": 1}
+    entry, links = on_the_waitlist()
+    session = client.session
+    session[JOINED] = entry.pk
+    session.save()
+    return {"service": "ims-assessment", "token": token, "slug": "hostile-input", "number": 1, **links}
 
 
 def valid_public_data(name: str, sample: dict) -> dict:
@@ -391,6 +427,13 @@ def valid_public_data(name: str, sample: dict) -> dict:
         "booking:details": details_data(local(2026, 12, 1, 9), action="review"),
         "booking:manage-reschedule": {"start": start, "from": "2026-12-01", "day": "2026-12-01"},
         "booking:manage-cancel": {"reason": "Feeling better"},
+        "booking:manage-waitlist": {"practitioner": "any", "earliest": "2026-11-30", "weekdays": ["1", "2"],
+                                    "parts_of_day": ["morning", "afternoon"]},
+        "booking:waitlist-join": {
+            "who": "any", "practitioner": "any", "earliest": "2026-11-30", "latest": "2026-12-20",
+            "weekdays": ["1", "3"], "parts_of_day": ["morning", "evening"], "first_name": "Ana",
+            "last_name": "Díaz", "email": "ana@example.com", "phone": "604-555-0142", "consent": "on", "website": ""},
+        "booking:waitlist-offer": {"action": "move"},
         "education:search": {"q": "needle"},
     }.get(name, {})
 
@@ -404,6 +447,10 @@ def test_the_derived_fields_include_every_parameter_the_views_are_known_to_read(
                             *(f"s-{name}" for name, _, _ in Screening.QUESTIONS)},
         "booking:manage-reschedule": {"start", "from"},
         "booking:manage-cancel": {"reason"},
+        "booking:manage-waitlist": {"practitioner", "earliest", "weekdays", "parts_of_day"},
+        "booking:waitlist-join": {"who", "practitioner", "earliest", "latest", "weekdays", "parts_of_day",
+                                  "first_name", "last_name", "email", "phone", "consent", "website"},
+        "booking:waitlist-offer": {"action"},
         "education:search": {"q"},
     }
     fields = {page.name: set(page.fields) for page in PUBLIC_PAGES}
@@ -412,7 +459,10 @@ def test_the_derived_fields_include_every_parameter_the_views_are_known_to_read(
     assert {"home", "healthz", "education:article-detail"} <= {page.name for page in PUBLIC_PAGES if not page.fields}
     methods = {page.name: page.methods for page in PUBLIC_PAGES}
     assert methods["home"] == ("GET",) and methods["booking:manage-cancel"] == ("POST",)
-    assert methods["booking:details"] == ("GET", "POST")
+    assert methods["booking:details"] == methods["booking:waitlist-join"] == methods["booking:waitlist-offer"] == (
+        "GET", "POST")
+    assert methods["booking:waitlist-entry"] == methods["booking:waitlist-joined"] == ("GET",)
+    assert methods["booking:waitlist-leave"] == ("POST",)
 
 
 @pytest.mark.parametrize("group", by_fields(PUBLIC_PAGES), ids=group_id)
@@ -421,7 +471,9 @@ def test_the_derived_fields_include_every_parameter_the_views_are_known_to_read(
 def test_every_parameter_and_field_of_a_public_page_gets_a_clear_answer(client, sample, group, data):
     page = data.draw(st.sampled_from(group), label="page")
     method = data.draw(st.sampled_from(page.methods), label="method")
-    if "token" in page.route:  # a visit of its own: an earlier example may have cancelled the last one
+    if page.name in WAITLIST_LINKS:  # an entry and offer of their own: an earlier example may have left or booked
+        sample = {**sample, **on_the_waitlist(move=data.draw(st.booleans(), label="move"))[1]}
+    elif "token" in page.route:  # a visit of its own: an earlier example may have cancelled the last one
         sample = {**sample, "token": book(start=local(2026, 12, 3, 10), practitioner=make_practitioner())[1]}
     fields = data.draw(hostile_fields(page.fields, valid_public_data(page.name, sample)), label="fields")
     before = stored_rows()

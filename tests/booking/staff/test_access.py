@@ -1,5 +1,7 @@
 """Every staff URL, found from the URL configuration (so new ones are covered automatically)."""
 
+from datetime import date
+
 import pytest
 from django.contrib.auth.models import Group
 from django.test import Client
@@ -7,9 +9,10 @@ from django.urls import URLPattern, reverse
 
 from booking.billing import services as billing
 from booking.courses import services as courses
-from booking.models import Appointment
+from booking.models import Appointment, WaitlistEntry
 from booking.staff import urls as staff_urls
-from tests.factories import book, local, make_practitioner
+from booking.waitlist import services as waitlist
+from tests.factories import book, local, make_practitioner, make_service
 
 pytestmark = pytest.mark.django_db
 ACCOUNT_PAGES = {"login", "logout", "password-change", "password-change-done"}  # a signed-in user's own account
@@ -19,7 +22,7 @@ ACTIONS = {"appointment-confirm", "appointment-decline", "appointment-cancel", "
            "appointment-note", "time-off-add", "time-off-remove", "closure-add", "closure-remove",
            "appointment-check-out", "invoice-payment", "invoice-credit", "invoice-void",
            "appointment-fee-charge", "appointment-fee-waive", "course-series-book", "appointment-score",
-           "course-review", "course-limits"}
+           "course-review", "course-limits", "waitlist-remove", "waitlist-offer"}
 
 
 @pytest.fixture
@@ -31,14 +34,19 @@ def sample():
     invoice = billing.check_out(appointment=seen, actor=None, now=local(2026, 11, 24, 10))
     course = courses.open_course(appointment=seen, area="Neck", planned_visits=6, actor=None,
                                  now=local(2026, 11, 24, 10))
+    entry = waitlist.join(service=make_service(), practitioner=None, earliest=date(2026, 12, 1),
+                          latest=date(2026, 12, 31), weekdays=[0, 1, 2, 3, 4], parts_of_day=["morning"],
+                          first_name="Sam", last_name="Lee", email="sam.lee@example.com")
+    # ``sample[url name]`` overrides a parameter for that URL alone: its ``pk`` is another model's.
     return {"reference": appointment.reference, "pk": appointment.patient_id, "practitioner": practitioner.slug,
-            "number": invoice.number, "year": 2026, "course": course.pk}
+            "number": invoice.number, "year": 2026, "course": course.pk, "waitlist-remove": {"pk": entry.pk}}
 
 
 def staff_paths(sample):
     for pattern in staff_urls.urlpatterns:
         assert isinstance(pattern, URLPattern)
-        args = {name: sample[name] for name in pattern.pattern.converters}
+        values = {**sample, **sample.get(pattern.name, {})}
+        args = {name: values[name] for name in pattern.pattern.converters}
         yield pattern.name, reverse(f"staff:{pattern.name}", kwargs=args)
 
 
@@ -56,6 +64,7 @@ def test_anonymous_visitors_are_sent_to_sign_in_from_every_staff_url(client, sam
         for response in (client.get(path), client.post(path)):
             assert response.status_code == 302, (name, response.status_code)
             assert response["Location"].startswith("/staff/login/?next="), name
+    assert still_waiting(sample)
 
 
 def test_a_signed_in_user_without_a_role_gets_403_everywhere(client, sample, django_user_model):
@@ -65,6 +74,12 @@ def test_a_signed_in_user_without_a_role_gets_403_everywhere(client, sample, dja
             continue
         assert client.get(path).status_code in (403, 405), name
         assert client.post(path).status_code == 403, name
+    assert still_waiting(sample)
+
+
+def still_waiting(sample) -> bool:
+    """The sample's waitlist entry is still on the list: the refused requests to its remove URL named it."""
+    return WaitlistEntry.objects.get(pk=sample["waitlist-remove"]["pk"]).status == WaitlistEntry.Status.WAITING
 
 
 def test_state_changing_actions_reject_get(client, sample, desk_user):
@@ -85,6 +100,7 @@ def test_every_post_requires_a_csrf_token(sample, desk_user):
         if name == "login":
             continue
         assert client.post(path).status_code == 403, name
+    assert still_waiting(sample)
 
 
 def test_every_staff_page_is_never_stored_by_a_cache(client, sample, desk_user):

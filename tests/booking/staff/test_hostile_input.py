@@ -16,6 +16,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from booking.models import Appointment, ClinicClosure, TimeOff
+from booking.waitlist import services as waitlist
 from clinic.models import ClinicProfile
 from tests.factories import NOW, book, local, make_practitioner, make_service
 from tests.test_hostile_input import (
@@ -55,6 +56,10 @@ def sample(staff_roles):
     appointment, _ = book(start=local(2026, 11, 30, 9), practitioner=practitioner, source=Appointment.Source.STAFF)
     off = TimeOff.objects.create(practitioner=practitioner, start=local(2026, 12, 4, 9), end=local(2026, 12, 4, 10))
     closure = ClinicClosure.objects.create(date=date(2026, 12, 18), name="Staff training day")
+    # Someone waiting for any morning, so the waitlist page lists an entry and a time offered reaches it.
+    entry = waitlist.join(service=make_service(), practitioner=None, earliest=date(2026, 11, 30),
+                          latest=date(2026, 12, 31), weekdays=[0, 1, 2, 3, 4], parts_of_day=["morning"],
+                          first_name="Sam", last_name="Lee", email="sam.lee@example.com")
     users = {}
     for role in ("Front desk", "Clinic admin"):
         users[role] = User.objects.create_user(role.lower().replace(" ", "-"), password=PASSWORD)
@@ -66,7 +71,8 @@ def sample(staff_roles):
     sample = {"reference": appointment.reference, "pk": appointment.patient_id, "practitioner": practitioner.slug,
               "practitioner_pk": practitioner.pk, "patient_name": appointment.patient.last_name, "users": users,
               "year": 2026,
-              "staff:time-off-remove": {"pk": off.pk}, "staff:closure-remove": {"pk": closure.pk}}
+              "staff:time-off-remove": {"pk": off.pk}, "staff:closure-remove": {"pk": closure.pk},
+              "staff:waitlist-remove": {"pk": entry.pk}}
     if apps.is_installed("booking.billing"):  # an invoice for the billing pages (a completed visit, checked out)
         from booking.billing import services as billing
 
@@ -122,6 +128,10 @@ def valid_staff_data(name: str, sample: dict) -> tuple[dict, dict]:
         "staff:reports-money-csv": ({"from": "2026-09-01", "to": "2026-11-30"}, {}),
         "staff:time-off-remove": ({}, {"confirm": "yes"}),
         "staff:closure-remove": ({}, {"confirm": "yes"}),
+        "staff:waitlist": ({"service": "ims-assessment", "who": "any"}, {}),
+        "staff:waitlist-offer": ({}, {"offer-practitioner": who, "offer-date": "2026-12-02",
+                                      "offer-start_time": "10:00", "offer-end_time": "11:00",
+                                      "next": "/staff/day/?date=2026-12-02"}),
     }.get(name, ({}, {}))
 
 
@@ -131,6 +141,8 @@ def test_the_derived_fields_include_every_parameter_the_staff_views_are_known_to
     assert methods["staff:day"] == ("GET",) and methods["staff:appointment-confirm"] == ("POST",)
     assert methods["staff:appointment-new"] == methods["staff:login"] == ("GET", "POST")
     assert methods["staff:logout"] == ("POST",)
+    assert methods["staff:waitlist"] == ("GET",)
+    assert methods["staff:waitlist-remove"] == methods["staff:waitlist-offer"] == ("POST",)
     known = {
         "staff:login": {"username", "password", "next"},
         "staff:day": {"date"},
@@ -147,6 +159,9 @@ def test_the_derived_fields_include_every_parameter_the_staff_views_are_known_to
         "staff:time-off-add": {"off-practitioner", "off-start_date", "off-end_time", "off-reason"},
         "staff:closure-add": {"closure-date", "closure-name"},
         "staff:export": {"first_day", "last_day"},
+        "staff:waitlist": {"service", "who", "offer-practitioner", "offer-date", "offer-start_time",
+                           "offer-end_time"},
+        "staff:waitlist-offer": {"offer-practitioner", "offer-date", "offer-start_time", "offer-end_time", "next"},
     }
     fields = {page.name: set(page.fields) for page in STAFF_PAGES}
     for name, expected in known.items():
@@ -217,5 +232,6 @@ def test_a_hostile_return_address_after_an_action_stays_on_the_site_on_one_heade
 def test_hostile_path_segments_on_staff_pages_never_500(client, sample, segment, page):
     client.force_login(sample["users"]["Clinic admin"])
     names = [name for name in ("reference", "pk", "practitioner") if f":{name}>" in page.route]
-    response = client.get(page.path({**sample, **{name: segment for name in names}}))
+    # the page's own sample values (``sample[page name]``) would win over the segment: left out
+    response = client.get(page.path({**sample, page.name: {}, **{name: segment for name in names}}))
     assert response.status_code in (200, 301, 302, 400, 404, 405)
