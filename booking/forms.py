@@ -83,11 +83,17 @@ def _not_future(value: date | None, what: str) -> date | None:
 
 
 class CleanTextMixin:
+    """Strips control characters from every text answer; a required answer with nothing else in it is
+    refused as empty (it would otherwise be stored blank)."""
+
     def clean(self):
         cleaned = super().clean()
         for name, value in list(cleaned.items()):
             if isinstance(value, str):
                 cleaned[name] = clean_text(value)
+                field = self.fields.get(name)
+                if value and not cleaned[name].strip() and field is not None and field.required:
+                    self.add_error(name, field.error_messages["required"])
         return cleaned
 
 

@@ -363,3 +363,12 @@ def test_waitlist_emails_never_leave_a_token_or_address_in_the_logs(maya, caplog
     assert entry.offers.exists()
     assert "private.person" not in caplog.text and "Sam" not in caplog.text
     assert EmailNotice.objects.filter(waitlist_entry=entry).count() == 2
+
+
+def test_a_name_of_control_characters_only_is_refused_not_stored_blank(client, maya):
+    form = {"practitioner": "any", "earliest": "2026-11-30", "latest": "2026-12-20", "weekdays": ["1"],
+            "parts_of_day": ["morning"], "first_name": "\x01", "last_name": "\x7f", "email": "ana@example.com",
+            "phone": "", "consent": "on", "website": ""}
+    response = client.post("/book/waitlist/join/ims-assessment/", form)
+    assert response.status_code == 400 and "First name" in response.content.decode()
+    assert not WaitlistEntry.objects.exists()
