@@ -50,7 +50,7 @@ def join(request, service):
             entry = services.join(service=service, **form.wish())
             request.session[JOINED] = entry.pk
             return redirect("booking:waitlist-joined")
-        return _page(request, "join.html", {**context, "form": form, "error_list": error_list(form)}, status=400)
+        return _page(request, "join.html", {**context, "form": form, "error_list": error_list(form)})
     who = request.GET.get("who", "")
     form = WaitlistForm(service=service, initial={"practitioner": who} if SLUG_RE.fullmatch(who) else {})
     return _page(request, "join.html", {**context, "form": form})
@@ -93,7 +93,7 @@ def join_from_visit(request, token):
             messages.success(request, "You are on the waitlist. If an earlier time opens, we will email you; "
                                       "taking it moves this visit.")
             return redirect(reverse("booking:manage", args=[token]) + "#appointment")
-        return _page(request, "join.html", {**context, "form": form, "error_list": error_list(form)}, status=400)
+        return _page(request, "join.html", {**context, "form": form, "error_list": error_list(form)})
     return _page(request, "join.html", {**context, "form": form})
 
 

@@ -1,5 +1,5 @@
-"""Property tests of the waitlist: the join form through the front door (anything typed is a 302 or a
-400 that says what is wrong and keeps what was typed; a valid join makes exactly one entry, with the
+"""Property tests of the waitlist: the join form through the front door (anything typed is a 302 or the
+form again, saying what is wrong and keeping what was typed; a valid join makes exactly one entry, with the
 days and times ticked; the same for the manage link's form), when a time suits an entry, and
 ``matching.plan`` (who is offered which freed time) on random wishes and free times.
 
@@ -164,7 +164,7 @@ def test_whatever_is_typed_into_the_join_form_is_joined_or_refused_with_everythi
     form = with_slug(form, maya.slug)
     before = entries()
     response = client.post(JOIN, form)
-    assert response.status_code in (302, 400), response.status_code
+    assert response.status_code in (302, 200), response.status_code
     new = entries() - before
     event(f"answered {response.status_code}")  # --hypothesis-show-statistics: how many joined, how many refused
     if response.status_code == 302:
@@ -172,7 +172,7 @@ def test_whatever_is_typed_into_the_join_form_is_joined_or_refused_with_everythi
         return
     assert not new, "a refused form stored an entry"
     html = response.content.decode()
-    assert 'class="error-summary"' in html, "a 400 must say what is wrong"
+    assert 'class="error-summary"' in html, "a refused join must say what is wrong"
     page = Inputs(html)
     for name in TEXT_FIELDS:  # nothing typed is lost
         if isinstance(form.get(name), str) and shown_back(form[name]):
@@ -204,7 +204,7 @@ MANAGE_FIELDS = {name: FIELDS[name] for name in ("practitioner", "earliest", "we
 
 
 @HYPOTHESIS
-@example(form={})  # once an unbound form: a 400 with no error summary
+@example(form={})  # once an unbound form: the page came back with no error summary
 @example(form={"practitioner": "any", "earliest": "2026-12-10", "weekdays": ["3"], "parts_of_day": ["morning"]})
 @given(form=st.builds(lambda values, dropped: {k: v for k, v in values.items() if k not in dropped},
                       st.fixed_dictionaries(MANAGE_FIELDS), st.sets(st.sampled_from(sorted(MANAGE_FIELDS)))))
@@ -215,7 +215,7 @@ def test_whatever_is_typed_into_the_manage_links_waitlist_form_is_joined_or_refu
     form = with_slug(form, maya.slug)
     before = entries()
     response = client.post(f"/book/manage/{token}/waitlist/", form)
-    assert response.status_code in (302, 400), response.status_code
+    assert response.status_code in (302, 200), response.status_code
     new = entries() - before
     if response.status_code == 302:
         assert len(new) == 1
