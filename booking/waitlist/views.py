@@ -97,17 +97,22 @@ def join_from_visit(request, token):
     return _page(request, "join.html", {**context, "form": form})
 
 
-def _entry(token: str) -> WaitlistEntry:
-    entry = services.entry_for_token(token)
-    if entry is None:
+def _found(row):
+    """The entry or offer a link opens; a link that opens nothing says only that."""
+    if row is None:
         raise Http404("This link is not valid.")
-    return entry
+    return row
+
+
+def _leave(request, entry: WaitlistEntry, *, now) -> None:
+    if services.end(entry, status=Status.LEFT, by="patient", now=now):
+        messages.success(request, "You have left the waitlist. We will not email you about new times.")
 
 
 @never_cache
 @require_safe
 def entry(request, token):
-    entry = _entry(token)
+    entry = _found(services.entry_for_token(token))
     return _page(request, "entry.html", {"entry": entry, "token": token,
                                          "offers": entry.offers.select_related("practitioner").order_by("-created_at")})
 
@@ -115,24 +120,15 @@ def entry(request, token):
 @never_cache
 @require_POST
 def leave(request, token):
-    entry = _entry(token)
-    if services.end(entry, status=Status.LEFT, by="patient", now=timezone.now()):
-        messages.success(request, "You have left the waitlist. We will not email you about new times.")
+    _leave(request, _found(services.entry_for_token(token)), now=timezone.now())
     return redirect("booking:waitlist-entry", token=token)
-
-
-def _offer(token: str) -> WaitlistOffer:
-    offer = services.offer_for_token(token)
-    if offer is None:
-        raise Http404("This link is not valid.")
-    return offer
 
 
 @never_cache
 @require_http_methods(["GET", "POST"])
 def offer(request, token):
     """The claim link: straight to the details step for a new visit; a confirmation for moving one."""
-    offer = _offer(token)
+    offer = _found(services.offer_for_token(token))
     entry, now = offer.entry, timezone.now()
     if request.method == "POST":
         return _offer_post(request, offer, token=token, now=now)
@@ -162,8 +158,7 @@ def _offer_post(request, offer: WaitlistOffer, *, token: str, now):
     entry = offer.entry
     back = redirect("booking:waitlist-offer", token=token)
     if request.POST.get("action") == "leave":
-        if services.end(entry, status=Status.LEFT, by="patient", now=now):
-            messages.success(request, "You have left the waitlist. We will not email you about new times.")
+        _leave(request, entry, now=now)
         return back
     if entry.appointment is None or not services.claimable(offer, now=now):
         return back  # the page says what happened
