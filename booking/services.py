@@ -156,7 +156,7 @@ def book_appointment(*, service: Service, practitioner: Practitioner | None, pat
                               for_staff=not online)
     # ``confirmed``: the clinic already agreed (a course's trial the patient books from their link)
     status = Status.REQUESTED if online and service.requires_confirmation and not confirmed else Status.CONFIRMED
-    for pid in candidates:
+    for n, pid in enumerate(candidates, start=1):
         appointment = Appointment(
             reference=Appointment.new_reference(), practitioner_id=pid, service=service, patient=patient,
             start=start, end=end, blocks_until=blocks_until, source=source, status=status,
@@ -165,7 +165,9 @@ def book_appointment(*, service: Service, practitioner: Practitioner | None, pat
         )
         token = appointment.issue_manage_token()
         try:
-            with transaction.atomic():  # a savepoint: a lost race leaves the outer transaction usable
+            # A savepoint, so that a lost race leaves the transaction usable for the next practitioner.
+            # The last needs none: losing it ends the booking, and this function's block rolls back.
+            with transaction.atomic(savepoint=n < len(candidates)):
                 appointment.save()
         except IntegrityError:
             continue  # someone else took this practitioner at this time: try the next free one

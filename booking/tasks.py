@@ -48,15 +48,24 @@ def queue_outbox(notices: list[EmailNotice]) -> None:
 
 
 def _enqueue_all(notice_ids: list[int]) -> None:
-    for pk in notice_ids:
-        deliver_notice.enqueue(pk)
+    """One task for the emails of one change (a request sends two): one row for the worker to claim."""
+    if len(notice_ids) == 1:
+        deliver_notice.enqueue(notice_ids[0])
+    else:
+        deliver_notices.enqueue(notice_ids)
 
 
 @task()
 def deliver_notice(notice_id: int) -> None:
     retry_at = emails.deliver(notice_id, now=timezone.now())
     if retry_at is not None and deliver_notice.get_backend().supports_defer:
-        deliver_notice.using(run_after=retry_at).enqueue(notice_id)
+        deliver_notice.using(run_after=retry_at).enqueue(notice_id)  # a retry is that email's alone
+
+
+@task()
+def deliver_notices(notice_ids: list[int]) -> None:
+    for notice_id in notice_ids:
+        deliver_notice.call(notice_id)
 
 
 def queue_reminders(now: datetime) -> int:

@@ -1,3 +1,4 @@
+import secrets
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlencode
 
@@ -134,3 +135,33 @@ class RateCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key}: {self.count}"
+
+
+class PageVersionQuerySet(models.QuerySet):
+    def current(self, name: str) -> str:
+        """The token of ``name``'s copies: one query (three the very first time, to make one)."""
+        token = self.filter(name=name).values_list("token", flat=True).first()
+        if token is None:
+            self.bulk_create([self.model(name=name, token=secrets.token_hex(8))], ignore_conflicts=True)
+            token = self.filter(name=name).values_list("token", flat=True).get()
+        return token
+
+    def renew(self, name: str) -> None:
+        """Make a new token current: one UPDATE (an INSERT the first time, which a concurrent first
+        write may win: either token is new)."""
+        token = secrets.token_hex(8)
+        if not self.filter(name=name).update(token=token):
+            self.bulk_create([self.model(name=name, token=token)], ignore_conflicts=True)
+
+
+class PageVersion(models.Model):
+    """The version token of one set of cached public pages (``clinic.page_cache``): a new token retires
+    every app server's copies. One row per set, written in the transaction of the change it announces."""
+
+    name = models.CharField(max_length=100, primary_key=True)
+    token = models.CharField(max_length=32)
+
+    objects = PageVersionQuerySet.as_manager()
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.token}"

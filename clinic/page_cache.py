@@ -1,10 +1,10 @@
 """Copies of public pages for plain visits, kept correct across app servers by a version token.
 
-A ``VisitorPageCache`` keeps rendered pages in each app server's memory; a version token in the
-shared database cache says which copies are current. A change to any model the pages are built from
-sets a new token (signals, or an explicit ``invalidate()`` after a bulk write), and every server stops
-serving its older copies at its next request: invalidation across processes and machines with no
-broker, for one cache query per visit.
+A ``VisitorPageCache`` keeps rendered pages in each app server's memory; a version token in the shared
+database (``clinic.models.PageVersion``) says which copies are current. A change to any model the pages
+are built from sets a new token (signals, or an explicit ``invalidate()`` after a bulk write), and every
+server stops serving its older copies at its next request: invalidation across processes and machines
+with no broker, for one query per visit.
 
 Only "plain" visits are served copies: no session (nobody signed in, no booking in progress), no
 pending messages, no open transaction. Everyone else gets the page rendered for them.
@@ -14,20 +14,20 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import secrets
 from collections.abc import Callable, Iterable
+from contextlib import nullcontext
 from functools import wraps
 from typing import TypeVar
 
 from django.conf import settings
 from django.contrib.messages.storage.cookie import CookieStorage
-from django.core.cache import DEFAULT_CACHE_ALIAS, cache, caches
-from django.core.cache.backends.db import DatabaseCache
 from django.core.cache.backends.locmem import LocMemCache
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, router, transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.http import HttpResponse
 from django.utils.cache import patch_vary_headers
+
+from .models import PageVersion
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -61,41 +61,34 @@ class VisitorPageCache:
 
     def __init__(self, name: str, *, seconds: int = 10 * 60, max_entries: int = 500):
         self.name = name
-        self.version_key = f"{name}-pages-version"
         # ``seconds`` only bounds memory: the version check keeps copies correct.
         self.pages = LocMemCache(f"{name}-rendered-pages", {"TIMEOUT": seconds,
                                                             "OPTIONS": {"MAX_ENTRIES": max_entries}})
 
     # --- the version token -----------------------------------------------------------------------
     def version(self) -> str | None:
-        """The current token: one query on the database cache (a new token if there is none).
+        """The current token: one query on ``PageVersion``.
 
         Read it *before* rendering: a copy is tagged with a token that no change newer than its rows
         has replaced, so it can never be served after such a change.
         """
         try:
-            version = cache.get(self.version_key)
-            if version is None:
-                cache.add(self.version_key, secrets.token_hex(8), None)
-                version = cache.get(self.version_key)
-        except DatabaseError:  # no cache table yet: serve uncached rather than fail
-            logger.warning("%s page cache: the cache table is unreachable", self.name)
+            return PageVersion.objects.current(self.name)
+        except DatabaseError:  # no table yet: serve uncached rather than fail
+            logger.warning("%s page cache: the version table is unreachable", self.name)
             return None
-        return version
 
     def _new_version(self) -> bool:
-        """Store a new token; True when it was stored (the database cache hides its write errors, so
-        the write is read back)."""
-        token = secrets.token_hex(8)
+        """Store a new token; True when it was stored. Inside a transaction the write has a savepoint
+        of its own: a token that cannot be written (a lock timeout, a deadlock) must not break the
+        change being saved."""
         try:
-            # A savepoint: a cache that cannot be written must not break the change being saved.
-            with transaction.atomic():
-                cache.set(self.version_key, token, None)
-                stored = cache.get(self.version_key) == token
+            with transaction.atomic() if transaction.get_connection().in_atomic_block else nullcontext():
+                PageVersion.objects.renew(self.name)
+            stored = True
         except DatabaseError:
-            stored = False
-        if not stored:
             logger.warning("%s page cache: could not store a new version", self.name)
+            stored = False
         self.pages.clear()  # this process's copies are stale now: free the memory at once
         return stored
 
@@ -105,16 +98,15 @@ class VisitorPageCache:
             return
         using = using or DEFAULT_DB_ALIAS
         # When the token lives in the database that holds the change, the new token commits (or rolls
-        # back) together with it, so no visit can see the new token with the old rows. Elsewhere
-        # (another cache backend), or if that write failed (a lock timeout), it is written only after
-        # the commit: earlier, a page rendered from the old rows meanwhile would carry the new token.
+        # back) together with it, so no visit can see the new token with the old rows. Elsewhere, or if
+        # that write failed, it is written only after the commit: earlier, a page rendered from the old
+        # rows meanwhile would carry the new token.
         if not (self._token_commits_with(using) and self._new_version()):
             transaction.on_commit(self._new_version, using=using)
 
     @staticmethod
     def _token_commits_with(using: str) -> bool:
-        backend = caches[DEFAULT_CACHE_ALIAS]
-        return isinstance(backend, DatabaseCache) and router.db_for_write(backend.cache_model_class) == using
+        return router.db_for_write(PageVersion) == using
 
     def invalidate_on_change(self, models: Iterable, m2m: Iterable = ()) -> None:
         """Any save or delete of these models (and any change to these many-to-many tables)

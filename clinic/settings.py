@@ -276,6 +276,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+SESSION_ENGINE = "clinic.sessions"  # database sessions, one statement a save
 # Staff sessions end after a working day and when the browser closes.
 SESSION_COOKIE_AGE = env_int("DJANGO_SESSION_HOURS", 10) * 60 * 60
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True

@@ -85,8 +85,9 @@ def offer(request):
     now = timezone.now()
     form = WaitlistOfferForm(request.POST, prefix="offer", now=now)
     back = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
-        back = ""
+    if not back.startswith("/") or not url_has_allowed_host_and_scheme(
+            back, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        back = ""  # only a page of this site, as a path (``redirect`` would take "a b" for a view's name)
     if not form.is_valid():  # shown on the waitlist page, with what was typed (from the calendar too)
         return _page(request, offer_form=form, status=400)
     data = form.cleaned_data

@@ -339,6 +339,15 @@ def test_the_front_desk_sees_the_list_removes_an_entry_and_offers_a_time_by_hand
     assert response.status_code == 400 and 'value="11:00"' in response.content.decode()
 
 
+@pytest.mark.parametrize("back", ["a b", "staff:day", "https://elsewhere.example/", "//elsewhere.example/", ""])
+def test_an_offer_by_hand_goes_back_only_to_a_page_of_this_site(client, desk, maya, back):
+    """Found by the hostile-input walker: "a b" was taken for a view's name (a 500)."""
+    response = client.post("/staff/waitlist/offer/", {
+        "offer-practitioner": maya.pk, "offer-date": "2026-12-02", "offer-start_time": "10:00",
+        "offer-end_time": "11:00", "next": back})
+    assert response.status_code == 302 and response["Location"] == "/staff/waitlist/#waiting"
+
+
 def test_a_practitioner_sees_only_the_entries_that_ask_for_them(client, django_user_model, staff_roles, maya):
     other = make_practitioner("Other Person")
     user = django_user_model.objects.create_user("maya", password="a-long-test-password")
