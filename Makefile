@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 WITH_DB := $(PY) -m clinic.embedded_db run --
 
-.PHONY: run test test-fast lint check browser system-libs install db-stop clean bench-availability bench
+.PHONY: run test test-fast lint check browser system-libs install db-stop clean bench-availability bench css
 
 $(STAMP): pyproject.toml constraints.txt
 	@$(MAKE) --no-print-directory system-libs
@@ -42,6 +42,11 @@ test-fast: $(STAMP) system-libs
 	DJANGO_DEBUG=1 $(WITH_DB) bash -c '\
 	  $(PY) manage.py check --fail-level WARNING && \
 	  DJANGO_DEBUG=0 $(PY) -m pytest -m "not browser"'
+
+## make css: rebuild static/vendor/bootstrap/bootstrap.used.min.css (Bootstrap with only the rules the
+## templates use) after adding a Bootstrap class; a test fails while it is out of date.
+css: $(STAMP)
+	DJANGO_DEBUG=1 $(PY) manage.py build_css
 
 ## The system libraries WeasyPrint (receipt PDFs) needs: Pango and a font, installed when missing and root.
 system-libs:
