@@ -198,9 +198,11 @@ IMS_MIN_SPACING_DAYS = 7
 # The front desk may mark a patient arrived (or the visit completed) from this many minutes before
 # the start: patients come early, but a click on a visit days ahead is a slip. No-show: only after the start.
 ATTENDANCE_EARLY_MINUTES = env_int("ATTENDANCE_EARLY_MINUTES", 30)
+# Receipts and statements laid out as PDF are kept this many days (booking.billing.models.PdfCopy).
+PDF_COPY_DAYS = env_int("PDF_COPY_DAYS", 30)
 
-# The database cache holds the page-cache version tokens and the clinic profile, shared by every app
-# server (no Redis needed). Booking rate limits have their own table (clinic.RateCounter).
+# The database cache holds the clinic profile, shared by every app server (no Redis needed). The
+# page-cache version tokens (clinic.PageVersion) and booking rate limits (clinic.RateCounter) have tables.
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.db.DatabaseCache",

@@ -8,11 +8,13 @@ total even when two payments race (each payment adds to them in one conditional 
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 
 from booking.models import Appointment, Patient, Practitioner, Service
 
@@ -245,3 +247,33 @@ class FeeWaiver(models.Model):
 
     def __str__(self) -> str:
         return f"Fee waived for {self.appointment_id}"
+
+
+class PdfCopyQuerySet(models.QuerySet):
+    def made(self, key: str, make) -> bytes:
+        """The PDF stored under ``key``, or ``make()``'s, stored now (a concurrent first request may
+        store the same bytes' twin first: either serves). Copies older than ``PDF_COPY_DAYS`` go as a
+        new one is stored."""
+        pdf = self.filter(key=key).values_list("pdf", flat=True).first()
+        if pdf is not None:
+            return bytes(pdf)
+        pdf = make()
+        now = timezone.now()
+        self.bulk_create([self.model(key=key, pdf=pdf, made_at=now)], ignore_conflicts=True)
+        self.filter(made_at__lt=now - timedelta(days=settings.PDF_COPY_DAYS)).delete()
+        return pdf
+
+
+class PdfCopy(models.Model):
+    """A receipt or statement laid out as PDF, stored under the SHA-256 of the HTML and stylesheet it was
+    made from. Anything the document shows (a payment, a void, the clinic's address) changes that HTML,
+    so a changed document is made afresh and an unchanged one is never laid out twice."""
+
+    key = models.CharField(max_length=64, primary_key=True)
+    pdf = models.BinaryField()
+    made_at = models.DateTimeField(db_index=True)
+
+    objects = PdfCopyQuerySet.as_manager()
+
+    def __str__(self) -> str:
+        return f"PDF {self.key[:12]}"
