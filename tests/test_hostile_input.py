@@ -231,7 +231,9 @@ def group_id(group: list[Page]) -> str:
 
 
 # --- what the site stores, and what a clear answer is -------------------------------------------
-NOT_INPUT = {"clinic.ratecounter"}  # counts attempts on purpose (the booking rate limit)
+# Not what a person typed: attempts counted on purpose (the booking rate limit), the public pages'
+# version tokens, and the PDFs laid out for a receipt viewed (stored under the hash of what they show).
+NOT_INPUT = {"clinic.ratecounter", "clinic.pageversion", "billing.pdfcopy"}
 
 
 def stored_rows() -> tuple[int, ...]:

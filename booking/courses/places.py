@@ -59,12 +59,12 @@ def visit_numbers(appointment_ids) -> dict[int, tuple[int, int]]:
                    .values_list("appointment_id", "course_id"))
     if not courses:
         return {}
-    planned = dict(Course.objects.filter(pk__in=set(courses.values())).values_list("pk", "planned_visits"))
     numbers: dict[int, tuple[int, int]] = {}
     counter: dict[int, int] = {}
-    kept = (Appointment.objects.filter(course_visit__course_id__in=planned, status__in=list(KEPT_STATUSES))
-            .order_by("start", "pk").values_list("pk", "course_visit__course_id"))
-    for pk, course in kept:
+    kept = (Appointment.objects.filter(course_visit__course_id__in=set(courses.values()),
+                                       status__in=list(KEPT_STATUSES)).order_by("start", "pk")
+            .values_list("pk", "course_visit__course_id", "course_visit__course__planned_visits"))
+    for pk, course, planned in kept:
         counter[course] = counter.get(course, 0) + 1
-        numbers[pk] = (counter[course], planned[course])
+        numbers[pk] = (counter[course], planned)
     return {pk: numbers[pk] for pk in courses if pk in numbers}

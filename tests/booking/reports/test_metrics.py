@@ -223,3 +223,17 @@ def test_ims_visits_are_counted_per_course_when_a_patient_has_two():
         CourseVisit.objects.create(course=course, appointment=appointment)
     rows = metrics.ims_visits_per_course(Period(date(2026, 11, 1), date(2026, 11, 30)))
     assert [(r.visits, r.courses) for r in rows] == [(1, 1), (2, 0), (3, 1)]
+
+
+def test_a_visit_counts_in_the_week_of_its_bc_date_across_midnight_utc_and_a_clock_change():
+    """Counted by each week's bounds in UTC, not by each visit's date: the edges must be BC's."""
+    mondays = [date(2025, 10, 27), date(2025, 11, 3), date(2026, 11, 23), date(2026, 11, 30)]
+    starts = [
+        datetime(2025, 11, 3, 7, 30, tzinfo=UTC),  # Sunday 2 Nov 11:30 p.m. PST (UTC-8 since 2 a.m. that day)
+        datetime(2025, 11, 3, 8, 0, tzinfo=UTC),  # Monday 3 Nov 12:00 a.m. PST: the next week
+        datetime(2026, 11, 30, 6, 30, tzinfo=UTC),  # Sunday 29 Nov 11:30 p.m. (UTC-7): the earlier week
+        datetime(2026, 11, 30, 7, 0, tzinfo=UTC),  # Monday 30 Nov at midnight
+        datetime(2026, 12, 7, 7, 0, tzinfo=UTC),  # the Monday after the last week: not counted
+    ]
+    assert metrics.count_by_week(starts, mondays) == {date(2025, 10, 27): 1, date(2025, 11, 3): 1,
+                                                      date(2026, 11, 23): 1, date(2026, 11, 30): 1}
