@@ -160,6 +160,18 @@ def test_the_desk_records_the_screening_later_and_undoes_an_arrival(page, axe, v
     assert visit_soon.arrived_at is None and visit_soon.screening.asked
 
 
+def test_todays_table_scrolls_inside_its_box_on_a_small_phone(page, axe, visit_soon):
+    """The table's buttons carry the patient's name for screen readers (absolutely positioned, hidden
+    text): it must stay inside the scrolling box, not push the whole page sideways at 320 px."""
+    page.set_viewport_size({"width": 320, "height": 700})
+    sign_in(page)
+    page.wait_for_url("**/staff/")
+    table = page.get_by_role("region", name="Table of today's appointments")
+    assert table.get_by_role("button", name=f"Arrived {visit_soon.patient.full_name}").count() == 1
+    assert table.evaluate("box => box.scrollWidth > box.clientWidth")  # the table does scroll, in its box
+    assert page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth")
+
+
 def test_the_desk_removes_time_off_and_is_asked_before_closing_a_booked_day(page, axe, request_waiting,
                                                                           desk_may_reopen_days):
     off = TimeOff.objects.create(practitioner=request_waiting.practitioner, start=local(2026, 12, 15, 9),
