@@ -79,19 +79,21 @@ def _day_notes(who, first: date, last: date) -> dict[date, str]:
     return notes
 
 
-def remaining_visits(course: Course) -> int:
-    return max(course.planned_visits - course.kept_visits().count(), 0)
+def remaining_visits(course: Course, visits: list[Appointment] | None = None) -> int:
+    """How many of the planned visits are still to book (``visits``: its kept visits, if read already)."""
+    kept = len(visits) if visits is not None else course.kept_visits().count()
+    return max(course.planned_visits - kept, 0)
 
 
 def propose(*, course: Course, preference: series.Preference, now: datetime, staff: bool = True,
-            count: int | None = None) -> list[series.ProposedVisit]:
+            count: int | None = None, visits: list[Appointment] | None = None) -> list[series.ProposedVisit]:
     """The rest of the trial as a series after the course's last visit, from the practitioner's free
     times (booking rules for the patient, staff rules for the desk) that keep the patient's other IMS
     visits a week away."""
-    visits = list(course.kept_visits())
+    visits = list(course.kept_visits()) if visits is None else visits
     if not visits:
         return []
-    return propose_after(visit=visits[-1], count=remaining_visits(course) if count is None else count,
+    return propose_after(visit=visits[-1], count=remaining_visits(course, visits) if count is None else count,
                          preference=preference, now=now, staff=staff)
 
 
@@ -121,8 +123,8 @@ def book_series(*, course: Course, starts: list[datetime], actor, now: datetime,
     visits = list(locked.kept_visits())
     if not visits:
         raise BookingError("This course has no visit to follow.")
-    if not starts or len(starts) > remaining_visits(locked):
-        raise BookingError(f"Choose up to {remaining_visits(locked)} visits.")
+    if not starts or len(starts) > (remaining := remaining_visits(locked, visits)):
+        raise BookingError(f"Choose up to {remaining} visits.")
     tz = schedules.clinic_zone()
     previous = visits[-1].start
     for start in sorted(starts):

@@ -133,15 +133,16 @@ def record_score(request, reference):
     return redirect(reverse("staff:appointment-detail", args=[reference]) + "#course-heading")
 
 
-def _series_page(request, course: Course, form: PreferenceForm, *, error: str | None = None, status: int = 200):
-    proposals = services.propose(course=course, preference=form.preference(), now=timezone.now()) \
+def _series_page(request, course: Course, form: PreferenceForm, *, error: str | None = None, status: int = 200,
+                 visits: list | None = None):
+    visits = list(course.kept_visits()) if visits is None else visits
+    proposals = services.propose(course=course, preference=form.preference(), now=timezone.now(), visits=visits) \
         if form.is_valid() else []
     payer = limits.payer_status(course, on=timezone.localdate(), upcoming=[
         timezone.localtime(p.start).date() for p in proposals if p.placed])
     return render(request, "courses/series.html", {
         "course": course, "form": form, "proposals": proposals, "error": error, "payer": payer,
-        "error_list": error_list(form), "remaining": services.remaining_visits(course),
-        "visits": list(course.kept_visits()),
+        "error_list": error_list(form), "remaining": services.remaining_visits(course, visits), "visits": visits,
     }, status=status if form.is_valid() else 400)
 
 
@@ -152,7 +153,7 @@ def series_proposal(request, course):
     visits = list(course.kept_visits())
     first_shown = preference_data(timezone.localtime(visits[-1].start)) if visits else {"every_days": "7"}
     form = PreferenceForm(request.GET if "every_days" in request.GET else first_shown)
-    return _series_page(request, course, form)
+    return _series_page(request, course, form, visits=visits)
 
 
 @staff_view(MANAGE)
