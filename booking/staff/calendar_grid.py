@@ -293,7 +293,7 @@ def _assign_lanes(blocks: list[Block]) -> int:
     return min(most, MAX_LANES)
 
 
-def _detail_link() -> Callable[[str], str]:
+def detail_link() -> Callable[[str], str]:
     """The appointment page's address for a reference: reverse() once, not once per block."""
     marker = "REFERENCE"
     before, after = reverse("staff:appointment-detail", args=[marker]).split(marker)
@@ -315,7 +315,7 @@ def build_grid(raws: list[RawColumn], *, user, now: datetime, tz,
     course_visits = course_visits or {}
     first, last, has_hours = _row_range(raws)
     sees = details_checker(user)
-    link = _detail_link()
+    link = detail_link()
     rows = (last - first) // ROW_MINUTES
     now_local = now.astimezone(tz)
     now_minute = now_local.hour * 60 + now_local.minute

@@ -57,6 +57,7 @@ class SheetRow:
     status: str  # CSS modifier
     status_label: str
     owes: Decimal | None  # None: this user sees no money
+    link: str  # the appointment's page
 
     @property
     def cancelled(self) -> bool:
@@ -90,11 +91,12 @@ def day_sheet(request):
     sees_money = request.user.has_perm(VIEW_INVOICES)
     balances = daybook.balances_by_patient(a.patient_id for a in appointments) if sees_money else {}
     sheets: dict[int, Sheet] = {}
+    link = calendar_grid.detail_link()
     for a in appointments:
         status, label = calendar_grid.status_of(a)
         owes = balances.get(a.patient_id, daybook.ZERO) if sees_money else None
         sheets.setdefault(a.practitioner_id, Sheet(a.practitioner, [])).rows.append(
-            SheetRow(a, calendar_grid.visit_span(a, tz), status, label, owes))
+            SheetRow(a, calendar_grid.visit_span(a, tz), status, label, owes, link(a.reference)))
     ordered = sorted(sheets.values(), key=lambda s: (s.practitioner.order, s.practitioner.name, s.practitioner.pk))
     return render(request, "staff/day_sheet.html", {
         "day": day, "sheets": ordered, "sees_money": sees_money, "title": "Day sheet",
