@@ -117,6 +117,12 @@ def test_the_sheet_shows_phone_payer_flags_and_status(client, clinic):
     assert "Another IMS visit within 7 days" in daniel and "Arrived" in daniel and "9:00–9:45 a.m." in daniel
 
 
+def test_each_patient_on_the_sheet_links_to_their_visit(client, clinic):
+    html = signed_in(client, "Front desk").get(SHEET, {"date": "2026-11-30"}).content.decode()
+    for name, key in (("Noor Haddad", "morning"), ("Robin Okafor", "evening"), ("Cass Cancel", "cancelled")):
+        assert f'<a href="/staff/appointments/{clinic[key].reference}/"><bdi>{name}</bdi></a>' in html
+
+
 def test_declined_requests_are_left_out_and_cancelled_visits_struck_through(client, clinic):
     html = signed_in(client, "Front desk").get(SHEET, {"date": "2026-11-30"}).content.decode()
     assert "Dee Decline" not in html
