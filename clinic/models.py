@@ -147,11 +147,12 @@ class PageVersionQuerySet(models.QuerySet):
         return token
 
     def renew(self, name: str) -> None:
-        """Make a new token current: one UPDATE (an INSERT the first time, which a concurrent first
-        write may win: either token is new)."""
+        """Make a new token current: one UPDATE. The first time there is no row: insert one, then write
+        this token into it (a concurrent first write may have won the insert with a token of its own)."""
         token = secrets.token_hex(8)
         if not self.filter(name=name).update(token=token):
             self.bulk_create([self.model(name=name, token=token)], ignore_conflicts=True)
+            self.filter(name=name).update(token=token)
 
 
 class PageVersion(models.Model):

@@ -233,3 +233,12 @@ def test_with_the_page_cache_off_every_visit_is_counted_afresh(practitioner):
     with override_settings(CLINIC_PAGE_CACHE=False):
         html, sql = visit()
     assert not served_from_cache(sql) and NINE not in html
+
+
+def test_a_change_on_a_database_with_no_token_yet_makes_one_and_retires_old_copies(practitioner):
+    visit()
+    assert served_from_cache(visit()[1])
+    PageVersion.objects.filter(name=schedule_cache.name).delete()  # a fresh database, or a cleared table
+    TimeOff.objects.create(practitioner=practitioner, start=local(2026, 12, 1, 8), end=local(2026, 12, 1, 12))
+    assert PageVersion.objects.filter(name=schedule_cache.name).count() == 1
+    assert NINE not in visit()[0]
