@@ -21,7 +21,6 @@ from clinic.text import clean_text
 
 from .models import FAQ, SEARCH_CONFIG, Article, Condition
 
-CONFIG = SEARCH_CONFIG
 MAX_QUERY_LENGTH = 200
 MAX_RESULTS = 50
 START_SEL, STOP_SEL = "<mark>", "</mark>"
@@ -74,7 +73,7 @@ def _matches(model, kind: str, query: SearchQuery):
             headline=SearchHeadline(
                 Concat("summary", Value(" "), "body_text", output_field=CharField()),
                 query,
-                config=CONFIG,
+                config=SEARCH_CONFIG,
                 start_sel=START_SEL,
                 stop_sel=STOP_SEL,
                 max_words=30,
@@ -91,7 +90,7 @@ def search_pages(raw_query: str) -> list[SearchHit]:
     text = clean_query(raw_query)
     if not text:
         return []
-    query = SearchQuery(text, search_type="websearch", config=CONFIG)
+    query = SearchQuery(text, search_type="websearch", config=SEARCH_CONFIG)
     combined = (
         _matches(Article, "article", query)
         .union(_matches(Condition, "condition", query), _matches(FAQ, "faq", query), all=True)

@@ -51,9 +51,14 @@ def _week_start(day: date, earliest: date, last_day: date) -> date:
     return min(max(monday, earliest), last_day - timedelta(days=last_day.weekday()))
 
 
-def _chosen_practitioner(service: Service, who: str | None) -> Practitioner | None:
+def _chosen_practitioner(service: Service, who: str | None,
+                         offering: list[Practitioner] | None = None) -> Practitioner | None:
+    """The practitioner ``who`` names among those offering ``service`` (``offering``: that list, if
+    fetched already), or None for "any" and for anything else."""
     if not who or who == "any" or not SLUG_RE.fullmatch(who):
         return None
+    if offering is not None:
+        return next((p for p in offering if p.slug == who), None)
     return Practitioner.objects.offering(service).filter(slug=who).first()
 
 
@@ -182,8 +187,7 @@ def _shown_week(*, service, practitioner, requested_week: date | None, this_mond
 def schedule(request, service):
     service = _bookable_service(service)
     practitioners = list(Practitioner.objects.offering(service))
-    who = request.GET.get("who")  # as _chosen_practitioner reads it, from the list already fetched
-    practitioner = next((p for p in practitioners if p.slug == who), None) if who and who != "any" else None
+    practitioner = _chosen_practitioner(service, request.GET.get("who"), offering=practitioners)
     today = timezone.localdate()  # not the mark's date: from 23:55 that is already tomorrow
     this_monday, last_day = _bookable_range(today)
     requested_week, chosen_day = _schedule_choice(request, today)

@@ -13,22 +13,23 @@ from django.core.management.base import BaseCommand
 
 from clinic import cssprune
 
-VENDOR = Path(settings.BASE_DIR) / "static" / "vendor" / "bootstrap"
+BASE = Path(settings.BASE_DIR)
+TEMPLATES = BASE / "templates"
+VENDOR = BASE / "static" / "vendor" / "bootstrap"
 FULL, USED = VENDOR / "bootstrap.min.css", VENDOR / "bootstrap.used.min.css"
 
 
 def sources() -> list[Path]:
     """Every file that may name a Bootstrap class on a page: ours, and the templates crispy-forms draws
     forms with (its Python sets classes too)."""
-    base = Path(settings.BASE_DIR)
-    return [base / "templates", base / "clinic", base / "booking", base / "education", base / "static" / "js",
+    return [TEMPLATES, BASE / "clinic", BASE / "booking", BASE / "education", BASE / "static" / "js",
             Path(crispy_forms.__path__[0]), Path(crispy_bootstrap5.__path__[0])]
 
 
 def build() -> str:
     full = FULL.read_text(encoding="utf-8")
     licence = full[full.index("/*!"):full.index("*/") + 2]  # Bootstrap's MIT notice stays with its code
-    ours = [*(Path(settings.BASE_DIR) / "static" / "css").glob("*.css"), sources()[0]]  # and the templates' styles
+    ours = [*(BASE / "static" / "css").glob("*.css"), TEMPLATES]  # our stylesheets and the templates' styles
     also_read = set(cssprune.VAR_USE.findall(" ".join(
         f.read_text(encoding="utf-8") for p in ours for f in ([p] if p.is_file() else p.rglob("*.html")))))
     pruned = cssprune.prune(full, cssprune.words_in(sources()), also_read=also_read)
