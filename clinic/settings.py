@@ -142,6 +142,11 @@ TEMPLATES = [
 # (once) from .data/postgres and shared by every command and the tests.
 DATABASE_URL = env_str("DATABASE_URL")
 CONN_MAX_AGE = env_int("DJANGO_CONN_MAX_AGE", 60)
+# Settings sent when a connection opens (libpq's "options"). A clinic's data fits in memory, so an
+# index read costs about what a sequential one does: with the default random_page_cost (4, for
+# spinning disks) the planner scans whole tables for a day's rows. Empty for a pooler that refuses
+# startup options (set it on the server then: ALTER DATABASE ... SET random_page_cost = 1.1).
+DATABASE_OPTIONS = env_str("DATABASE_OPTIONS", "-c random_page_cost=1.1")
 if DATABASE_URL:
     DATABASES = {
         "default": dj_database_url.parse(DATABASE_URL, conn_max_age=CONN_MAX_AGE, conn_health_checks=True)
@@ -163,6 +168,8 @@ else:
             "CONN_HEALTH_CHECKS": True,
         }
     }
+if DATABASE_OPTIONS:
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", DATABASE_OPTIONS)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 

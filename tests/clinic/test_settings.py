@@ -82,3 +82,22 @@ def test_database_is_postgres_with_persistent_checked_connections(settings):
     assert db["ENGINE"] == "django.db.backends.postgresql"
     assert db["CONN_MAX_AGE"] > 0
     assert db["CONN_HEALTH_CHECKS"] is True
+
+
+@pytest.mark.django_db
+def test_connections_tell_the_planner_that_index_reads_are_cheap():
+    """Every connection opens with DATABASE_OPTIONS: with PostgreSQL's default cost of a random read
+    the day's calendar scanned the whole appointments table instead of using its index."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW random_page_cost")
+        assert cursor.fetchone() == ("1.1",)
+
+
+def test_database_options_can_be_turned_off_for_a_pooler_that_refuses_them():
+    code = "from django.conf import settings; print(repr(settings.DATABASES['default'].get('OPTIONS', {})))"
+    default = manage("shell", "-c", code, DJANGO_DEBUG="1")
+    off = manage("shell", "-c", code, DJANGO_DEBUG="1", DATABASE_OPTIONS="")
+    assert default.stdout.strip().splitlines()[-1] == "{'options': '-c random_page_cost=1.1'}", default.stderr
+    assert off.stdout.strip().splitlines()[-1] == "{}", off.stderr
