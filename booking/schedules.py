@@ -92,12 +92,16 @@ def closures(first: date, last: date) -> dict[date, str]:
 HOURS_FIELDS = ("practitioner_id", "weekday", "start", "end", "valid_from", "valid_until")
 
 
-def weekly_hours(practitioner_ids: list[int], first: date, last: date) -> list[availability.WeeklyHours]:
-    """The timetable rows of these practitioners valid on any day of ``first``..``last``."""
+def weekly_hours(practitioner_ids: list[int], first: date, last: date,
+                 offering: Service | None = None) -> list[availability.WeeklyHours]:
+    """The timetable rows of these practitioners valid on any day of ``first``..``last`` (with
+    ``offering``: only of those who offer that service)."""
+    rows = WorkingHours.objects.filter(practitioner_id__in=practitioner_ids)
+    if offering is not None:
+        rows = rows.filter(practitioner__services=offering)
     return [
         availability.WeeklyHours(*row)
-        for row in WorkingHours.objects.filter(practitioner_id__in=practitioner_ids)
-        .filter(Q(valid_from__isnull=True) | Q(valid_from__lte=last))
+        for row in rows.filter(Q(valid_from__isnull=True) | Q(valid_from__lte=last))
         .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=first))
         .order_by("start").values_list(*HOURS_FIELDS)
     ]
@@ -119,9 +123,9 @@ class ScheduleData:
 
 
 def load_schedule(*, practitioner_ids: list[int], first: date, last: date,
-                  exclude_appointment: Appointment | None = None) -> ScheduleData:
+                  exclude_appointment: Appointment | None = None, offering: Service | None = None) -> ScheduleData:
     """Fetch hours, busy times (time off and active appointments, in one query) and closures for a
-    date range: 3 queries."""
+    date range: 3 queries. ``offering``: hours count only for practitioners who offer that service."""
     range_start, range_end = local_range(first=first, last=last)
     time_off = TimeOff.objects.filter(practitioner_id__in=practitioner_ids, start__lt=range_end, end__gt=range_start)
     appointments = Appointment.objects.active().overlapping(range_start, range_end).filter(
@@ -133,13 +137,15 @@ def load_schedule(*, practitioner_ids: list[int], first: date, last: date,
     for pid, start, end in time_off.order_by().values_list("practitioner_id", "start", "end").union(
             appointments.order_by().values_list("practitioner_id", "start", "blocks_until"), all=True):
         busy[pid].append(availability.Interval(start, end))
-    return ScheduleData(practitioner_ids, weekly_hours(practitioner_ids, first, last), dict(busy),
+    return ScheduleData(practitioner_ids, weekly_hours(practitioner_ids, first, last, offering), dict(busy),
                         set(closures(first, last)))
 
 
 def practitioners_for(service: Service, practitioner: Practitioner | None) -> list[int]:
+    """Who may have free times for ``service``: everyone offering it, or the one practitioner asked
+    for if active (whether they offer it is checked with their hours: ``load_schedule(offering=)``)."""
     if practitioner is not None:
-        return [practitioner.pk] if practitioner.active and practitioner.services.filter(pk=service.pk).exists() else []
+        return [practitioner.pk] if practitioner.active else []
     return list(Practitioner.objects.offering(service).values_list("pk", flat=True))
 
 
@@ -156,7 +162,8 @@ def available_slots(*, service: Service, practitioner: Practitioner | None, firs
     ids = practitioner_ids if practitioner_ids is not None else practitioners_for(service, practitioner)
     if not ids:
         return []
-    data = load_schedule(practitioner_ids=ids, first=first, last=last, exclude_appointment=exclude_appointment)
+    data = load_schedule(practitioner_ids=ids, first=first, last=last, exclude_appointment=exclude_appointment,
+                         offering=service if practitioner is not None else None)
     return availability.free_slots(
         practitioner_ids=ids, duration=service.duration, buffer=service.buffer,
         weekly_hours=data.weekly_hours, busy=data.busy, closed_dates=data.closed,

@@ -66,8 +66,9 @@ def _check_spacing(spacing_flag: bool, *, refuse: bool, override: str, for_staff
 
 # --- patients ---------------------------------------------------------------------------------
 def find_or_create_patient(*, first_name: str, last_name: str, email: str, phone: str,
-                           date_of_birth: date, phn: str = "") -> Patient:
+                           date_of_birth: date, phn: str = "") -> tuple[Patient, bool]:
     """Match a returning patient by email (case-insensitive); never reveal or overwrite their record.
+    Returns the patient and whether the record was made now (like ``get_or_create``).
 
     Someone typing another person's email into the public form must learn nothing and change
     nothing: the request is attached to that record and staff see the details typed with it.
@@ -77,14 +78,17 @@ def find_or_create_patient(*, first_name: str, last_name: str, email: str, phone
         if phn and not patient.phn:
             patient.phn = phn
             patient.save(update_fields=["phn"])
-        return patient
+        return patient, False
     return Patient.objects.create(first_name=first_name, last_name=last_name, email=email, phone=phone,
-                                  date_of_birth=date_of_birth, phn=phn)
+                                  date_of_birth=date_of_birth, phn=phn), True
 
 
 def _flags(*, patient: Patient, service: Service, start: datetime,
-           exclude: Appointment | None = None) -> tuple[bool, bool]:
-    """(spacing_flag, no_prior_assessment_flag) for a visit; both are shown to staff only."""
+           exclude: Appointment | None = None, new_patient: bool = False) -> tuple[bool, bool]:
+    """(spacing_flag, no_prior_assessment_flag) for a visit; both are shown to staff only. A patient
+    whose record was made in this transaction has no other visit to look for."""
+    if new_patient:
+        return False, service.requires_prior_assessment
     others = patient.appointments.kept()
     if exclude is not None:
         others = others.exclude(pk=exclude.pk)
@@ -127,14 +131,15 @@ def book_appointment(*, service: Service, practitioner: Practitioner | None, pat
                      contact_phone: str = "", source: str = Appointment.Source.ONLINE, actor=None,
                      allow_outside_hours: bool = False, notify: bool = True,
                      confirmed: bool = False, proven: bool = False, spacing_override: str = "",
-                     ) -> tuple[Appointment, str]:
+                     new_patient: bool = False) -> tuple[Appointment, str]:
     """Book ``service`` at ``start``; return the appointment and its private manage token.
 
     The code checks availability first to give a friendly message; the exclusion constraint
     then makes a double booking impossible even when two requests race for the same time.
     With ``practitioner=None`` the first free practitioner is chosen here, inside the transaction.
     Staff (``allow_outside_hours``, which needs a chosen practitioner) may book outside working
-    hours, but never over another appointment.
+    hours, but never over another appointment. ``new_patient``: the patient's record was made in
+    the caller's transaction (``find_or_create_patient`` said so), so they have no other visits.
     """
     online = source == Appointment.Source.ONLINE
     rules = booking_rules() if online else staff_rules()
@@ -151,7 +156,7 @@ def book_appointment(*, service: Service, practitioner: Practitioner | None, pat
         candidates, outside_hours = [practitioner.pk], True
     if not candidates:
         raise SlotTaken()
-    spacing_flag, no_prior = _flags(patient=patient, service=service, start=start)
+    spacing_flag, no_prior = _flags(patient=patient, service=service, start=start, new_patient=new_patient)
     override = _check_spacing(spacing_flag, refuse=proven or not online, override=spacing_override,
                               for_staff=not online)
     # ``confirmed``: the clinic already agreed (a course's trial the patient books from their link)

@@ -372,14 +372,14 @@ def _book(forms: BookingForms, *, service: Service, practitioner: Practitioner |
     patient off the list in the same transaction."""
     data = forms.patient.cleaned_data
     with transaction.atomic():
-        patient = services.find_or_create_patient(
+        patient, new_patient = services.find_or_create_patient(
             first_name=data["first_name"], last_name=data["last_name"], email=data["email"],
             phone=data["phone"], date_of_birth=data["date_of_birth"], phn=data["phn"],
         )
         appointment, token = services.book_appointment(
             service=service, practitioner=practitioner, patient=patient, start=start_at, now=now,
             insurance=forms.insurance_data(), screening=forms.screening.screening_data(),
-            patient_note=data["patient_note"], contact_phone=data["phone"],
+            patient_note=data["patient_note"], contact_phone=data["phone"], new_patient=new_patient,
         )
         if offer_id is not None:
             waitlist.claimed(offer_id=offer_id, appointment=appointment, now=now)

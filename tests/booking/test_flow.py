@@ -221,6 +221,18 @@ def test_an_existing_patients_details_are_never_shown_to_whoever_types_their_ema
     assert b"Secretname" not in done and b"9123456789" not in done
 
 
+def test_staff_see_a_returning_patients_request_too_close_to_their_other_ims_visit(client, practitioner):
+    """The look for other visits is skipped only for a record made with this request."""
+    returning = make_patient(email="back@example.com")
+    book(start=local(2026, 12, 1, 9), practitioner=practitioner, patient=returning)
+    assert sent(client.post(DETAILS, details_data(local(2026, 12, 3, 9), action="confirm",
+                                                  **{"p-email": "back@example.com"})))
+    assert sent(client.post(DETAILS, details_data(local(2026, 12, 3, 11), action="confirm")))
+    again, new = Appointment.objects.filter(start__gt=local(2026, 12, 2, 0)).order_by("start")
+    assert again.patient == returning and again.spacing_flag is True
+    assert new.patient != returning and new.spacing_flag is False and new.no_prior_assessment_flag is False
+
+
 @pytest.mark.parametrize(
     ("kind", "fields", "errors"),
     [

@@ -5,7 +5,7 @@ from datetime import UTC, date, datetime, time
 import pytest
 import time_machine
 
-from booking import schedules
+from booking import schedules, services
 from booking.models import ClinicClosure, TimeOff, WorkingHours
 from tests.factories import NOW, book, local, make_practitioner, make_service
 
@@ -35,6 +35,20 @@ def test_listing_slots_takes_at_most_five_queries_for_many_practitioners_and_day
         slots = schedules.available_slots(service=service, practitioner=None, first=date(2026, 12, 1),
                                          last=date(2026, 12, 28), now=NOW)
     assert len(slots) > 100 and all(len(s.practitioner_ids) == 10 for s in slots[:5])
+
+
+def test_a_practitioner_asked_for_has_no_times_for_a_service_they_do_not_offer(django_assert_num_queries):
+    """Whether they offer it is read with their hours: one practitioner's day is three queries."""
+    assessment, follow_up = make_service(), make_service("ims-follow-up")
+    practitioner = make_practitioner(services_=[follow_up])
+    day = {"first": date(2026, 12, 1), "last": date(2026, 12, 1), "now": NOW}
+    with django_assert_num_queries(3):
+        assert schedules.available_slots(service=assessment, practitioner=practitioner, **day) == []
+    assert schedules.available_slots(service=follow_up, practitioner=practitioner, **day)
+    with pytest.raises(services.SlotTaken):
+        book(start=local(2026, 12, 1, 9), service=assessment, practitioner=practitioner)
+    practitioner.active = False
+    assert schedules.available_slots(service=follow_up, practitioner=practitioner, **day) == []
 
 
 def test_an_appointment_at_half_past_midnight_counts_on_its_own_local_day():

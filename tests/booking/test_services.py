@@ -65,9 +65,9 @@ def test_a_follow_up_without_a_prior_assessment_is_flagged():
 
 def test_a_returning_patient_is_matched_by_email_and_their_record_is_not_overwritten():
     existing = make_patient(email="Sam@Example.com", first_name="Sam", phone="604-555-0001")
-    patient = services.find_or_create_patient(first_name="Mallory", last_name="X", email="sam@example.COM",
-                                              phone="250-555-9999", date_of_birth=date(1990, 1, 1))
-    assert patient.pk == existing.pk
+    patient, created = services.find_or_create_patient(first_name="Mallory", last_name="X", email="sam@example.COM",
+                                                       phone="250-555-9999", date_of_birth=date(1990, 1, 1))
+    assert patient.pk == existing.pk and created is False
     existing.refresh_from_db()
     assert existing.first_name == "Sam" and existing.phone == "604-555-0001"
     assert Patient.objects.count() == 1

@@ -138,13 +138,14 @@ def _book(request, form: PhoneBookingForm, patient: Patient | None, patient_form
         return 409
     try:
         with transaction.atomic():  # a refused booking leaves no new patient behind
+            new_patient = False
             if patient is None:
-                patient = services.find_or_create_patient(**patient_form.patient_data())
+                patient, new_patient = services.find_or_create_patient(**patient_form.patient_data())
             appointment, _ = services.book_appointment(
                 service=service, practitioner=practitioner, patient=patient, start=start, now=now,
                 insurance=form.insurance_data(), screening=screening, patient_note=data["patient_note"],
                 contact_phone=patient.phone, source=Appointment.Source.STAFF, actor=request.user,
-                allow_outside_hours=override, spacing_override=data["spacing_override"],
+                allow_outside_hours=override, spacing_override=data["spacing_override"], new_patient=new_patient,
             )
     except services.SlotTaken as error:
         message = str(error)
