@@ -64,8 +64,16 @@ def deliver_notice(notice_id: int) -> None:
 
 @task()
 def deliver_notices(notice_ids: list[int]) -> None:
+    """Each email of a change (or of a pass's batch) in turn. A bug in building one holds back none
+    of the others: the first such error is raised at the end, for the worker to record."""
+    error = None
     for notice_id in notice_ids:
-        deliver_notice.call(notice_id)
+        try:
+            deliver_notice.call(notice_id)
+        except Exception as failed:  # noqa: BLE001 - raised again below
+            error = error or failed
+    if error is not None:
+        raise error
 
 
 def queue_reminders(now: datetime) -> int:

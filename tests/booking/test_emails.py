@@ -289,6 +289,27 @@ def test_an_smtp_failure_is_retried_later_and_never_touches_the_appointment(
     assert "not delivered" not in client.get(f"/staff/appointments/{appointment.reference}/").content.decode()
 
 
+def test_a_bug_in_one_email_of_a_change_holds_back_none_of_the_others(committed, mailoutbox, practitioner,
+                                                                     monkeypatch, caplog):
+    """A request sends two emails in one task, the patient's first: when building it fails, the
+    clinic's is still sent, and the task still fails for the worker to record."""
+    prepare = emails._prepare
+
+    def broken_for_the_patient(notice, **kwargs):
+        if notice.kind == EmailNotice.Kind.REQUEST_RECEIVED:
+            raise KeyError("a bug in this email's template")
+        return prepare(notice, **kwargs)
+
+    monkeypatch.setattr(emails, "_prepare", broken_for_the_patient)
+    with committed(), caplog.at_level(logging.ERROR, logger="django_tasks"):
+        book(start=START, practitioner=practitioner)
+    assert "path=booking.tasks.deliver_notices state=FAILED" in caplog.text
+    assert [m.to for m in mailoutbox] == [[ClinicProfile.load().email]]
+    patients = EmailNotice.objects.get(kind=EmailNotice.Kind.REQUEST_RECEIVED)
+    assert patients.sent_at is None and patients.last_error == "KeyError" and patients.attempts == 1
+    assert EmailNotice.objects.get(kind=EmailNotice.Kind.CLINIC_NEW_REQUEST).sent_at is not None
+
+
 def test_after_six_failed_attempts_the_notice_waits_for_staff(client, mailoutbox, desk, confirmed, monkeypatch):
     appointment, _ = confirmed
     notice = appointment.email_notices.get(kind="confirmed")
