@@ -125,8 +125,10 @@ def offer_freed(freed_id: int, *, now: datetime) -> int:
 
 
 def catch_up(now: datetime) -> int:
-    """Offer freed times whose task was lost (the reminder pass calls this); end stale entries."""
+    """Offer freed times whose task was lost (the reminder pass calls this); end stale entries. Freed
+    time already over is of use to nobody: it is deleted (an offer keeps its own copy of its time)."""
     expire(now)
+    FreedTime.objects.filter(end__lte=now).delete()
     pending = FreedTime.objects.filter(offered_at=None, created_at__lte=now - GRACE)
     return sum(offer_freed(pk, now=now) for pk in pending.values_list("pk", flat=True))
 

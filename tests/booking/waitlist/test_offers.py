@@ -306,6 +306,22 @@ def test_entries_past_their_latest_date_leave_the_list(maya):
     assert entry.status == "expired" and entry.ended_by == "system"
 
 
+def test_freed_time_once_over_is_deleted_by_the_pass_and_its_offers_are_kept(
+        maya, django_capture_on_commit_callbacks):
+    join()
+    early, _ = book(start=WEDNESDAY_10, practitioner=maya, source="staff")
+    later, _ = book(start=local(2026, 12, 3, 10), practitioner=maya, source="staff")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.cancel_appointment(appointment=early, now=NOW)
+        services.cancel_appointment(appointment=later, now=NOW)
+    offer = WaitlistOffer.objects.get(start=WEDNESDAY_10)
+    with time_machine.travel(local(2026, 12, 2, 12), tick=False):  # Wednesday's time is over, Thursday's ahead
+        run_pass(timezone.now())
+    assert list(FreedTime.objects.values_list("start", flat=True)) == [local(2026, 12, 3, 10)]
+    offer.refresh_from_db()
+    assert offer.freed is None and offer.start == WEDNESDAY_10 and offer.practitioner == maya
+
+
 # --- the front desk -------------------------------------------------------------------------------
 @pytest.fixture
 def desk(client, django_user_model, staff_roles):
