@@ -3,6 +3,8 @@ template tags and emails can use them without an import cycle."""
 
 from __future__ import annotations
 
+from collections import Counter
+
 from booking.models import KEPT_STATUSES, Appointment
 from booking.schedules import local_date
 
@@ -53,18 +55,20 @@ def spacing_breaks(appointment: Appointment) -> list[str]:
 
 
 def visit_numbers(appointment_ids) -> dict[int, tuple[int, int]]:
-    """For a calendar: each appointment's (visit number, planned visits) in its course, in two queries
-    whatever the number of appointments; appointments in no course are left out."""
-    courses = dict(CourseVisit.objects.filter(appointment_id__in=list(appointment_ids))
-                   .values_list("appointment_id", "course_id"))
-    if not courses:
+    """For a calendar: each appointment's (visit number, planned visits) in its course, in one query
+    whatever the number of appointments (every kept visit of their courses, in order); appointments in
+    no course are left out."""
+    ids = set(appointment_ids)
+    if not ids:
         return {}
-    numbers: dict[int, tuple[int, int]] = {}
-    counter: dict[int, int] = {}
-    kept = (Appointment.objects.filter(course_visit__course_id__in=set(courses.values()),
-                                       status__in=list(KEPT_STATUSES)).order_by("start", "pk")
+    their_courses = CourseVisit.objects.filter(appointment_id__in=ids).values("course_id")
+    kept = (Appointment.objects.filter(course_visit__course_id__in=their_courses, status__in=list(KEPT_STATUSES))
+            .order_by("start", "pk")
             .values_list("pk", "course_visit__course_id", "course_visit__course__planned_visits"))
+    numbers: dict[int, tuple[int, int]] = {}
+    counter: Counter[int] = Counter()
     for pk, course, planned in kept:
-        counter[course] = counter.get(course, 0) + 1
-        numbers[pk] = (counter[course], planned)
-    return {pk: numbers[pk] for pk in courses if pk in numbers}
+        counter[course] += 1
+        if pk in ids:
+            numbers[pk] = (counter[course], planned)
+    return numbers

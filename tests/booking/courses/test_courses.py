@@ -333,6 +333,18 @@ def test_the_calendars_say_visit_n_of_n_in_a_fixed_number_of_queries(client, ass
     assert len(more) == len(one_course)
 
 
+def test_a_visits_number_counts_only_the_courses_kept_visits_in_one_query(assessment, django_assert_num_queries):
+    from booking.courses import places
+
+    course, visits = completed_course(assessment, [7, 6, 5, 4])
+    Appointment.objects.filter(pk=visits[1].pk).update(status=Appointment.Status.CANCELLED)
+    elsewhere, _ = book(start=local(2026, 12, 2, 10), practitioner=assessment.practitioner,
+                        source=Appointment.Source.STAFF)  # in no course
+    with django_assert_num_queries(1):
+        numbers = places.visit_numbers(v.pk for v in (visits[3], visits[1], elsewhere, visits[0]))
+    assert numbers == {visits[0].pk: (1, 6), visits[3].pk: (3, 6)}
+
+
 def test_the_practitioners_day_prompts_the_review_at_a_course_visit(client, assessment):
     course, visits = completed_course(assessment, [7, 5, 4, 3])  # meaningful change: not on the flag list
     today, _ = book(start=local(2026, 11, 30, 10), practitioner=assessment.practitioner,
