@@ -70,7 +70,7 @@ def deliver_notices(notice_ids: list[int]) -> None:
     for notice_id in notice_ids:
         try:
             deliver_notice.call(notice_id)
-        except Exception as failed:  # noqa: BLE001 - raised again below
+        except Exception as failed:  # the first is raised again below
             error = error or failed
     if error is not None:
         raise error
