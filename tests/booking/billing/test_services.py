@@ -6,7 +6,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 
 from booking import services
 from booking.billing import services as billing
@@ -42,6 +42,24 @@ def test_check_out_makes_one_invoice_at_the_price_of_the_day():
     visit.service.save()
     again = billing.check_out(appointment=visit, actor=None, now=NOW)
     assert again.pk == invoice.pk and again.total == D("140.00")
+
+
+def test_a_check_out_that_fails_at_its_line_leaves_no_invoice_and_no_number_used(monkeypatch):
+    from booking.billing.models import InvoiceCounter, InvoiceLine
+
+    visit = completed_visit()
+    before = InvoiceCounter.objects.filter(pk=1).values_list("last", flat=True).first()
+
+    def lost_connection(**kwargs):
+        raise OperationalError("the server closed the connection")
+
+    monkeypatch.setattr(InvoiceLine.objects, "create", lost_connection)
+    with pytest.raises(OperationalError):
+        billing.check_out(appointment=visit, actor=None, now=NOW)
+    assert not Invoice.objects.exists()
+    assert InvoiceCounter.objects.filter(pk=1).values_list("last", flat=True).first() == before
+    monkeypatch.undo()
+    assert billing.check_out(appointment=visit, actor=None, now=NOW).lines.count() == 1
 
 
 def test_only_a_completed_visit_is_checked_out():
