@@ -63,6 +63,7 @@ from booking.models import (
     WaitlistOffer,
     WorkingHours,
 )
+from clinic.auth import ModelBackend
 from education.models import Condition
 
 SLUG_PREFIX = "bench-"
@@ -470,7 +471,7 @@ class Command(BaseCommand):
 
         session = SessionStore()
         session[SESSION_KEY] = str(staff.pk)
-        session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+        session[BACKEND_SESSION_KEY] = f"{ModelBackend.__module__}.{ModelBackend.__qualname__}"  # as a sign-in writes
         session[HASH_SESSION_KEY] = staff.get_session_auth_hash()
         session.set_expiry(settings.SESSION_COOKIE_AGE)
         session.create()

@@ -274,8 +274,8 @@ def test_the_patient_list_pages_by_25_in_a_fixed_number_of_queries(client, front
     for _ in range(30):
         make_patient()
     client.get(PATIENTS)  # warm the clinic-profile cache
-    # session, user, 2 x permissions, the clinic profile (database cache), count, one page
-    with django_assert_max_num_queries(7):
+    # session, user, permissions (clinic.auth), the clinic profile (database cache), count, one page
+    with django_assert_max_num_queries(6):
         first = client.get(PATIENTS).content.decode()
     assert len(re.findall(r'href="/staff/patients/\d+/"', first)) == 25 and "Page 1 of 2" in first
     second = client.get(PATIENTS, {"page": "2"}).content.decode()
