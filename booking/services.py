@@ -124,14 +124,13 @@ def _actor_label(actor, by_patient: bool) -> str:
 
 
 # --- booking ----------------------------------------------------------------------------------
-@transaction.atomic
 def book_appointment(*, service: Service, practitioner: Practitioner | None, patient: Patient,
                      start: datetime, now: datetime, insurance: dict[str, Any] | None = None,
                      screening: dict[str, Any] | None = None, patient_note: str = "",
                      contact_phone: str = "", source: str = Appointment.Source.ONLINE, actor=None,
                      allow_outside_hours: bool = False, notify: bool = True,
                      confirmed: bool = False, proven: bool = False, spacing_override: str = "",
-                     new_patient: bool = False) -> tuple[Appointment, str]:
+                     new_patient: bool = False, savepoint: bool = True) -> tuple[Appointment, str]:
     """Book ``service`` at ``start``; return the appointment and its private manage token.
 
     The code checks availability first to give a friendly message; the exclusion constraint
@@ -140,53 +139,57 @@ def book_appointment(*, service: Service, practitioner: Practitioner | None, pat
     Staff (``allow_outside_hours``, which needs a chosen practitioner) may book outside working
     hours, but never over another appointment. ``new_patient``: the patient's record was made in
     the caller's transaction (``find_or_create_patient`` said so), so they have no other visits.
+    ``savepoint=False``: the caller's transaction is rolled back when this booking is refused (the
+    booking flows, whose new patient record goes with it), so the booking needs no savepoint of its
+    own; by default a refusal leaves the caller's transaction usable, like any ``atomic`` block.
     """
-    online = source == Appointment.Source.ONLINE
-    rules = booking_rules() if online else staff_rules()
-    end = start + service.duration
-    blocks_until = end + service.buffer
-    candidates = free_practitioners_at(service=service, practitioner=practitioner, start=start, now=now,
-                                       rules=rules)
-    outside_hours = False
-    if not candidates and allow_outside_hours and not online:
-        if practitioner is None:
-            raise BookingError("Choose a practitioner to book outside working hours.")
-        if Appointment.objects.active().filter(practitioner=practitioner).overlapping(start, blocks_until).exists():
-            raise SlotTaken("That time overlaps another appointment for this practitioner.")
-        candidates, outside_hours = [practitioner.pk], True
-    if not candidates:
+    with transaction.atomic(savepoint=savepoint):
+        online = source == Appointment.Source.ONLINE
+        rules = booking_rules() if online else staff_rules()
+        end = start + service.duration
+        blocks_until = end + service.buffer
+        candidates = free_practitioners_at(service=service, practitioner=practitioner, start=start, now=now,
+                                           rules=rules)
+        outside_hours = False
+        if not candidates and allow_outside_hours and not online:
+            if practitioner is None:
+                raise BookingError("Choose a practitioner to book outside working hours.")
+            if Appointment.objects.active().filter(practitioner=practitioner).overlapping(start, blocks_until).exists():
+                raise SlotTaken("That time overlaps another appointment for this practitioner.")
+            candidates, outside_hours = [practitioner.pk], True
+        if not candidates:
+            raise SlotTaken()
+        spacing_flag, no_prior = _flags(patient=patient, service=service, start=start, new_patient=new_patient)
+        override = _check_spacing(spacing_flag, refuse=proven or not online, override=spacing_override,
+                                  for_staff=not online)
+        # ``confirmed``: the clinic already agreed (a course's trial the patient books from their link)
+        status = Status.REQUESTED if online and service.requires_confirmation and not confirmed else Status.CONFIRMED
+        for n, pid in enumerate(candidates, start=1):
+            appointment = Appointment(
+                reference=Appointment.new_reference(), practitioner_id=pid, service=service, patient=patient,
+                start=start, end=end, blocks_until=blocks_until, source=source, status=status,
+                patient_note=patient_note, contact_phone=contact_phone, spacing_flag=spacing_flag,
+                no_prior_assessment_flag=no_prior, outside_hours=outside_hours,
+            )
+            token = appointment.issue_manage_token()
+            try:
+                # A savepoint, so that a lost race leaves the transaction usable for the next practitioner.
+                # The last needs none: losing it ends the booking, and this function's block rolls back.
+                with transaction.atomic(savepoint=n < len(candidates)):
+                    appointment.save()
+            except IntegrityError:
+                continue  # someone else took this practitioner at this time: try the next free one
+            InsuranceNote.objects.create(appointment=appointment, **(insurance or {}))
+            # No answers (a phone booking made without asking) is recorded as "not asked yet", never as "no".
+            Screening.objects.create(appointment=appointment,
+                                     **({**screening, "asked_at": now} if screening is not None else {}))
+            _record(appointment, action="requested" if status == Status.REQUESTED else "booked", actor=actor,
+                    actor_label=_actor_label(actor, online), to_status=status, source=source, **override)
+            if notify:  # off when the caller sends one email for several visits (a course's series)
+                _notify(appointment, *((EmailNotice.Kind.REQUEST_RECEIVED, EmailNotice.Kind.CLINIC_NEW_REQUEST)
+                                       if status == Status.REQUESTED else (EmailNotice.Kind.CONFIRMED,)))
+            return appointment, token
         raise SlotTaken()
-    spacing_flag, no_prior = _flags(patient=patient, service=service, start=start, new_patient=new_patient)
-    override = _check_spacing(spacing_flag, refuse=proven or not online, override=spacing_override,
-                              for_staff=not online)
-    # ``confirmed``: the clinic already agreed (a course's trial the patient books from their link)
-    status = Status.REQUESTED if online and service.requires_confirmation and not confirmed else Status.CONFIRMED
-    for n, pid in enumerate(candidates, start=1):
-        appointment = Appointment(
-            reference=Appointment.new_reference(), practitioner_id=pid, service=service, patient=patient,
-            start=start, end=end, blocks_until=blocks_until, source=source, status=status,
-            patient_note=patient_note, contact_phone=contact_phone, spacing_flag=spacing_flag,
-            no_prior_assessment_flag=no_prior, outside_hours=outside_hours,
-        )
-        token = appointment.issue_manage_token()
-        try:
-            # A savepoint, so that a lost race leaves the transaction usable for the next practitioner.
-            # The last needs none: losing it ends the booking, and this function's block rolls back.
-            with transaction.atomic(savepoint=n < len(candidates)):
-                appointment.save()
-        except IntegrityError:
-            continue  # someone else took this practitioner at this time: try the next free one
-        InsuranceNote.objects.create(appointment=appointment, **(insurance or {}))
-        # No answers (a phone booking made without asking) is recorded as "not asked yet", never as "no".
-        Screening.objects.create(appointment=appointment,
-                                 **({**screening, "asked_at": now} if screening is not None else {}))
-        _record(appointment, action="requested" if status == Status.REQUESTED else "booked", actor=actor,
-                actor_label=_actor_label(actor, online), to_status=status, source=source, **override)
-        if notify:  # off when the caller sends one email for several visits (a course's series)
-            _notify(appointment, *((EmailNotice.Kind.REQUEST_RECEIVED, EmailNotice.Kind.CLINIC_NEW_REQUEST)
-                                   if status == Status.REQUESTED else (EmailNotice.Kind.CONFIRMED,)))
-        return appointment, token
-    raise SlotTaken()
 
 
 def _set_status(appointment: Appointment, *, to: str, allowed_from: tuple[str, ...], action: str,

@@ -140,7 +140,8 @@ def book_series(*, course: Course, starts: list[datetime], actor, now: datetime,
             appointment, _ = book_appointment(service=service, practitioner=locked.practitioner, patient=locked.patient,
                                               start=start, now=now, insurance=insurance, source=source, actor=actor,
                                               contact_phone=visits[0].contact_phone, notify=False,
-                                              confirmed=True, proven=True)
+                                              confirmed=True, proven=True,
+                                              savepoint=False)  # refused, the whole series rolls back
         except SlotTaken as error:
             raise SeriesTaken(start) from error  # the outer transaction rolls back every visit booked so far
         CourseVisit.objects.create(course=locked, appointment=appointment)

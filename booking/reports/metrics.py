@@ -8,15 +8,14 @@ its local start date in Python too: no query converts zones (see clinic/__init__
 
 from __future__ import annotations
 
-from bisect import bisect_left
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from functools import cache
 
-from django.db.models import Count, F, Q, Sum
+from django.db.models import Count, F, Func, IntegerField, Q, QuerySet, Sum, Value
 
 from booking import schedules
 from booking.billing.fees import late_cancelled
@@ -114,17 +113,18 @@ class WeekRow:
         return percent(self.late_cancels, self.counted)
 
 
-def count_by_week(starts: Iterable[datetime], mondays: list[date]) -> Counter:
-    """How many of ``starts`` fall in each week, by the local date of each start (the clinic's zone).
-    Each week's bounds are turned into UTC once and the sorted starts counted between them, rather than
-    each start turned into a local date (a report reads thousands)."""
-    ordered = sorted(starts)
-    counts = Counter()
-    for monday in set(mondays):
-        begin, end = schedules.local_range(first=monday, last=monday + timedelta(days=6))
-        if n := bisect_left(ordered, end) - bisect_left(ordered, begin):
-            counts[monday] = n
-    return counts
+def by_week(visits: QuerySet[Appointment], mondays: list[date], *fields: str) -> Iterator[tuple]:
+    """(Monday, *``fields``, count) for ``visits`` grouped by the week of their start's BC date and by
+    ``fields``; ``mondays`` are consecutive. The weeks' bounds are turned into UTC here, and the query
+    only puts each start between them (``width_bucket``): no zone conversion in SQL, and a row per week
+    comes back instead of every visit (a report covers thousands)."""
+    bounds = [schedules.local_range(first=monday, last=monday)[0] for monday in mondays]
+    bounds.append(schedules.local_range(first=mondays[-1], last=mondays[-1] + timedelta(days=6))[1])
+    week = Func(F("start"), Value(bounds), function="width_bucket", output_field=IntegerField())
+    rows = visits.order_by().annotate(week=week).values("week", *fields).annotate(n=Count("pk"))
+    for number, *rest in rows.values_list("week", *fields, "n"):
+        if 1 <= number <= len(mondays):  # 0 is before the first week, len + 1 after the last
+            yield mondays[number - 1], *rest
 
 
 def weekly_attendance(period: Period, *, notice_hours: int) -> list[WeekRow]:
@@ -132,14 +132,13 @@ def weekly_attendance(period: Period, *, notice_hours: int) -> list[WeekRow]:
     than ``notice_hours`` before the start), of visits starting in the period. Two queries."""
     start, end = period.utc_range()
     starting = Appointment.objects.filter(start__gte=start, start__lt=end)
-    kept, missed = [], []
-    for moment, status in starting.filter(status__in=(*KEPT_STATUSES, NO_SHOW)).values_list("start", "status"):
-        (missed if status == NO_SHOW else kept).append(moment)
-    late = late_cancelled(starting, hours=notice_hours).values_list("start", flat=True)
     mondays = period.mondays
-    counts = [count_by_week(moments, mondays) for moments in (kept, missed, late)]
+    kept, missed = Counter(), Counter()
+    for monday, status, n in by_week(starting.filter(status__in=(*KEPT_STATUSES, NO_SHOW)), mondays, "status"):
+        (missed if status == NO_SHOW else kept)[monday] += n
+    late = Counter(dict(by_week(late_cancelled(starting, hours=notice_hours), mondays)))
     return [WeekRow(monday=monday, first=max(monday, period.first), last=min(monday + timedelta(days=6), period.last),
-                    kept=counts[0][monday], no_shows=counts[1][monday], late_cancels=counts[2][monday])
+                    kept=kept[monday], no_shows=missed[monday], late_cancels=late[monday])
             for monday in mondays]
 
 

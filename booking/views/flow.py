@@ -380,6 +380,7 @@ def _book(forms: BookingForms, *, service: Service, practitioner: Practitioner |
             service=service, practitioner=practitioner, patient=patient, start=start_at, now=now,
             insurance=forms.insurance_data(), screening=forms.screening.screening_data(),
             patient_note=data["patient_note"], contact_phone=data["phone"], new_patient=new_patient,
+            savepoint=False,  # refused, it takes the new patient record with it: this block rolls back
         )
         if offer_id is not None:
             waitlist.claimed(offer_id=offer_id, appointment=appointment, now=now)

@@ -17,7 +17,7 @@ from django.db import connection
 from django.test import override_settings
 
 from booking import services
-from booking.models import Appointment
+from booking.models import Appointment, Patient
 from tests.factories import NOW, details_data, local, make_practitioner, make_service
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -88,6 +88,7 @@ def test_control_without_the_code_check_the_constraint_alone_still_allows_one(li
     assert sum(1 for status, body in results if status == 200 and "Request sent" in body) == 1
     assert sum(1 for status, body in results if status == 200 and "no longer free" in body) == RACERS - 1
     assert Appointment.objects.count() == 1
+    assert Patient.objects.count() == 1  # each loser's new patient record went with their lost booking
 
 
 @override_settings(BOOKING_RATE_LIMIT_PER_HOUR=1000)

@@ -5,7 +5,9 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from django.db import connection
 from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
 
 from booking.models import Appointment, InsuranceNote, Patient, Screening
 from clinic.models import RateCounter
@@ -102,6 +104,25 @@ def test_details_review_and_submit_creates_the_request_with_insurance_and_screen
     again = client.get("/book/requested/").content.decode()
     assert appointment.reference in again and "/book/manage/" not in again
     assert "manage" not in str(dict(client.session))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_booking_opens_no_savepoint_of_its_own_inside_the_requests_transaction(client, practitioner):
+    """Outside a test's transaction, as in production: the patient record and the request share one
+    transaction, and the booking adds no savepoint to it (the schedule token's is the only one)."""
+    start = local(2026, 12, 1, 9)
+    with CaptureQueriesContext(connection) as queries:
+        assert sent(client.post(DETAILS, details_data(start, action="confirm")))
+    sql = [q["sql"] for q in queries.captured_queries]
+    booked = next(i for i, q in enumerate(sql) if q.startswith('INSERT INTO "booking_appointment"'))
+    begin = max(i for i in range(booked) if sql[i] == "BEGIN")
+    commit = next(i for i in range(booked, len(sql)) if sql[i] == "COMMIT")
+    transaction_ = [q.split()[0] + " " + q.split()[2] if q.startswith("INSERT") else q.split()[0]
+                    for q in sql[begin:commit + 1]]
+    assert 'INSERT "booking_patient"' in transaction_  # the new record commits (or not) with the request
+    savepoints = [i for i, q in enumerate(transaction_) if q == "SAVEPOINT"]
+    assert len(savepoints) == 1 and sql[begin + savepoints[0] + 1].startswith('UPDATE "clinic_pageversion"')
+    assert Appointment.objects.get().patient.email.startswith("alex")
 
 
 def test_validation_errors_are_summarised_and_nothing_typed_is_lost(client, practitioner):

@@ -146,6 +146,7 @@ def _book(request, form: PhoneBookingForm, patient: Patient | None, patient_form
                 insurance=form.insurance_data(), screening=screening, patient_note=data["patient_note"],
                 contact_phone=patient.phone, source=Appointment.Source.STAFF, actor=request.user,
                 allow_outside_hours=override, spacing_override=data["spacing_override"], new_patient=new_patient,
+                savepoint=False,  # a refusal rolls this whole block back
             )
     except services.SlotTaken as error:
         message = str(error)

@@ -226,14 +226,20 @@ def test_ims_visits_are_counted_per_course_when_a_patient_has_two():
 
 
 def test_a_visit_counts_in_the_week_of_its_bc_date_across_midnight_utc_and_a_clock_change():
-    """Counted by each week's bounds in UTC, not by each visit's date: the edges must be BC's."""
-    mondays = [date(2025, 10, 27), date(2025, 11, 3), date(2026, 11, 23), date(2026, 11, 30)]
-    starts = [
-        datetime(2025, 11, 3, 7, 30, tzinfo=UTC),  # Sunday 2 Nov 11:30 p.m. PST (UTC-8 since 2 a.m. that day)
-        datetime(2025, 11, 3, 8, 0, tzinfo=UTC),  # Monday 3 Nov 12:00 a.m. PST: the next week
-        datetime(2026, 11, 30, 6, 30, tzinfo=UTC),  # Sunday 29 Nov 11:30 p.m. (UTC-7): the earlier week
-        datetime(2026, 11, 30, 7, 0, tzinfo=UTC),  # Monday 30 Nov at midnight
-        datetime(2026, 12, 7, 7, 0, tzinfo=UTC),  # the Monday after the last week: not counted
-    ]
-    assert metrics.count_by_week(starts, mondays) == {date(2025, 10, 27): 1, date(2025, 11, 3): 1,
-                                                      date(2026, 11, 23): 1, date(2026, 11, 30): 1}
+    """Counted in SQL between each week's bounds in UTC, not by each visit's date: the edges must be BC's,
+    and a late cancellation or a no-show counts in its week like a kept visit."""
+    practitioner = make_practitioner()
+    visit(datetime(2025, 10, 27, 8, 0, tzinfo=UTC), practitioner)  # Monday 27 Oct 1:00 a.m. PDT (UTC-7)
+    visit(datetime(2025, 11, 3, 7, 30, tzinfo=UTC), practitioner)  # Sunday 2 Nov 11:30 p.m. PST (UTC-8 since 2 a.m.)
+    visit(datetime(2025, 11, 3, 8, 0, tzinfo=UTC), practitioner, status=Status.NO_SHOW)  # Monday 3 Nov 12:00 a.m.
+    cancelled(datetime(2025, 11, 9, 20, 0, tzinfo=UTC), practitioner, at=datetime(2025, 11, 9, 10, 0, tzinfo=UTC))
+    visit(datetime(2025, 11, 10, 8, 0, tzinfo=UTC), practitioner)  # the Monday after the period: not counted
+    rows = metrics.weekly_attendance(Period(date(2025, 10, 27), date(2025, 11, 9)), notice_hours=24)
+    assert [(w.monday, w.kept, w.no_shows, w.late_cancels) for w in rows] == [
+        (date(2025, 10, 27), 2, 0, 0), (date(2025, 11, 3), 0, 1, 1)]
+
+    visit(datetime(2026, 11, 30, 6, 30, tzinfo=UTC), practitioner)  # Sunday 29 Nov 11:30 p.m. (UTC-7 for good)
+    visit(datetime(2026, 11, 30, 7, 0, tzinfo=UTC), practitioner)  # Monday 30 Nov at midnight
+    visit(datetime(2026, 12, 7, 6, 59, tzinfo=UTC), practitioner)  # Sunday 6 Dec 11:59 p.m.
+    rows = metrics.weekly_attendance(Period(date(2026, 11, 23), date(2026, 12, 6)), notice_hours=24)
+    assert [(w.monday, w.kept) for w in rows] == [(date(2026, 11, 23), 1), (date(2026, 11, 30), 2)]
