@@ -143,3 +143,22 @@ def test_the_day_sheet_prints_on_one_landscape_page(browser, live_server):
     pdf = page.pdf(format="Letter", landscape=True)
     assert len(re.findall(rb"/Type\s*/Page(?!s)", pdf)) == 1
     context.close()
+
+
+def test_the_staff_header_is_one_row_at_1280_px_and_names_the_clinic_where_there_is_room(browser, live_server):
+    """Brand, links and account on one row at the desk's 1280 px (two rows cost the calendar ~40 px);
+    the clinic's name is shown from 1600 px and is part of the brand link's name at every width."""
+    context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    sign_in(page)
+    page.goto("/staff/day/")
+    header = page.locator(".staff-header")
+    tops = header.evaluate("h => [...h.querySelectorAll('a, button')].map(e => e.getBoundingClientRect().top)")
+    assert len(tops) >= 12 and max(tops) - min(tops) < 10, tops  # the desk's nine links, the brand, the account
+    assert page.get_by_role("link", name="Harbourview Physiotherapy & IMS Staff").is_visible()
+    assert page.locator(".staff-brand__name").bounding_box()["width"] <= 1
+    page.set_viewport_size({"width": 1600, "height": 900})
+    assert page.locator(".staff-brand__name").bounding_box()["width"] > 100
+    tops = header.evaluate("h => [...h.querySelectorAll('a, button')].map(e => e.getBoundingClientRect().top)")
+    assert max(tops) - min(tops) < 10, tops
+    context.close()
