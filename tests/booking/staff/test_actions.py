@@ -361,6 +361,9 @@ def test_practitioners_mark_and_undo_their_own_visits_but_nobody_elses(client, d
     assert own.status == "confirmed" and own.arrived_at is not None
     assert theirs.status == "confirmed" and theirs.arrived_at is None
     assert [e.actor_label for e in own.events.exclude(action="booked")] == ["maya"] * 3
+    services.cancel_appointment(appointment=own, now=timezone.now(), actor=None, reason="Unwell")
+    page = detail(client, own)  # nothing left to do: the Actions heading says so rather than stand empty
+    assert "Nothing to mark: this visit is cancelled." in page and "Mark arrived" not in page
 
 
 @pytest.mark.django_db
