@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 
 import holidays
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import Q, Value
 from django.utils import timezone
 
 from . import availability, parsing
@@ -118,8 +118,13 @@ class ScheduleData:
 
     practitioner_ids: list[int]
     weekly_hours: list[availability.WeeklyHours]
-    busy: dict[int, list[availability.Interval]] = field(default_factory=dict)
-    closed: set[date] = field(default_factory=set)
+    busy: dict[int, list[availability.Interval]] = field(default_factory=dict)  # time off and appointments
+    closures: dict[date, str] = field(default_factory=dict)  # ``closures()``: each closed day's name
+    away: dict[int, list[availability.Interval]] = field(default_factory=dict)  # the time off alone
+
+    @property
+    def closed(self) -> set[date]:
+        return set(self.closures)
 
 
 def load_schedule(*, practitioner_ids: list[int], first: date, last: date,
@@ -133,12 +138,17 @@ def load_schedule(*, practitioner_ids: list[int], first: date, last: date,
     if exclude_appointment is not None:
         appointments = appointments.exclude(pk=exclude_appointment.pk)
     busy: dict[int, list[availability.Interval]] = defaultdict(list)
+    away: dict[int, list[availability.Interval]] = defaultdict(list)
     # Plain tuples, not model instances: this runs for every page of free times.
-    for pid, start, end in time_off.order_by().values_list("practitioner_id", "start", "end").union(
-            appointments.order_by().values_list("practitioner_id", "start", "blocks_until"), all=True):
+    rows = time_off.order_by().annotate(off=Value(True)).values_list("practitioner_id", "start", "end", "off")
+    taken = appointments.order_by().annotate(off=Value(False)).values_list(
+        "practitioner_id", "start", "blocks_until", "off")
+    for pid, start, end, off in rows.union(taken, all=True):
         busy[pid].append(availability.Interval(start, end))
+        if off:
+            away[pid].append(availability.Interval(start, end))
     return ScheduleData(practitioner_ids, weekly_hours(practitioner_ids, first, last, offering), dict(busy),
-                        set(closures(first, last)))
+                        closures(first, last), dict(away))
 
 
 def practitioners_for(service: Service, practitioner: Practitioner | None) -> list[int]:
@@ -152,18 +162,21 @@ def practitioners_for(service: Service, practitioner: Practitioner | None) -> li
 def available_slots(*, service: Service, practitioner: Practitioner | None, first: date, last: date,
                     now: datetime, exclude_appointment: Appointment | None = None,
                     rules: availability.Rules | None = None,
-                    practitioner_ids: list[int] | None = None) -> list[availability.Slot]:
+                    practitioner_ids: list[int] | None = None,
+                    schedule: ScheduleData | None = None) -> list[availability.Slot]:
     """Free start times for ``service`` between two local dates, for one practitioner or all.
 
     "First available" (``practitioner=None``) merges every practitioner offering the service;
     each slot lists who is free, and the practitioner is chosen when the booking is made.
-    ``practitioner_ids``: ``practitioners_for(service, practitioner)`` if the caller has it already.
+    ``practitioner_ids``: ``practitioners_for(service, practitioner)`` if the caller has it already;
+    ``schedule``: their ``load_schedule`` for these dates, if the caller has that too.
     """
     ids = practitioner_ids if practitioner_ids is not None else practitioners_for(service, practitioner)
     if not ids:
         return []
-    data = load_schedule(practitioner_ids=ids, first=first, last=last, exclude_appointment=exclude_appointment,
-                         offering=service if practitioner is not None else None)
+    data = schedule if schedule is not None else load_schedule(
+        practitioner_ids=ids, first=first, last=last, exclude_appointment=exclude_appointment,
+        offering=service if practitioner is not None else None)
     return availability.free_slots(
         practitioner_ids=ids, duration=service.duration, buffer=service.buffer,
         weekly_hours=data.weekly_hours, busy=data.busy, closed_dates=data.closed,

@@ -61,16 +61,16 @@ def follow_up_service(course: Course) -> Service:
             or course.kept_visits().first().service)
 
 
-def _day_notes(who, first: date, last: date) -> dict[date, str]:
-    """Why a day of ``first``..``last`` may have nothing free: a closure or holiday, time off, no hours."""
-    notes = {day: f"the clinic is closed ({name})" for day, name in schedules.closures(first, last).items()}
-    start, end = schedules.local_range(first=first, last=last)
-    for off in schedules.time_off([who.pk], start, end):
+def _day_notes(who, first: date, last: date, schedule: schedules.ScheduleData) -> dict[date, str]:
+    """Why a day of ``first``..``last`` may have nothing free: a closure or holiday, time off, no hours
+    (from the schedule the free times were found in)."""
+    notes = {day: f"the clinic is closed ({name})" for day, name in schedule.closures.items()}
+    for off in schedule.away.get(who.pk, ()):
         day = max(schedules.local_date(off.start), first)
         while day <= min(schedules.local_date(off.end - timedelta(microseconds=1)), last):
             notes.setdefault(day, f"{who.name} is away")
             day += timedelta(days=1)
-    working = {hours.weekday for hours in schedules.weekly_hours([who.pk], first, last)}
+    working = {hours.weekday for hours in schedule.weekly_hours if hours.practitioner_id == who.pk}
     day = first
     while day <= last:
         if day.weekday() not in working:
@@ -105,12 +105,15 @@ def propose_after(*, visit: Appointment, count: int, preference: series.Preferen
     first = schedules.local_date(after) + timedelta(days=series.MIN_GAP_DAYS)
     last = schedules.local_date(after) + timedelta(days=series.MAX_GAP_DAYS * max(count, 1))
     service = Service.objects.filter(slug=FOLLOW_UP_SLUG, active=True).first() or visit.service
+    schedule = schedules.load_schedule(practitioner_ids=[visit.practitioner_id], first=first, last=last,
+                                       offering=service)
     slots = schedules.available_slots(service=service, practitioner=visit.practitioner, first=first, last=last,
-                                      now=now, rules=schedules.staff_rules() if staff else schedules.booking_rules())
+                                      now=now, rules=schedules.staff_rules() if staff else schedules.booking_rules(),
+                                      schedule=schedule)
     slots = schedules.spaced_slots(slots, patient=visit.patient, service=service)
     return series.propose_series(after=after, count=count, preference=preference,
                                  free_starts=[s.start for s in slots], tz=schedules.clinic_zone(),
-                                 day_notes=_day_notes(visit.practitioner, first, last))
+                                 day_notes=_day_notes(visit.practitioner, first, last, schedule))
 
 
 @transaction.atomic

@@ -3,7 +3,7 @@ one go, and never half-book it."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 import time_machine
@@ -356,3 +356,26 @@ def test_the_practitioners_day_prompts_the_review_at_a_course_visit(client, asse
     assert "IMS review due" in page and "IMS courses to look at" not in page
     client.post(f"/staff/courses/{course.pk}/review/", {"decision": "continue"})
     assert "IMS review due" not in client.get("/staff/").content.decode()
+
+
+def test_a_proposal_says_why_an_asked_for_day_has_nothing_from_the_same_schedule(assessment, django_assert_num_queries):
+    """Time off, a closure and a day the practitioner does not work: each named on the visit moved off it,
+    read from the schedule the free times came from (no second look at hours, time off or closures)."""
+    from booking.courses.series import Preference
+    from booking.models import ClinicClosure, TimeOff
+
+    maya = assessment.practitioner
+    away = TimeOff.objects.create(practitioner=maya, start=local(2026, 12, 7, 0), end=local(2026, 12, 10, 0),
+                                  reason="Course")
+    course = courses.open_course(appointment=assessment, area="Neck", planned_visits=4, actor=None, now=NOW)
+    visits = list(course.kept_visits())
+    tuesdays = Preference(every_days=7, weekday=1)
+    with django_assert_num_queries(6):  # the service; hours, busy times and closures; the patient's visits
+        proposals = courses.propose(course=course, preference=tuesdays, now=NOW, visits=visits)
+    assert proposals[0].note == "Tue 08 Dec: Maya Chen is away."
+    away.delete()
+    ClinicClosure.objects.create(date=date(2026, 12, 8), name="Staff training")
+    proposals = courses.propose(course=course, preference=tuesdays, now=NOW, visits=visits)
+    assert proposals[0].note == "Tue 08 Dec: the clinic is closed (Staff training)."
+    saturdays = courses.propose(course=course, preference=Preference(every_days=7, weekday=5), now=NOW, visits=visits)
+    assert saturdays[0].note.endswith("Maya Chen does not work on Saturdays.")
