@@ -85,8 +85,10 @@ def rule_for(course: Course) -> PayerRule | None:
     return None
 
 
-def payer_status(course: Course, *, on: date, upcoming: Sequence[date] = ()) -> PayerCount | None:
-    """The course's payer count on ``on`` (None for self-pay, or no rule and no limit entered)."""
+def payer_status(course: Course, *, on: date, upcoming: Sequence[date] = (),
+                 visits: Sequence[Appointment] | None = None) -> PayerCount | None:
+    """The course's payer count on ``on`` (None for self-pay, or no rule and no limit entered).
+    ``visits``: the course's kept visits, if the caller has read them already."""
     if course.payer == InsuranceNote.Kind.SELF_PAY:
         return None
     rule = rule_for(course)
@@ -94,11 +96,13 @@ def payer_status(course: Course, *, on: date, upcoming: Sequence[date] = ()) -> 
     if rule is None and limit is None and course.limit_amount is None:
         return None
     if course.payer == InsuranceNote.Kind.MSP_SUPPLEMENTARY:  # one benefit per year, whatever the course
-        visits = Appointment.objects.filter(patient=course.patient, status__in=list(KEPT_STATUSES),
-                                            insurance__kind=course.payer)
+        starts = Appointment.objects.filter(patient=course.patient, status__in=list(KEPT_STATUSES),
+                                            insurance__kind=course.payer).values_list("start", flat=True)
+    elif visits is not None:
+        starts = [visit.start for visit in visits]
     else:
-        visits = course.kept_visits()
-    visit_dates = [local_date(start) for start in visits.values_list("start", flat=True)]
+        starts = course.kept_visits().values_list("start", flat=True)
+    visit_dates = [local_date(start) for start in starts]
     first = course.visits.select_related("appointment__insurance").order_by("appointment__start").first()
     insurance = getattr(first.appointment, "insurance", None) if first else None
     amount_used = None

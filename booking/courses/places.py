@@ -13,7 +13,7 @@ from .models import Course, CourseVisit, VisitScore
 
 
 def course_of(appointment: Appointment) -> Course | None:
-    visit = CourseVisit.objects.select_related("course").filter(appointment=appointment).first()
+    visit = CourseVisit.objects.select_related("course__practitioner").filter(appointment=appointment).first()
     return visit.course if visit is not None else None
 
 

@@ -232,12 +232,13 @@ def summary(course: Course) -> dict:
     scored = [(n, v, getattr(v, "visit_score", None)) for n, v in enumerate(visits, start=1)]
     pains = [s.pain for _, _, s in scored if s is not None]
     done = sum(1 for v in visits if v.status == Appointment.Status.COMPLETED)
-    reviewed = course.reviews.exists()
+    reviews = list(course.reviews.select_related("decided_by"))
+    reviewed = bool(reviews)
     return {
         "visits": scored, "progress": progress.progress(pains), "visits_done": done,
         "review_due": progress.review_due(visits_done=done, reviewed=reviewed) and course.status in (
             Course.Status.TRIAL, Course.Status.CONTINUING),
-        "reviews": list(course.reviews.select_related("decided_by")),
+        "reviews": reviews,
         "flags": progress.flags(visits_done=done, reviewed=reviewed, scores=pains,
                                 still_open=course.status in (Course.Status.TRIAL, Course.Status.CONTINUING)),
     }

@@ -61,15 +61,16 @@ def open_course(request, reference):
 def _detail_page(request, course: Course, *, review_form: ReviewForm | None = None,
                  limits_form: LimitsForm | None = None, status: int = 200):
     summary = services.summary(course)
+    visits = [v for _, v, _ in summary["visits"]]
     bound = review_form if review_form is not None else limits_form
     return render(request, "courses/detail.html", {
-        "course": course, **summary, "visits": [v for _, v, _ in summary["visits"]],
+        "course": course, **summary, "visits": visits,
         "scored": summary["visits"], "chart": pain_chart(course, summary["visits"]),
-        "remaining": services.remaining_visits(course), "can_book": request.user.has_perm(MANAGE),
-        "is_practitioner": getattr(request.user, "practitioner", None) == course.practitioner,
+        "remaining": services.remaining_visits(course, visits), "can_book": request.user.has_perm(MANAGE),
+        "is_practitioner": course.practitioner.user_id == request.user.pk,
         "review_form": review_form or ReviewForm(), "error_list": error_list(bound),
         "limits_form": limits_form or LimitsForm(instance=course),
-        "payer": limits.payer_status(course, on=timezone.localdate()),
+        "payer": limits.payer_status(course, on=timezone.localdate(), visits=visits),
     }, status=status)
 
 
@@ -138,7 +139,7 @@ def _series_page(request, course: Course, form: PreferenceForm, *, error: str | 
     visits = list(course.kept_visits()) if visits is None else visits
     proposals = services.propose(course=course, preference=form.preference(), now=timezone.now(), visits=visits) \
         if form.is_valid() else []
-    payer = limits.payer_status(course, on=timezone.localdate(), upcoming=[
+    payer = limits.payer_status(course, on=timezone.localdate(), visits=visits, upcoming=[
         timezone.localtime(p.start).date() for p in proposals if p.placed])
     return render(request, "courses/series.html", {
         "course": course, "form": form, "proposals": proposals, "error": error, "payer": payer,

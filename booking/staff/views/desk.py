@@ -162,10 +162,11 @@ def _course_context(user, appointment: Appointment, score_form) -> dict:
     if course is None:
         return {"course": None}
     summary = courses.summary(course)
-    own = getattr(user, "practitioner", None) == course.practitioner
-    score = next((s for _, v, s in summary["visits"] if v.pk == appointment.pk), None)
-    return {"course": course, "course_visit_number": places.visit_number(course, appointment),
-            "course_payer": limits.payer_status(course, on=timezone.localdate()),
+    own = course.practitioner.user_id == user.pk
+    number, score = next(((n, s) for n, v, s in summary["visits"] if v.pk == appointment.pk), (None, None))
+    return {"course": course, "course_visit_number": number,
+            "course_payer": limits.payer_status(course, on=timezone.localdate(),
+                                                visits=[v for _, v, _ in summary["visits"]]),
             "course_progress": summary["progress"], "course_review_due": summary["review_due"],
             "course_score": score, "score_form": score_form or (ScoreForm(
                 course=course, prefix="score", initial=score and {

@@ -379,3 +379,23 @@ def test_a_proposal_says_why_an_asked_for_day_has_nothing_from_the_same_schedule
     assert proposals[0].note == "Tue 08 Dec: the clinic is closed (Staff training)."
     saturdays = courses.propose(course=course, preference=Preference(every_days=7, weekday=5), now=NOW, visits=visits)
     assert saturdays[0].note.endswith("Maya Chen does not work on Saturdays.")
+
+
+@pytest.mark.parametrize("pains", [[7, 6], [7, 7, 6, 5, 5]])
+def test_the_course_page_and_a_course_visits_page_take_a_fixed_number_of_queries(
+        client, assessment, pains, django_assert_max_num_queries):
+    """Its visits, scores and reviews are read once, whatever their number; the review form and the
+    score form are the course's practitioner's, found without a query of their own."""
+    course, visits = completed_course(assessment, pains)
+    login(client, "Practitioner", "maya", assessment.practitioner)
+    client.get(f"/staff/courses/{course.pk}/")  # the clinic's profile made and cached, as on any live site
+    with django_assert_max_num_queries(9):
+        page = client.get(f"/staff/courses/{course.pk}/").content.decode()
+    assert ("Record the review" in page) == (len(pains) >= 4)
+    with django_assert_max_num_queries(14):
+        visit_page = client.get(f"/staff/appointments/{visits[1].reference}/").content.decode()
+    assert f"visit 2 of {course.planned_visits}" in visit_page and 'name="score-pain"' in visit_page
+    client.logout()
+    login(client, "Front desk", "desk")
+    assert "Record the review" not in client.get(f"/staff/courses/{course.pk}/").content.decode()
+    assert 'name="score-pain"' not in client.get(f"/staff/appointments/{visits[1].reference}/").content.decode()
