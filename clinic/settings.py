@@ -78,7 +78,7 @@ if not DEBUG and not TESTING:
         )
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "clinic.admin_site.ClinicAdminConfig",  # Django's admin, every list guarded (clinic/admin_site.py)
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

@@ -68,3 +68,27 @@ def test_the_front_desk_sees_everyone_but_never_a_token_hash(client, two_practic
     assert page.status_code == 200 and "Otherpatient" in page.content.decode()
     assert other.manage_token_hash not in page.content.decode()
     assert "manage_token_hash" not in page.content.decode() and "Manage token hash" not in page.content.decode()
+
+
+@pytest.mark.parametrize("url", [
+    f"{APPOINTMENTS}?created_at__year=0", f"{APPOINTMENTS}?start__year=99999999999999999999",
+    f"{PATIENTS}?date_of_birth__year=0", f"{PATIENTS}?created_at__year=10000",
+    "/admin/booking/timeoff/?start__year=99999", "/admin/booking/clinicclosure/?date__year=10000",
+    "/admin/education/article/?last_reviewed__year=0", "/admin/auth/user/?date_joined__year=0",
+])
+def test_a_year_out_of_range_in_a_list_filter_shows_the_whole_list_with_a_message(client, two_practices, url):
+    """Django's answer to a bad lookup (the list without it), never a 500, on every model's list."""
+    client.force_login(User.objects.create_superuser("owner", password="x"))
+    response = client.get(url)
+    assert response.status_code == 302 and response["Location"].endswith("?e=1")
+    page = client.get(response["Location"])
+    assert page.status_code == 200 and "That filter could not be used" in page.content.decode()
+
+
+def test_a_practitioner_gets_the_same_answer_and_still_only_their_own_patients(client, two_practices):
+    maya, own, other = two_practices
+    signed_in(client, "Practitioner", maya)
+    page = client.get(f"{APPOINTMENTS}?created_at__year=0", follow=True)
+    body = page.content.decode()
+    assert page.status_code == 200 and "That filter could not be used" in body
+    assert own.reference in body and other.reference not in body
