@@ -83,6 +83,13 @@ def find_or_create_patient(*, first_name: str, last_name: str, email: str, phone
                                   date_of_birth=date_of_birth, phn=phn), True
 
 
+def is_patient_email_clash(error: IntegrityError) -> bool:
+    """Whether ``error`` is the database refusing a second patient record with the same email (another
+    request made the first a moment before: ``find_or_create_patient`` looked before it was committed)."""
+    diag = getattr(error.__cause__, "diag", None)
+    return getattr(diag, "constraint_name", None) == Patient.EMAIL_UNIQUE
+
+
 def _flags(*, patient: Patient, service: Service, start: datetime,
            exclude: Appointment | None = None, new_patient: bool = False) -> tuple[bool, bool]:
     """(spacing_flag, no_prior_assessment_flag) for a visit; both are shown to staff only. A patient

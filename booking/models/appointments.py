@@ -25,6 +25,8 @@ from django.utils import timezone
 from .common import Int8Range, TsTzRange, hash_token, phn_validator
 from .practice import Practitioner, Service
 
+PATIENT_EMAIL_UNIQUE = "patient_email_unique_ci"  # one record per email, whatever its case: the name a clash reports
+
 
 class Patient(models.Model):
     first_name = models.CharField(max_length=80)
@@ -37,7 +39,9 @@ class Patient(models.Model):
 
     class Meta:
         ordering = ["last_name", "first_name"]
-        constraints = [models.UniqueConstraint(Lower("email"), name="patient_email_unique_ci")]
+        constraints = [models.UniqueConstraint(Lower("email"), name=PATIENT_EMAIL_UNIQUE)]
+
+    EMAIL_UNIQUE = PATIENT_EMAIL_UNIQUE
 
     def __str__(self) -> str:
         return f"{self.first_name} {self.last_name}"

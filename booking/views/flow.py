@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from django.conf import settings
 from django.contrib import messages
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.http import HttpResponseRedirect, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -369,7 +369,25 @@ def _book(forms: BookingForms, *, service: Service, practitioner: Practitioner |
           now: datetime, offer_id: int | None = None) -> tuple[Appointment, str]:
     """The patient record and the request in one transaction: a time just taken (``SlotTaken``)
     leaves no new patient record behind. Booking a waitlist offer's time (``offer_id``) takes the
-    patient off the list in the same transaction."""
+    patient off the list in the same transaction.
+
+    Two requests with the same new email at the same moment (a double click on "Send request") both
+    find no record and both make one; the database refuses the second. That one is then tried again:
+    it finds the first's record, committed now, and goes on as a returning patient's request (for
+    the same time, it is told the time was just taken, as after any lost race)."""
+    try:
+        return _book_once(forms, service=service, practitioner=practitioner, start_at=start_at, now=now,
+                          offer_id=offer_id)
+    except IntegrityError as error:
+        if not services.is_patient_email_clash(error):
+            raise
+    return _book_once(forms, service=service, practitioner=practitioner, start_at=start_at, now=now,
+                      offer_id=offer_id)
+
+
+@sensitive_variables()
+def _book_once(forms: BookingForms, *, service: Service, practitioner: Practitioner | None, start_at: datetime,
+               now: datetime, offer_id: int | None) -> tuple[Appointment, str]:
     data = forms.patient.cleaned_data
     with transaction.atomic():
         patient, new_patient = services.find_or_create_patient(

@@ -2,7 +2,8 @@
 // - the note field says how many characters are left (the browser stops at the limit silently);
 // - "How you will pay" shows only the fields of the chosen way of paying (all are shown without JS);
 // - after following a link to #something (the times of a day, an error summary), focus moves there,
-//   so keyboard and screen-reader users continue where the next choice is.
+//   so keyboard and screen-reader users continue where the next choice is;
+// - a request is sent once however often "Send request" is pressed.
 (function () {
   "use strict";
 
@@ -52,9 +53,30 @@
     }
   }
 
+  // "Send request" pressed twice (a double click, an impatient tap on a slow phone) sends it once: the
+  // second request would find the time taken by the first and say so. Ten seconds on, or back on this
+  // page from the next one, the form can be sent again (the network may have failed the first time).
+  function submitOnce() {
+    document.querySelectorAll("form[data-submit-once]").forEach(function (form) {
+      form.addEventListener("submit", function (event) {
+        if (form.hasAttribute("data-sent")) {
+          event.preventDefault();
+          return;
+        }
+        form.setAttribute("data-sent", "");
+        setTimeout(function () { form.removeAttribute("data-sent"); }, 10000);
+      });
+    });
+    window.addEventListener("pageshow", function (event) {
+      if (!event.persisted) return;
+      document.querySelectorAll("form[data-sent]").forEach(function (form) { form.removeAttribute("data-sent"); });
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     noteCounter();
     payGroups();
     focusTarget();
+    submitOnce();
   });
 })();

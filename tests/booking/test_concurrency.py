@@ -25,8 +25,9 @@ RACERS = 20
 START = local(2026, 12, 1, 10)  # a Tuesday; the clock is set to NOW (the day before) for these tests
 
 
-def race(live_server) -> list[tuple[int, str]]:
-    """Every racer loads the form (session + CSRF), then all submit at the same moment."""
+def race(live_server, email: str | None = None) -> list[tuple[int, str]]:
+    """Every racer loads the form (session + CSRF), then all submit at the same moment (each with an
+    email of their own, or all with ``email``: one patient clicking again and again)."""
     barrier = threading.Barrier(RACERS)
     results: list[tuple[int, str]] = [None] * RACERS
     form_url = f"{live_server.url}/book/ims-assessment/details/?who=any&start=2026-12-01T17%3A00%3A00Z"
@@ -37,7 +38,7 @@ def race(live_server) -> list[tuple[int, str]]:
         html = opener.open(form_url, timeout=30).read().decode()
         csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
         data = {**details_data(START, action="confirm"), "csrfmiddlewaretoken": csrf,
-                "p-email": f"racer{i}@example.com"}
+                "p-email": email or f"racer{i}@example.com"}
         request = urllib.request.Request(f"{live_server.url}/book/ims-assessment/details/",
                                          data=urllib.parse.urlencode(data).encode(), headers={"Referer": form_url})
         barrier.wait(timeout=30)
@@ -76,6 +77,18 @@ def test_twenty_simultaneous_requests_for_one_slot_make_exactly_one_appointment(
     assert len(winners) == 1, [status for status, _ in results]
     assert len(taken) == RACERS - 1
     assert Appointment.objects.count() == 1
+
+
+@override_settings(BOOKING_RATE_LIMIT_PER_HOUR=1000)
+def test_one_new_patient_sending_the_same_request_many_times_at_once_gets_one_record_and_no_error(
+        live_server, one_practitioner):
+    """A double (or twentyfold) click: the same new email in every request. The database takes one
+    patient record; the requests that made a second are tried again as that patient's. No 500."""
+    results = race(live_server, email="Same.Person@example.com")
+    assert all(status == 200 for status, _ in results), [status for status, _ in results]
+    assert sum(1 for _, body in results if "Request sent" in body) == 1
+    assert sum(1 for _, body in results if "that time is no longer free" in body) == RACERS - 1
+    assert Patient.objects.count() == 1 and Appointment.objects.count() == 1
 
 
 @override_settings(BOOKING_RATE_LIMIT_PER_HOUR=1000)

@@ -125,6 +125,32 @@ def test_the_booking_opens_no_savepoint_of_its_own_inside_the_requests_transacti
     assert Appointment.objects.get().patient.email.startswith("alex")
 
 
+def test_a_twin_request_that_saved_the_same_new_email_first_is_found_and_the_booking_goes_on(
+        client, practitioner, monkeypatch):
+    """A double click on "Send request": both requests look for the email before either record is
+    committed, and the database refuses the second record. That request is tried again, finds the
+    first's record and books with it (here the other request booked another time; for the same time
+    it would be told the time was just taken). Never a 500."""
+    from booking import services
+
+    data = details_data(local(2026, 12, 1, 9), action="confirm", **{"p-email": "Twin@Example.com"})
+    make_patient(first_name="Alex", email="twin@example.com")  # the other request's record, committed
+    looks = []
+    real = services.find_or_create_patient
+
+    def missed_once(**fields):
+        looks.append(fields["email"])
+        if len(looks) == 1:  # this request's look ran before that record was committed
+            fields.pop("phn")
+            return Patient.objects.create(**fields), True
+        return real(**fields)
+
+    monkeypatch.setattr(services, "find_or_create_patient", missed_once)
+    assert sent(client.post(DETAILS, data))
+    assert len(looks) == 2 and Patient.objects.count() == 1
+    assert Appointment.objects.get().patient.email == "twin@example.com"
+
+
 def test_validation_errors_are_summarised_and_nothing_typed_is_lost(client, practitioner):
     data = details_data(local(2026, 12, 1, 9), **{"p-email": "not-an-email", "p-phone": "12", "p-consent": None,
                                                    "p-first_name": "Zoë", "p-patient_note": "Left shoulder"})

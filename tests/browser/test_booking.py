@@ -171,6 +171,27 @@ def test_refresh_and_back_after_the_review_send_nothing_again(page):
     assert Appointment.objects.count() == 1
 
 
+def test_send_request_pressed_again_while_the_first_is_on_its_way_is_not_sent_twice(page):
+    """On a slow connection a patient taps "Send request" again: the second submit is stopped (checked
+    with two submit events, which send nothing themselves), and the request then goes once."""
+    page.goto(DETAILS)
+    fill_details(page)
+    page.get_by_role("button", name="Continue to review").click()
+    page.wait_for_url("**step=review**")
+    stopped = page.evaluate("""() => {
+        const form = document.querySelector("form[data-submit-once]");
+        const events = [new Event("submit", {cancelable: true}), new Event("submit", {cancelable: true})];
+        events.forEach((event) => form.dispatchEvent(event));
+        form.removeAttribute("data-sent");  // as ten seconds later
+        return events.map((event) => event.defaultPrevented);
+    }""")
+    assert stopped == [False, True]
+    page.get_by_role("button", name="Send request").click()
+    page.wait_for_url("**/book/requested/")
+    expect(page.get_by_role("heading", name="Request sent")).to_be_visible()
+    assert Appointment.objects.count() == 1
+
+
 def test_the_payment_part_shows_only_the_chosen_way_of_paying_and_the_note_counts_down(page):
     page.goto(DETAILS)
     insurer, claim = page.locator("#id_i-insurer"), page.locator("#id_i-claim_number")
