@@ -26,6 +26,7 @@ from .models import (
     Practitioner,
     Screening,
     Service,
+    violated_constraint,
 )
 from .schedules import booking_rules, close_ims_visits, free_practitioners_at, local_date, staff_rules
 from .tasks import queue_notices
@@ -86,8 +87,7 @@ def find_or_create_patient(*, first_name: str, last_name: str, email: str, phone
 def is_patient_email_clash(error: IntegrityError) -> bool:
     """Whether ``error`` is the database refusing a second patient record with the same email (another
     request made the first a moment before: ``find_or_create_patient`` looked before it was committed)."""
-    diag = getattr(error.__cause__, "diag", None)
-    return getattr(diag, "constraint_name", None) == Patient.EMAIL_UNIQUE
+    return violated_constraint(error) == Patient.EMAIL_UNIQUE
 
 
 def _flags(*, patient: Patient, service: Service, start: datetime,

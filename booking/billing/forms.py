@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from decimal import Decimal
 
 from django import forms
@@ -40,7 +41,25 @@ class AmountField(forms.DecimalField):
         return super().to_python(value)
 
 
-class PaymentForm(CleanTextMixin, forms.Form):
+class SentOnce(forms.Form):
+    """A random key written into the form when it is shown: the same form sent twice (a double click,
+    a browser sending it again) is recorded once (``Payment.submission``, unique in the database).
+    A key that is missing or garbled protects nothing and blocks nothing."""
+
+    submission = forms.CharField(widget=forms.HiddenInput, required=False, max_length=40)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["submission"].initial = uuid.uuid4
+
+    def clean_submission(self) -> uuid.UUID | None:
+        try:
+            return uuid.UUID(self.cleaned_data["submission"])
+        except ValueError:
+            return None
+
+
+class PaymentForm(CleanTextMixin, SentOnce, forms.Form):
     method = forms.ChoiceField(label="Paid by", choices=Payment.Method.choices,
                                error_messages={"required": "Choose how it was paid.",
                                                "invalid_choice": "Choose one of the ways of paying listed."})
@@ -74,7 +93,7 @@ class PaymentForm(CleanTextMixin, forms.Form):
         return self._no_card("payer")
 
 
-class CreditForm(CleanTextMixin, forms.Form):
+class CreditForm(CleanTextMixin, SentOnce, forms.Form):
     amount = AmountField(label="Credit amount ($)")
     reason = forms.CharField(label="Reason", max_length=300,
                              error_messages={"required": "Give the reason for the credit."})

@@ -146,10 +146,15 @@ class Payment(models.Model):
     recorded_at = models.DateTimeField()
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                     related_name="+")
+    # The key written into the form that recorded it: the same form sent twice records once.
+    submission = models.UUIDField(null=True, blank=True, editable=False)
+
+    SENT_ONCE = "payment_sent_once"
 
     class Meta:
         ordering = ["received_on", "pk"]
-        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="payment_positive")]
+        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="payment_positive"),
+                       models.UniqueConstraint(fields=["submission"], name="payment_sent_once")]
 
     def __str__(self) -> str:
         return f"{self.get_method_display()} {self.amount}"
@@ -164,11 +169,15 @@ class Credit(models.Model):
     recorded_at = models.DateTimeField()
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                     related_name="+")
+    submission = models.UUIDField(null=True, blank=True, editable=False)  # as Payment.submission
+
+    SENT_ONCE = "credit_sent_once"
 
     class Meta:
         ordering = ["recorded_at", "pk"]
         constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="credit_positive"),
-                       models.CheckConstraint(condition=~Q(reason=""), name="credit_has_reason")]
+                       models.CheckConstraint(condition=~Q(reason=""), name="credit_has_reason"),
+                       models.UniqueConstraint(fields=["submission"], name="credit_sent_once")]
 
     def __str__(self) -> str:
         return f"Credit {self.amount}"

@@ -12,11 +12,12 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 from decimal import Decimal
+from uuid import UUID
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
 
-from booking.models import Appointment, EmailNotice
+from booking.models import Appointment, EmailNotice, violated_constraint
 from booking.schedules import local_date
 from booking.tasks import queue_notices
 
@@ -110,37 +111,48 @@ def _add_to(invoice: Invoice, field: str, amount: Decimal) -> bool:
 
 @transaction.atomic
 def record_payment(*, invoice: Invoice, method: str, amount: Decimal, received_on: date, actor, now: datetime,
-                   payer: str = "", reference: str = "") -> Payment:
+                   payer: str = "", reference: str = "", submission: UUID | None = None) -> Payment:
     """Money received. Refused when it is more than the invoice still owes (record a credit instead
-    when part of it is not owed), when the invoice is void, or when the reference looks like a card."""
+    when part of it is not owed), when the invoice is void, or when the reference looks like a card.
+    ``submission``: the key of the form that sent it; the same form sent again raises the database's
+    ``IntegrityError`` (``sent_before``) and records nothing more. The payment is written before the
+    invoice's total, so a twin sent at the same moment waits on the key, not on the balance."""
     amount = _money(amount)
     if method not in Payment.Method.values:
         raise BillingError("Choose how it was paid.")
     if looks_like_card_number(reference) or looks_like_card_number(payer):
         raise BillingError("That looks like a card number. Never record card numbers: the terminal keeps them.")
+    payment = Payment.objects.create(invoice=invoice, method=method, amount=amount, received_on=received_on,
+                                     payer=payer, reference=reference, recorded_at=now, recorded_by=actor,
+                                     submission=submission)
     if not _add_to(invoice, "amount_paid", amount):
         current = Invoice.objects.get(pk=invoice.pk)
         if current.voided:
             raise BillingError("This invoice is void: it takes no payments.")
         raise BillingError(f"That is more than the ${current.balance} still owed.")
-    payment = Payment.objects.create(invoice=invoice, method=method, amount=amount, received_on=received_on,
-                                     payer=payer, reference=reference, recorded_at=now, recorded_by=actor)
     _receipt_when_paid(invoice, now)
     return payment
 
 
 @transaction.atomic
-def add_credit(*, invoice: Invoice, amount: Decimal, reason: str, actor, now: datetime) -> Credit:
-    """Part of the invoice is not owed after all (never more than it still owes)."""
+def add_credit(*, invoice: Invoice, amount: Decimal, reason: str, actor, now: datetime,
+               submission: UUID | None = None) -> Credit:
+    """Part of the invoice is not owed after all (never more than it still owes). ``submission``: as
+    for ``record_payment``."""
     amount = _money(amount)
     if not reason:
         raise BillingError("Give the reason for the credit.")
+    credit = Credit.objects.create(invoice=invoice, amount=amount, reason=reason, recorded_at=now,
+                                   recorded_by=actor, submission=submission)
     if not _add_to(invoice, "amount_credited", amount):
         raise BillingError("A credit can't be more than the invoice still owes.")
-    credit = Credit.objects.create(invoice=invoice, amount=amount, reason=reason, recorded_at=now,
-                                   recorded_by=actor)
     _receipt_when_paid(invoice, now)
     return credit
+
+
+def sent_before(error: IntegrityError) -> bool:
+    """Whether ``error`` is a payment or credit form sent again (its key is recorded already)."""
+    return violated_constraint(error) in (Payment.SENT_ONCE, Credit.SENT_ONCE)
 
 
 @transaction.atomic

@@ -8,6 +8,7 @@ and the "own patients only" rule (``booking.staff.access``) stands behind that; 
 from __future__ import annotations
 
 from django.contrib import messages
+from django.db import IntegrityError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -111,6 +112,11 @@ def _act(request, number: int, *, prefix: str, action, error_field: str, success
             action(invoice=invoice, actor=request.user, now=timezone.now(), **form.cleaned_data)
         except services.BillingError as error:
             form.add_error(error_field, str(error))
+        except IntegrityError as error:
+            if not services.sent_before(error):
+                raise
+            messages.info(request, "That form was sent twice: it is recorded once.")
+            return redirect("staff:invoice-detail", number=number)
         else:
             messages.success(request, success(form.cleaned_data, invoice))
             return redirect("staff:invoice-detail", number=number)

@@ -24,7 +24,7 @@ from .appointments import (
     Patient,
     Screening,
 )
-from .common import Int8Range, TsTzRange, hash_token, phn_validator
+from .common import Int8Range, TsTzRange, hash_token, phn_validator, violated_constraint
 from .notes import VisitNote
 from .outbox import EmailNotice, ManageLink
 from .practice import ClinicClosure, Practitioner, PractitionerQuerySet, Service, ServiceQuerySet, TimeOff, WorkingHours
@@ -35,7 +35,7 @@ __all__ = [
     "AppointmentStatus", "ClinicClosure", "EmailNotice", "InsuranceNote", "Int8Range", "ManageLink", "Patient",
     "Practitioner", "PractitionerQuerySet", "Screening", "Service", "ServiceQuerySet", "TimeOff", "TsTzRange",
     "FreedTime", "VisitNote", "WaitlistEntry", "WaitlistOffer", "WorkingHours", "hash_token", "phn_validator",
-    "unguessable_hash",
+    "unguessable_hash", "violated_constraint",
     "schedule_cache",
 ]
 

@@ -24,3 +24,8 @@ phn_validator = RegexValidator(r"^\d{10}$", "A BC Personal Health Number is 10 d
 
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+def violated_constraint(error: Exception) -> str | None:
+    """The name of the constraint an ``IntegrityError`` reports (PostgreSQL's diagnostics), or None."""
+    return getattr(getattr(error.__cause__, "diag", None), "constraint_name", None)

@@ -97,3 +97,18 @@ def test_racing_charges_and_waivers_of_one_missed_visit_make_exactly_one_decisio
     assert all(isinstance(e, billing.BillingError) for e in errors), errors
     assert len(errors) == 9
     assert Invoice.objects.filter(appointment=visit).count() + FeeWaiver.objects.filter(appointment=visit).count() == 1
+
+
+def test_the_same_payment_sent_many_times_at_once_is_recorded_once():
+    """A double click on "Record payment" (or a browser sending it again): one form, one key, one payment."""
+    import uuid
+
+    invoice = billing.check_out(appointment=completed_visits(1)[0], actor=None, now=NOW)
+    key = uuid.uuid4()
+    results = run_together(lambda i: billing.record_payment(
+        invoice=invoice, method="debit", amount=Decimal("1.00"), received_on=date(2026, 11, 30), actor=None,
+        now=NOW, submission=key), 10)
+    assert sum(isinstance(r, Payment) for r in results) == 1
+    assert all(isinstance(r, Payment) or billing.sent_before(r) for r in results), results
+    invoice.refresh_from_db()
+    assert invoice.amount_paid == Decimal("1.00") and Payment.objects.filter(invoice=invoice).count() == 1

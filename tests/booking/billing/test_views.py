@@ -67,6 +67,39 @@ def test_the_front_desk_checks_out_takes_a_split_payment_and_prints_the_receipt(
     assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
 
 
+def sent_form_key(page: str, prefix: str) -> str:
+    """The key written into the page's payment or credit form (its hidden ``submission`` field)."""
+    import re
+
+    return re.search(rf'name="{prefix}-submission" value="([0-9a-f-]{{36}})"', page).group(1)
+
+
+def test_a_payment_or_credit_form_sent_twice_is_recorded_once(client, visit):
+    signed_in(client, "Front desk")
+    invoice = check_out(client, visit)
+    page = client.get(f"/staff/invoices/{invoice.number}/").content.decode()
+    pay = {"pay-method": "debit", "pay-amount": "40.00", "pay-received_on": "2026-11-30",
+           "pay-submission": sent_form_key(page, "pay")}
+    credit = {"credit-amount": "10.00", "credit-reason": "Courtesy", "credit-submission": sent_form_key(page, "credit")}
+    for data, url in ((pay, "payments"), (credit, "credits")):
+        assert client.post(f"/staff/invoices/{invoice.number}/{url}/", data).status_code == 302
+        again = client.post(f"/staff/invoices/{invoice.number}/{url}/", data, follow=True)
+        assert again.status_code == 200 and "That form was sent twice: it is recorded once." in again.content.decode()
+    invoice.refresh_from_db()
+    assert invoice.amount_paid == Decimal("40.00") and invoice.amount_credited == Decimal("10.00")
+    assert invoice.payments.count() == 1 and invoice.credits.count() == 1
+    fresh = client.get(f"/staff/invoices/{invoice.number}/").content.decode()
+    assert sent_form_key(fresh, "pay") != pay["pay-submission"]  # a new form, a new key: the next payment counts
+    more = {**pay, "pay-amount": "5.00", "pay-submission": sent_form_key(fresh, "pay")}
+    assert client.post(f"/staff/invoices/{invoice.number}/payments/", more).status_code == 302
+    assert invoice.payments.count() == 2
+    # a form without its key (or with a garbled one) is still recorded, just without the guard
+    for key in ("", "not-a-key"):
+        assert client.post(f"/staff/invoices/{invoice.number}/payments/",
+                           {**pay, "pay-amount": "1.00", "pay-submission": key}).status_code == 302
+    assert invoice.payments.count() == 4
+
+
 def test_an_overpayment_is_refused_next_to_the_field_and_nothing_is_stored(client, visit):
     signed_in(client, "Front desk")
     invoice = check_out(client, visit)
