@@ -7,6 +7,7 @@ messages for the one error summary (templates/includes/_error_summary.html).
 from __future__ import annotations
 
 import re
+import uuid
 from datetime import date
 
 from django import forms
@@ -95,6 +96,24 @@ class CleanTextMixin:
                 if value and not cleaned[name].strip() and field is not None and field.required:
                     self.add_error(name, field.error_messages["required"])
         return cleaned
+
+
+class SentOnce(forms.Form):
+    """A random key written into the form when it is shown: the same form sent twice (a double click,
+    a browser sending it again) is recorded once (a payment's, a credit's or a waitlist entry's
+    ``submission``, unique in the database). A key missing or garbled protects nothing and blocks nothing."""
+
+    submission = forms.CharField(widget=forms.HiddenInput, required=False, max_length=40)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["submission"].initial = uuid.uuid4
+
+    def clean_submission(self) -> uuid.UUID | None:
+        try:
+            return uuid.UUID(self.cleaned_data["submission"])
+        except ValueError:
+            return None
 
 
 class PatientDetailsForm(CleanTextMixin, forms.Form):

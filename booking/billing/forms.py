@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import uuid
 from decimal import Decimal
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from booking.forms import CleanTextMixin, DateField, DateInput
+from booking.forms import CleanTextMixin, DateField, DateInput, SentOnce
 
 from .models import Payment
 from .services import looks_like_card_number
@@ -39,24 +38,6 @@ class AmountField(forms.DecimalField):
             if value.lower().lstrip("+-") in {"nan", "snan", "inf", "infinity"} or "e" in value.lower():
                 raise ValidationError(self.error_messages["invalid"], code="invalid")
         return super().to_python(value)
-
-
-class SentOnce(forms.Form):
-    """A random key written into the form when it is shown: the same form sent twice (a double click,
-    a browser sending it again) is recorded once (``Payment.submission``, unique in the database).
-    A key that is missing or garbled protects nothing and blocks nothing."""
-
-    submission = forms.CharField(widget=forms.HiddenInput, required=False, max_length=40)
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["submission"].initial = uuid.uuid4
-
-    def clean_submission(self) -> uuid.UUID | None:
-        try:
-            return uuid.UUID(self.cleaned_data["submission"])
-        except ValueError:
-            return None
 
 
 class PaymentForm(CleanTextMixin, SentOnce, forms.Form):

@@ -66,11 +66,16 @@ class WaitlistEntry(models.Model):
     booked = models.ForeignKey(Appointment, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     token_hash = models.CharField(max_length=64, unique=True, editable=False, default=unguessable_hash)
     created_at = models.DateTimeField(auto_now_add=True)
+    # The key written into the form that made it: the same form sent twice joins once.
+    submission = models.UUIDField(null=True, blank=True, editable=False)
+
+    SENT_ONCE = "waitlist_sent_once"
 
     class Meta:
         ordering = ["created_at", "id"]
         indexes = [models.Index(fields=["status", "service", "created_at"])]
         constraints = [
+            models.UniqueConstraint(fields=["submission"], name="waitlist_sent_once"),
             models.CheckConstraint(condition=Q(earliest__lte=F("latest")), name="waitlist_dates_in_order"),
             models.CheckConstraint(condition=Q(weekdays__len__gt=0), name="waitlist_some_weekday"),
             models.CheckConstraint(condition=Q(parts_of_day__len__gt=0), name="waitlist_some_part_of_day"),

@@ -9,13 +9,13 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from ..forms import CleanTextMixin, DateField, PatientDetailsForm
+from ..forms import CleanTextMixin, DateField, PatientDetailsForm, SentOnce
 from ..models import Practitioner, Service, WaitlistEntry
 
 DEFAULT_WEEKS = 4
 
 
-class WaitlistForm(CleanTextMixin, forms.Form):
+class WaitlistForm(CleanTextMixin, SentOnce, forms.Form):
     """Join the list. ``contact=False`` (joined from a manage link: the visit's patient is known, and
     only earlier times than the booked visit are offered) leaves out the contact details and the
     latest date."""
@@ -95,7 +95,7 @@ class WaitlistForm(CleanTextMixin, forms.Form):
         """The keyword arguments for ``services.join``."""
         data = self.cleaned_data
         wish = {"practitioner": self.practitioners.get(data["practitioner"]), "earliest": data["earliest"],
-                "weekdays": data["weekdays"], "parts_of_day": data["parts_of_day"]}
+                "weekdays": data["weekdays"], "parts_of_day": data["parts_of_day"], "submission": data["submission"]}
         if self.contact:
             wish.update(latest=data["latest"], first_name=data["first_name"], last_name=data["last_name"],
                         email=data["email"], phone=data["phone"])

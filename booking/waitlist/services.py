@@ -16,7 +16,7 @@ from datetime import date, datetime, timedelta
 from functools import partial
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -31,6 +31,7 @@ from ..models import (
     WaitlistEntry,
     WaitlistOffer,
     hash_token,
+    violated_constraint,
 )
 from ..tasks import queue_outbox
 from . import matching
@@ -47,19 +48,28 @@ GRACE = timedelta(minutes=5)
 @transaction.atomic
 def join(*, service: Service, practitioner: Practitioner | None, earliest: date, latest: date,
          weekdays: list[int], parts_of_day: list[str], first_name: str, last_name: str, email: str,
-         phone: str = "", appointment: Appointment | None = None) -> WaitlistEntry:
+         phone: str = "", appointment: Appointment | None = None, submission=None) -> WaitlistEntry:
     """Put a patient on the list and email them its private link. With ``appointment`` (joined from
     the visit's manage link), an offer moves that visit to an earlier time instead of adding one;
-    joining again from the same visit replaces the earlier wish."""
+    joining again from the same visit replaces the earlier wish. ``submission``: the form's key; the
+    same form sent again raises the database's ``IntegrityError`` and changes nothing (``sent_before``)."""
     if appointment is not None:
         WaitlistEntry.objects.filter(appointment=appointment, status=Status.WAITING).update(
             status=Status.LEFT, ended_at=timezone.now(), ended_by="patient")
     entry = WaitlistEntry.objects.create(
         service=service, practitioner=practitioner, appointment=appointment, earliest=earliest, latest=latest,
         weekdays=sorted(set(weekdays)), parts_of_day=[p for p in WaitlistEntry.Part.values if p in parts_of_day],
-        first_name=first_name, last_name=last_name, email=email, phone=phone)
+        first_name=first_name, last_name=last_name, email=email, phone=phone, submission=submission)
     queue_outbox([EmailNotice(waitlist_entry=entry, kind=EmailNotice.Kind.WAITLIST_JOINED)])
     return entry
+
+
+def sent_before(error: IntegrityError, submission) -> WaitlistEntry | None:
+    """The entry that a join form sent again made the first time (``error``: the database refusing
+    ``submission``, the form's key, a second time), or None when ``error`` is anything else."""
+    if submission is None or violated_constraint(error) != WaitlistEntry.SENT_ONCE:
+        return None
+    return WaitlistEntry.objects.filter(submission=submission).first()
 
 
 def entry_for_token(token: str) -> WaitlistEntry | None:

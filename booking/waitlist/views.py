@@ -9,6 +9,7 @@ way to pay are asked as for any booking, and the exclusion constraint decides wh
 from __future__ import annotations
 
 from django.contrib import messages
+from django.db import IntegrityError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -47,7 +48,11 @@ def join(request, service):
                 context["error_banner"] = ("We have received several requests from your network in the last hour. "
                                            f"To join the waitlist, please call us at {request_clinic_phone()}.")
                 return _page(request, "join.html", {**context, "form": form}, status=429)
-            entry = services.join(service=service, **form.wish())
+            try:
+                entry = services.join(service=service, **form.wish())
+            except IntegrityError as error:  # the same form sent twice: the entry it made the first time
+                if (entry := services.sent_before(error, form.cleaned_data["submission"])) is None:
+                    raise
             request.session[JOINED] = entry.pk
             return redirect("booking:waitlist-joined")
         return _page(request, "join.html", {**context, "form": form, "error_list": error_list(form)})
@@ -87,9 +92,13 @@ def join_from_visit(request, token):
     if request.method == "POST":
         if form.is_valid():
             patient = appointment.patient
-            services.join(service=appointment.service, appointment=appointment,
-                          latest=schedules.local_date(appointment.start), first_name=patient.first_name,
-                          last_name=patient.last_name, email=patient.email, phone=patient.phone, **form.wish())
+            try:
+                services.join(service=appointment.service, appointment=appointment,
+                              latest=schedules.local_date(appointment.start), first_name=patient.first_name,
+                              last_name=patient.last_name, email=patient.email, phone=patient.phone, **form.wish())
+            except IntegrityError as error:  # sent twice: the first made the entry, the second changed nothing
+                if services.sent_before(error, form.cleaned_data["submission"]) is None:
+                    raise
             messages.success(request, "You are on the waitlist. If an earlier time opens, we will email you; "
                                       "taking it moves this visit.")
             return redirect(reverse("booking:manage", args=[token]) + "#appointment")

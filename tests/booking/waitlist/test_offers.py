@@ -85,6 +85,28 @@ def test_a_patient_joins_from_the_schedule_and_gets_a_private_link(client, maya,
     assert "no longer on the waitlist" in client.get(link).content.decode()
 
 
+def test_the_join_form_sent_twice_joins_once_and_both_land_on_the_same_entry(client, maya, mailoutbox,
+                                                                           django_capture_on_commit_callbacks):
+    page = client.get("/book/waitlist/join/ims-assessment/").content.decode()
+    key = re.search(r'name="submission" value="([0-9a-f-]{36})"', page).group(1)
+    form = {"practitioner": "any", "earliest": "2026-11-30", "latest": "2026-12-20", "weekdays": ["1"],
+            "parts_of_day": ["morning"], "first_name": "Ana", "last_name": "Díaz", "email": "ana@example.com",
+            "consent": "on", "website": "", "submission": key}
+    with django_capture_on_commit_callbacks(execute=True):
+        for _ in range(2):
+            response = client.post("/book/waitlist/join/ims-assessment/", form)
+            assert response.status_code == 302 and response["Location"] == "/book/waitlist/joined/"
+    entry = WaitlistEntry.objects.get()
+    assert len(mailoutbox) == 1 and "ana@example.com" in client.get("/book/waitlist/joined/").content.decode()
+    assert client.session["waitlist_joined"] == entry.pk
+    fresh = client.get("/book/waitlist/join/ims-assessment/").content.decode()
+    assert key not in fresh  # a new form, a new key: joining again with other wishes is another entry
+    client.post("/book/waitlist/join/ims-assessment/",
+                {**form, "parts_of_day": ["evening"],
+                 "submission": re.search(r'name="submission" value="([0-9a-f-]{36})"', fresh).group(1)})
+    assert WaitlistEntry.objects.count() == 2
+
+
 @pytest.mark.parametrize("change", [
     {"consent": ""}, {"weekdays": []}, {"parts_of_day": []}, {"earliest": "2026-11-01"},
     {"latest": "2026-11-29"}, {"earliest": "2026-12-10", "latest": "2026-12-05"}, {"email": "not-an-email"},

@@ -176,3 +176,21 @@ def test_two_workers_offering_the_same_freed_time_at_once_offer_it_once(maya, mo
     assert EmailNotice.objects.filter(kind=EmailNotice.Kind.WAITLIST_OFFER).count() == count
     assert sorted(offer_links()) == sorted(e.email for e in entries[:count])
     assert FreedTime.objects.get(pk=freed_id).offered_at == NOW
+
+
+def test_the_same_join_form_sent_many_times_at_once_makes_one_entry():
+    """One form, one key: ten sends at the same moment (an impatient patient, a flaky connection)."""
+    import uuid
+
+    from tests.booking.billing.test_concurrency import run_together
+
+    service, key = make_service(), uuid.uuid4()
+    make_practitioner("Maya Chen", services_=[service])
+    results = run_together(lambda i: waitlist.join(
+        service=service, practitioner=None, earliest=date(2026, 11, 30), latest=date(2026, 12, 31),
+        weekdays=[0, 1, 2], parts_of_day=["morning"], first_name="Sam", last_name="Lee",
+        email="sam@example.com", submission=key), RACERS)
+    made = [r for r in results if isinstance(r, WaitlistEntry)]
+    assert len(made) == 1 and WaitlistEntry.objects.count() == 1
+    assert all(waitlist.sent_before(r, key) == made[0] for r in results if not isinstance(r, WaitlistEntry)), results
+    assert EmailNotice.objects.filter(waitlist_entry=made[0]).count() == 1
