@@ -26,7 +26,6 @@ from .models import (
     Practitioner,
     Screening,
     Service,
-    violated_constraint,
 )
 from .schedules import booking_rules, close_ims_visits, free_practitioners_at, local_date, staff_rules
 from .tasks import queue_notices
@@ -82,12 +81,6 @@ def find_or_create_patient(*, first_name: str, last_name: str, email: str, phone
         return patient, False
     return Patient.objects.create(first_name=first_name, last_name=last_name, email=email, phone=phone,
                                   date_of_birth=date_of_birth, phn=phn), True
-
-
-def is_patient_email_clash(error: IntegrityError) -> bool:
-    """Whether ``error`` is the database refusing a second patient record with the same email (another
-    request made the first a moment before: ``find_or_create_patient`` looked before it was committed)."""
-    return violated_constraint(error) == Patient.EMAIL_UNIQUE
 
 
 def _flags(*, patient: Patient, service: Service, start: datetime,

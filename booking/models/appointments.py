@@ -22,7 +22,7 @@ from django.db.models import F, Q, Value
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from .common import Int8Range, TsTzRange, hash_token, phn_validator
+from .common import Int8Range, TsTzRange, hash_token, phn_validator, violated_constraint
 from .practice import Practitioner, Service
 
 PATIENT_EMAIL_UNIQUE = "patient_email_unique_ci"  # one record per email, whatever its case: the name a clash reports
@@ -41,14 +41,18 @@ class Patient(models.Model):
         ordering = ["last_name", "first_name"]
         constraints = [models.UniqueConstraint(Lower("email"), name=PATIENT_EMAIL_UNIQUE)]
 
-    EMAIL_UNIQUE = PATIENT_EMAIL_UNIQUE
-
     def __str__(self) -> str:
         return f"{self.first_name} {self.last_name}"
 
     @property
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}"
+
+    @staticmethod
+    def email_clash(error: Exception) -> bool:
+        """Whether an ``IntegrityError`` is the database refusing a second record of an email (another
+        request made the first a moment before: ``find_or_create_patient`` looked before it was committed)."""
+        return violated_constraint(error) == PATIENT_EMAIL_UNIQUE
 
 
 class AppointmentStatus(models.TextChoices):

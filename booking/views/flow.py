@@ -29,7 +29,7 @@ from clinic.net import rate_limit_key
 
 from .. import availability, schedules, services
 from ..forms import INSURANCE_HELP, BookingForms, error_list
-from ..models import Appointment, InsuranceNote, Practitioner, Screening, Service, schedule_cache
+from ..models import Appointment, InsuranceNote, Patient, Practitioner, Screening, Service, schedule_cache
 from ..parsing import parse_date, parse_start
 from ..waitlist import services as waitlist
 
@@ -379,7 +379,7 @@ def _book(forms: BookingForms, *, service: Service, practitioner: Practitioner |
         return _book_once(forms, service=service, practitioner=practitioner, start_at=start_at, now=now,
                           offer_id=offer_id)
     except IntegrityError as error:
-        if not services.is_patient_email_clash(error):
+        if not Patient.email_clash(error):
             raise
     return _book_once(forms, service=service, practitioner=practitioner, start_at=start_at, now=now,
                       offer_id=offer_id)
