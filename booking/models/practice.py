@@ -132,11 +132,16 @@ class TimeOff(models.Model):
     start = models.DateTimeField()
     end = models.DateTimeField()
     reason = models.CharField(max_length=120, blank=True)
+    # The key written into the form that added it: the same form sent twice adds it once.
+    submission = models.UUIDField(null=True, blank=True, editable=False)
+
+    SENT_ONCE = "timeoff_sent_once"
 
     class Meta:
         ordering = ["start"]
         verbose_name_plural = "time off"
-        constraints = [models.CheckConstraint(condition=Q(start__lt=F("end")), name="timeoff_start_before_end")]
+        constraints = [models.CheckConstraint(condition=Q(start__lt=F("end")), name="timeoff_start_before_end"),
+                       models.UniqueConstraint(fields=["submission"], name="timeoff_sent_once")]
 
     def __str__(self) -> str:
         return f"{self.practitioner} off {self.start:%Y-%m-%d %H:%M}"

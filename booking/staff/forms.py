@@ -15,7 +15,7 @@ from django.utils import timezone
 from clinic.text import clean_text
 
 from .. import parsing, schedules
-from ..forms import CLAIM_RE, CleanTextMixin, DateField, DateInput, PatientDetailsForm, ScreeningForm
+from ..forms import CLAIM_RE, CleanTextMixin, DateField, DateInput, PatientDetailsForm, ScreeningForm, SentOnce
 from ..models import ClinicClosure, InsuranceNote, Patient, Practitioner, Screening, Service, WorkingHours
 from ..templatetags.booking_tags import clock
 
@@ -243,7 +243,7 @@ class StaffScreeningForm(ScreeningForm):
 
 
 # --- schedules --------------------------------------------------------------------------------
-class TimeOffForm(CleanTextMixin, forms.Form):
+class TimeOffForm(CleanTextMixin, SentOnce, forms.Form):
     """Time off in the clinic's local time; empty times mean whole days."""
 
     practitioner = PractitionerChoiceField()

@@ -210,9 +210,11 @@ def active_overlapping(*, practitioner: Practitioner, start: datetime, end: date
 
 @transaction.atomic
 def add_time_off(*, practitioner: Practitioner, start: datetime, end: datetime,
-                 reason: str = "") -> tuple[TimeOff, list[Appointment]]:
-    """Record time off; return it with the visits it overlaps (kept: the front desk rebooks them)."""
-    time_off = TimeOff.objects.create(practitioner=practitioner, start=start, end=end, reason=reason)
+                 reason: str = "", submission=None) -> tuple[TimeOff, list[Appointment]]:
+    """Record time off; return it with the visits it overlaps (kept: the front desk rebooks them).
+    ``submission``: the form's key; the same form sent again raises the database's ``IntegrityError``."""
+    time_off = TimeOff.objects.create(practitioner=practitioner, start=start, end=end, reason=reason,
+                                      submission=submission)
     return time_off, active_overlapping(practitioner=practitioner, start=start, end=end)
 
 

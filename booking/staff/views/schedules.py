@@ -19,7 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from ... import parsing, schedules
 from ...forms import error_list
-from ...models import Appointment, ClinicClosure, Practitioner, TimeOff
+from ...models import Appointment, ClinicClosure, Practitioner, TimeOff, violated_constraint
 from ...templatetags.booking_tags import local_time, local_when
 from .. import records
 from ..access import ADD_CLOSURE, ADD_TIME_OFF, CHANGE_HOURS, DELETE_CLOSURE, DELETE_TIME_OFF, VIEW_HOURS, staff_view
@@ -131,8 +131,14 @@ def add_time_off(request):
     if not form.is_valid():
         return _schedules_page(request, time_off_form=form, status=400)
     data = form.cleaned_data
-    time_off, clashes = records.add_time_off(practitioner=data["practitioner"], start=data["start"],
-                                             end=data["end"], reason=data["reason"])
+    try:
+        time_off, clashes = records.add_time_off(practitioner=data["practitioner"], start=data["start"],
+                                                 end=data["end"], reason=data["reason"], submission=data["submission"])
+    except IntegrityError as error:
+        if violated_constraint(error) != TimeOff.SENT_ONCE:
+            raise
+        messages.info(request, "That form was sent twice: the time off is saved once.")
+        return redirect(reverse("staff:schedules") + "#time-off")
     span = _span(time_off.start, time_off.end)
     messages.success(request, f"Time off saved for {time_off.practitioner.name} from {span}: "
                               "those times are no longer offered.")

@@ -368,6 +368,21 @@ def test_time_off_is_stored_in_utc_and_removes_those_slots(client, front_desk, p
     assert starts and min(starts) == local(2026, 12, 15, 13)
 
 
+def test_the_time_off_form_sent_twice_adds_the_time_off_once(client, front_desk, practitioner):
+    import re
+
+    page = client.get(SCHEDULES).content.decode()
+    key = re.search(r'name="off-submission" value="([0-9a-f-]{36})"', page).group(1)
+    data = time_off_data(practitioner, submission=key)
+    assert client.post(TIME_OFF, data).status_code == 302
+    again = client.post(TIME_OFF, data, follow=True)
+    assert again.status_code == 200
+    assert "That form was sent twice: the time off is saved once." in again.content.decode()
+    assert TimeOff.objects.count() == 1
+    fresh = client.get(SCHEDULES).content.decode()
+    assert re.search(r'name="off-submission" value="([0-9a-f-]{36})"', fresh).group(1) != key
+
+
 def test_time_off_without_times_covers_whole_local_days(client, front_desk, practitioner):
     client.post(TIME_OFF, time_off_data(practitioner, start_time="", end_date="2026-12-16", end_time=""))
     off = TimeOff.objects.get()
