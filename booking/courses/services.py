@@ -227,7 +227,8 @@ def record_review(*, course: Course, decision: str, note: str, actor, now: datet
 
 
 def summary(course: Course) -> dict:
-    """What the course page, the appointment page and the dashboard show about a course."""
+    """What the course page, the appointment page and the dashboard show about a course (``kept``: its
+    kept visits in order; ``visits``: each with its number and score)."""
     visits = list(course.kept_visits().select_related("visit_score"))
     scored = [(n, v, getattr(v, "visit_score", None)) for n, v in enumerate(visits, start=1)]
     pains = [s.pain for _, _, s in scored if s is not None]
@@ -235,7 +236,7 @@ def summary(course: Course) -> dict:
     reviews = list(course.reviews.select_related("decided_by"))
     reviewed = bool(reviews)
     return {
-        "visits": scored, "progress": progress.progress(pains), "visits_done": done,
+        "visits": scored, "kept": visits, "progress": progress.progress(pains), "visits_done": done,
         "review_due": progress.review_due(visits_done=done, reviewed=reviewed) and course.status in (
             Course.Status.TRIAL, Course.Status.CONTINUING),
         "reviews": reviews,

@@ -61,7 +61,7 @@ def open_course(request, reference):
 def _detail_page(request, course: Course, *, review_form: ReviewForm | None = None,
                  limits_form: LimitsForm | None = None, status: int = 200):
     summary = services.summary(course)
-    visits = [v for _, v, _ in summary["visits"]]
+    visits = summary["kept"]
     bound = review_form if review_form is not None else limits_form
     return render(request, "courses/detail.html", {
         "course": course, **summary, "visits": visits,

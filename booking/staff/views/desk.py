@@ -166,7 +166,7 @@ def _course_context(user, appointment: Appointment, score_form) -> dict:
     number, score = next(((n, s) for n, v, s in summary["visits"] if v.pk == appointment.pk), (None, None))
     return {"course": course, "course_visit_number": number,
             "course_payer": limits.payer_status(course, on=timezone.localdate(),
-                                                visits=[v for _, v, _ in summary["visits"]]),
+                                                visits=summary["kept"]),
             "course_progress": summary["progress"], "course_review_due": summary["review_due"],
             "course_score": score, "score_form": score_form or (ScoreForm(
                 course=course, prefix="score", initial=score and {
