@@ -172,6 +172,18 @@ def test_todays_table_scrolls_inside_its_box_on_a_small_phone(page, axe, visit_s
     assert page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth")
 
 
+def test_the_schedules_page_does_not_scroll_sideways_on_a_small_phone(page, axe, request_waiting):
+    """Weekly hours of two intervals a day ("8:00 a.m.–12:00 p.m., 1:00–6:00 p.m.") beside the day's name
+    were wider than 320 px."""
+    make_practitioner("Daniel Okafor", hours=((8, 12), (13, 18)))
+    page.set_viewport_size({"width": 320, "height": 700})
+    sign_in(page, "/staff/schedules/")
+    page.wait_for_url("**/staff/schedules/")
+    assert page.get_by_text("1:00–6:00 p.m.").first.is_visible()
+    assert page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth")
+    axe(page)
+
+
 def test_the_desk_removes_time_off_and_is_asked_before_closing_a_booked_day(page, axe, request_waiting,
                                                                           desk_may_reopen_days):
     off = TimeOff.objects.create(practitioner=request_waiting.practitioner, start=local(2026, 12, 15, 9),
