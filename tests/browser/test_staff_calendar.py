@@ -55,6 +55,11 @@ def visit(*parts):
     return re.compile(r"\s?,\s+".join(re.escape(part) for part in parts))
 
 
+# Where each shown link and button of the header starts (one folded away or hidden has no box).
+SHOWN_TOPS = "h => [...h.querySelectorAll('a, button')].filter(e => e.getClientRects().length)" \
+             ".map(e => e.getBoundingClientRect().top)"
+
+
 def sign_in(page):
     page.goto("/staff/login/")
     page.fill("#id_username", "desk")
@@ -65,6 +70,8 @@ def sign_in(page):
 
 def test_day_calendar_is_accessible_and_links_to_each_appointment(page, axe):
     sign_in(page)
+    if page.get_by_role("button", name="Menu").is_visible():  # a phone: the links are behind it
+        page.get_by_role("button", name="Menu").click()
     page.get_by_role("navigation", name="Staff").get_by_role("link", name="Day", exact=True).click()
     page.wait_for_url("**/staff/day/")
     assert "Monday 30 November 2026" in page.get_by_role("heading", level=1).inner_text()
@@ -153,12 +160,52 @@ def test_the_staff_header_is_one_row_at_1280_px_and_names_the_clinic_where_there
     sign_in(page)
     page.goto("/staff/day/")
     header = page.locator(".staff-header")
-    tops = header.evaluate("h => [...h.querySelectorAll('a, button')].map(e => e.getBoundingClientRect().top)")
+    tops = header.evaluate(SHOWN_TOPS)
     assert len(tops) >= 12 and max(tops) - min(tops) < 10, tops  # the desk's nine links, the brand, the account
+    assert not page.get_by_role("button", name="Menu").is_visible()  # nothing folds on a desk's screen
     assert page.get_by_role("link", name="Harbourview Physiotherapy & IMS Staff").is_visible()
     assert page.locator(".staff-brand__name").bounding_box()["width"] <= 1
     page.set_viewport_size({"width": 1600, "height": 900})
     assert page.locator(".staff-brand__name").bounding_box()["width"] > 100
-    tops = header.evaluate("h => [...h.querySelectorAll('a, button')].map(e => e.getBoundingClientRect().top)")
+    tops = header.evaluate(SHOWN_TOPS)
     assert max(tops) - min(tops) < 10, tops
+    context.close()
+
+
+@pytest.mark.parametrize("javascript", [True, False])
+def test_on_a_phone_the_staff_links_fold_behind_a_menu_button(browser, live_server, axe, javascript):
+    """At 390 px the nine links and the account took three rows (~230 px) above the calendar. With
+    JavaScript they fold behind "Menu" (one row, the brand beside it); opened, every link is there and
+    Escape closes it again. Without JavaScript nothing is hidden."""
+    context = browser.new_context(base_url=live_server.url, viewport={"width": 390, "height": 844},
+                                  java_script_enabled=javascript)
+    page = context.new_page()
+    sign_in(page)
+    page.goto("/staff/day/")
+    header = page.locator(".staff-header")
+    week = page.get_by_role("navigation", name="Staff").get_by_role("link", name="Week")
+    if not javascript:
+        assert week.is_visible() and not page.get_by_role("button", name="Menu").is_visible()
+        context.close()
+        return
+    menu = page.get_by_role("button", name="Menu")
+    assert menu.is_visible() and menu.get_attribute("aria-expanded") == "false"
+    assert header.bounding_box()["height"] < 70
+    assert not week.is_visible() and not page.get_by_role("button", name="Sign out").is_visible()
+    menu.click()
+    assert menu.get_attribute("aria-expanded") == "true"
+    assert week.is_visible() and page.get_by_role("button", name="Sign out").is_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    axe(page)
+    week.focus()
+    page.keyboard.press("Escape")
+    assert menu.get_attribute("aria-expanded") == "false" and not week.is_visible()
+    assert page.evaluate("document.activeElement.textContent") == "Menu"
+    menu.press("Enter")  # a button: the keyboard opens it too
+    week.click()
+    assert page.url.endswith("/staff/week/")
+    assert page.get_by_role("button", name="Menu").get_attribute("aria-expanded") == "false"  # a new page starts closed
+    page.set_viewport_size({"width": 1280, "height": 900})  # a window made wide shows every link, no button
+    assert page.get_by_role("navigation", name="Staff").get_by_role("link", name="Day", exact=True).is_visible()
+    assert not page.get_by_role("button", name="Menu").is_visible()
     context.close()
