@@ -98,6 +98,26 @@ def test_connections_tell_the_planner_that_index_reads_are_cheap():
 def test_database_options_can_be_turned_off_for_a_pooler_that_refuses_them():
     code = "from django.conf import settings; print(repr(settings.DATABASES['default'].get('OPTIONS', {})))"
     default = manage("shell", "-c", code, DJANGO_DEBUG="1")
-    off = manage("shell", "-c", code, DJANGO_DEBUG="1", DATABASE_OPTIONS="")
-    assert default.stdout.strip().splitlines()[-1] == "{'options': '-c random_page_cost=1.1'}", default.stderr
+    off = manage("shell", "-c", code, DJANGO_DEBUG="1", DATABASE_OPTIONS="", DATABASE_PREPARED="0")
+    assert default.stdout.strip().splitlines()[-1] == (
+        "{'options': '-c random_page_cost=1.1', 'server_side_binding': True, 'prepare_threshold': 2}"), default.stderr
     assert off.stdout.strip().splitlines()[-1] == "{}", off.stderr
+
+
+@pytest.mark.django_db
+def test_a_query_run_again_on_a_connection_is_not_planned_again():
+    """DATABASE_PREPARED (on by default): the parameters travel apart from the SQL, so the same query with
+    other values is the same statement, and from its second run it is kept prepared on the connection."""
+    from django.contrib.auth.models import User
+    from django.db import connection
+
+    def prepared() -> int:  # statements of this shape kept on the connection (a shape no other test uses)
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s AND statement LIKE %s",
+                           ['%"auth_user"."first_name" = $%', '%"auth_user"."last_name" = $%'])
+            return cursor.fetchone()[0]
+
+    assert prepared() == 0
+    for name in ("a", "b", "c"):
+        assert not User.objects.filter(first_name=name, last_name=name).exists()
+    assert prepared() == 1
