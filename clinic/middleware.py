@@ -1,11 +1,12 @@
-"""Site-wide middleware: hostile bytes stopped at the door, a Permissions-Policy header, and one
-privacy-safe log line per request."""
+"""Site-wide middleware: hostile bytes stopped at the door, a Permissions-Policy header, a page for a
+405, and one privacy-safe log line per request."""
 
 import logging
 import re
 import time
 
 from django.shortcuts import render
+from django.template.loader import render_to_string
 
 from .logging import mask
 
@@ -66,6 +67,25 @@ class SecurityHeadersMiddleware:
     def __call__(self, request):
         response = self.get_response(request)
         response.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
+        return response
+
+
+class MethodNotAllowedPageMiddleware:
+    """Django's ``require_POST`` and ``require_safe`` answer 405 with an empty body: a person who opens a
+    form's address another way (a bookmark, a copied link) gets a page saying so, with the same Allow."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if response.status_code != 405 or getattr(response, "streaming", False) or response.content:
+            return response
+        # The same response (its Allow, cookies and the headers the inner middleware set), given a body.
+        response.content = render_to_string("405.html", request=request)
+        response["Content-Type"] = "text/html; charset=utf-8"
+        if response.has_header("Content-Length"):
+            response["Content-Length"] = str(len(response.content))
         return response
 
 

@@ -107,6 +107,7 @@ MIDDLEWARE = [
     "clinic.middleware.SecurityHeadersMiddleware",
     "clinic.middleware.RejectNulMiddleware",
     "clinic.middleware.DropBrokenCookiesMiddleware",  # before anything reads a cookie (sessions, CSRF)
+    "clinic.middleware.MethodNotAllowedPageMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
