@@ -194,7 +194,7 @@ def book_appointment(*, service: Service, practitioner: Practitioner | None, pat
 
 def _set_status(appointment: Appointment, *, to: str, allowed_from: tuple[str, ...], action: str,
                 actor=None, by_patient: bool = False, reason: str = "", **details: Any) -> Appointment:
-    locked = Appointment.objects.select_for_update().get(pk=appointment.pk)
+    locked = Appointment.objects.for_change().get(pk=appointment.pk)
     if locked.status not in allowed_from:
         raise BookingError(f"This appointment is {locked.get_status_display().lower()}; it cannot be {action}.")
     before = locked.status
@@ -231,7 +231,7 @@ def cancel_appointment(*, appointment: Appointment, now: datetime, actor=None, b
                        reason: str = "", patient_asked: bool = False) -> Appointment:
     """Cancel and free the time. Patients may do so only until the cut-off before the start.
     ``patient_asked``: staff cancel because the patient asked (a late one may owe the fee)."""
-    if by_patient and not appointment.patient_can_change(now):
+    if by_patient and not _locked(appointment).patient_can_change(now):  # its time now, not as first read
         raise BookingError("It is too late to cancel online. Please call the clinic.")
     cancelled = _set_status(appointment, to=Status.CANCELLED, allowed_from=Appointment.HOLDING_STATUSES,
                             action="cancelled", actor=actor, by_patient=by_patient, reason=reason,
@@ -251,7 +251,7 @@ def _freed(appointment: Appointment, reason: str, *, start: datetime | None = No
 
 @transaction.atomic
 def update_staff_note(*, appointment: Appointment, actor, note: str) -> Appointment:
-    locked = Appointment.objects.select_for_update().get(pk=appointment.pk)
+    locked = Appointment.objects.for_change().get(pk=appointment.pk)
     old = locked.staff_note
     locked.staff_note = note
     locked.save(update_fields=["staff_note", "updated_at"])
@@ -307,7 +307,7 @@ def allowed_marks(appointment: Appointment, now: datetime) -> set[str]:
 
 
 def _locked(appointment: Appointment) -> Appointment:
-    return Appointment.objects.select_for_update().get(pk=appointment.pk)
+    return Appointment.objects.for_change().get(pk=appointment.pk)
 
 
 @transaction.atomic
@@ -405,13 +405,9 @@ def undo_attendance(*, appointment: Appointment, actor, now: datetime) -> Appoin
 def reschedule_appointment(*, appointment: Appointment, new_start: datetime, now: datetime,
                            practitioner: Practitioner | None = None, actor=None, by_patient: bool = False,
                            allow_outside_hours: bool = False, spacing_override: str = "") -> Appointment:
-    """Move an appointment to ``new_start`` in one transaction.
-
-    The row is updated in place, so the new time is held (the exclusion constraint checks it)
-    in the same statement that releases the old one: there is no moment when the patient holds
-    neither, and no moment when both are held.
-    """
-    locked = Appointment.objects.select_for_update().select_related("service", "practitioner", "patient").get(
+    """Move an appointment to ``new_start`` in one transaction. The row is updated in place, so the new
+    time is held (the exclusion constraint checks it) in the statement that releases the old one."""
+    locked = Appointment.objects.for_change().select_related("service", "practitioner", "patient").get(
         pk=appointment.pk
     )
     if not locked.holds_time:
@@ -420,6 +416,8 @@ def reschedule_appointment(*, appointment: Appointment, new_start: datetime, now
         raise BookingError("It is too late to change this appointment online. Please call the clinic.")
     service = locked.service
     target = practitioner or locked.practitioner
+    if (target.pk, new_start) == (locked.practitioner_id, locked.start):
+        return locked  # sent twice (a double click, a second tab): already there, nothing to record or send
     spacing_flag, no_prior = _flags(patient=locked.patient, service=service, start=new_start, exclude=locked)
     override = _check_spacing(spacing_flag, refuse=True, override="" if by_patient else spacing_override,
                               for_staff=not by_patient)

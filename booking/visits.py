@@ -42,7 +42,7 @@ def save_note(*, appointment: Appointment, text: str, actor, now: datetime) -> V
         raise NoteRefused("Only the practitioner of this visit can write its note.")
     if len(text) > NOTE_MAX_LENGTH:
         raise NoteRefused(f"Keep the note under {NOTE_MAX_LENGTH} characters.")
-    locked = Appointment.objects.select_for_update().get(pk=appointment.pk)  # one writer at a time
+    locked = Appointment.objects.for_change().get(pk=appointment.pk)  # one writer at a time
     note = VisitNote.objects.filter(appointment=locked).first()
     if not text:
         if note is not None:
@@ -81,8 +81,8 @@ def record_screening(*, appointment: Appointment, answers: dict[str, bool], deta
     """
     if set(answers) != {name for name, _, _ in Screening.QUESTIONS}:
         raise BookingError("Answer every safety question.")
-    locked = Appointment.objects.select_for_update().get(pk=appointment.pk)
-    screening, _ = Screening.objects.select_for_update().get_or_create(appointment=locked)
+    locked = Appointment.objects.for_change().get(pk=appointment.pk)
+    screening, _ = Screening.objects.select_for_update(no_key=True).get_or_create(appointment=locked)
     before = [name for name, value in screening.answers().items() if value] if screening.asked else None
     for name, value in answers.items():
         setattr(screening, name, bool(value))

@@ -97,7 +97,7 @@ def _history(appointment: Appointment, action: str, actor, now: datetime, **deta
 
 def _pending(appointment: Appointment, policy: FeePolicy) -> tuple[Appointment, str]:
     """Lock the visit and return it with the fee it owes a decision on, or refuse."""
-    locked = Appointment.objects.select_for_update().select_related("service", "patient", "practitioner").get(
+    locked = Appointment.objects.for_change().select_related("service", "patient", "practitioner").get(
         pk=appointment.pk)
     kind = fee_kind(locked, policy)
     if kind is None:

@@ -60,7 +60,10 @@ def check_out(*, appointment: Appointment, actor, now: datetime) -> Invoice:
     Only a completed visit is checked out. Two check-outs of one visit at once make one invoice: the
     conditional unique constraint (one live invoice per visit and kind) stops the second.
     """
-    visit = Appointment.objects.select_related("service", "patient", "practitioner").get(pk=appointment.pk)
+    # Locked: an undo of the completion waits for this check-out (and then sees its invoice), or this one
+    # waits for the undo and sees the visit no longer completed.
+    visit = Appointment.objects.for_change().select_related("service", "patient", "practitioner").get(
+        pk=appointment.pk)
     existing = Invoice.objects.live().filter(appointment=visit, kind=Invoice.Kind.VISIT).first()
     if existing is not None:
         return existing

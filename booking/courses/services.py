@@ -37,7 +37,7 @@ class SeriesTaken(BookingError):
 def open_course(*, appointment: Appointment, area: str, condition=None, planned_visits: int, actor,
                 now: datetime) -> Course:
     """A course opened at (or after) the patient's IMS assessment; the assessment is its first visit."""
-    locked = (Appointment.objects.select_for_update(of=("self",)).select_related("service", "insurance")
+    locked = (Appointment.objects.for_change().select_related("service", "insurance")
               .get(pk=appointment.pk))
     if not locked.service.is_ims:
         raise BookingError("A course is opened from an IMS visit.")
@@ -122,7 +122,7 @@ def book_series(*, course: Course, starts: list[datetime], actor, now: datetime,
     """Book every time of ``starts`` for the course, or none of them. From the patient's link
     (``source`` online) the booking rules apply and the visits are confirmed: the clinic agreed to
     the trial when it confirmed the assessment."""
-    locked = Course.objects.select_for_update().get(pk=course.pk)  # one series at a time per course
+    locked = Course.objects.select_for_update(no_key=True).get(pk=course.pk)  # one series at a time per course
     visits = list(locked.kept_visits())
     if not visits:
         raise BookingError("This course has no visit to follow.")
@@ -168,6 +168,8 @@ def record_score(*, appointment: Appointment, pain: int, activities: dict[int, i
     if course is None:
         raise BookingError("This visit is not part of a course.")
     _course_practitioner(actor, course)
+    # The patient's own score (their link) locks the visit too: theirs waits, then sees this one and stops.
+    appointment = Appointment.objects.for_change().get(pk=appointment.pk)
     if appointment.status not in (Appointment.Status.CONFIRMED, Appointment.Status.COMPLETED):
         raise BookingError("Scores are recorded at a visit that takes place.")
     score, _ = VisitScore.objects.update_or_create(appointment=appointment, defaults={
@@ -192,7 +194,7 @@ def patient_may_score(appointment: Appointment, now: datetime) -> bool:
 def record_patient_score(*, appointment: Appointment, pain: int, now: datetime) -> VisitScore:
     """Today's pain as the patient gives it before the visit: prefilled for the practitioner, who
     confirms it; never over a score the practitioner recorded."""
-    locked = Appointment.objects.select_for_update().get(pk=appointment.pk)
+    locked = Appointment.objects.for_change().get(pk=appointment.pk)
     if not patient_may_score(locked, now):
         raise BookingError("Your practitioner will ask about your pain at the visit.")
     score, _ = VisitScore.objects.update_or_create(appointment=locked, defaults={
@@ -207,7 +209,7 @@ def visits_done(course: Course) -> int:
 @transaction.atomic
 def record_review(*, course: Course, decision: str, note: str, actor, now: datetime) -> CourseReview:
     """Continue, change the plan, or stop (with a note); from the 4th visit on."""
-    locked = Course.objects.select_for_update().get(pk=course.pk)
+    locked = Course.objects.select_for_update(no_key=True).get(pk=course.pk)
     _course_practitioner(actor, locked)
     done = visits_done(locked)
     if done < progress.REVIEW_AT_VISIT:

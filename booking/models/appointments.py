@@ -71,6 +71,13 @@ KEPT_STATUSES = (*HOLDING_STATUSES, AppointmentStatus.COMPLETED)
 
 
 class AppointmentQuerySet(models.QuerySet):
+    def for_change(self):
+        """Lock the appointment rows themselves (never rows joined to them) for this transaction, with
+        PostgreSQL's FOR NO KEY UPDATE: one changer at a time, while other transactions still insert rows
+        that point at these or at their practitioner, service and patient (their foreign-key checks take
+        KEY SHARE at commit, which FOR UPDATE blocks: a move racing a booking deadlocked that way)."""
+        return self.select_for_update(of=("self",), no_key=True)
+
     def active(self):
         """Appointments that hold their time: requested or confirmed."""
         return self.filter(status__in=HOLDING_STATUSES)

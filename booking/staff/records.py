@@ -170,7 +170,7 @@ def replace_weekly_hours(*, practitioner: Practitioner, effective_from: date,
     kept, so a change can be entered today for next month. Returns the new rows.
     """
     # Lock the practitioner so two admins saving at once cannot interleave their rows.
-    Practitioner.objects.select_for_update().filter(pk=practitioner.pk).first()
+    Practitioner.objects.select_for_update(no_key=True).filter(pk=practitioner.pk).first()
     rows = WorkingHours.objects.filter(practitioner=practitioner)
     rows.filter(valid_from__gte=effective_from).delete()
     rows.filter(Q(valid_until__isnull=True) | Q(valid_until__gte=effective_from)).update(

@@ -86,9 +86,9 @@ def manage_cancel(request, token):
     now = timezone.now()
     if (response := _inactive(request, appointment, now, token)) is not None:
         return response
-    try:
-        services.cancel_appointment(appointment=appointment, now=now, by_patient=True,
-                                    reason=clean_text(request.POST.get("reason", ""), 300))
+    try:  # the visit as cancelled (moved a moment ago in another tab, it says the time it had)
+        appointment = services.cancel_appointment(appointment=appointment, now=now, by_patient=True,
+                                                  reason=clean_text(request.POST.get("reason", ""), 300))
     except services.BookingError as error:
         messages.error(request, str(error))
         return redirect("booking:manage", token=token)

@@ -7,6 +7,8 @@ keep their own other IMS visits a week away, and are never times they would then
 
 from __future__ import annotations
 
+from functools import wraps
+
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -23,9 +25,28 @@ from ..services import BookingError
 from .manage import _managed
 
 
+class _NothingLeft(Exception):
+    """The link's course has no visits left to book from it (booked a moment ago, in this tab or another)."""
+
+
+def _or_manage_page(view):
+    """A course whose visits are booked sends its link's trial pages back to the manage page, saying so."""
+    @wraps(view)
+    def wrapped(request, token):
+        try:
+            return view(request, token)
+        except _NothingLeft:
+            messages.info(request, "There are no visits left to book from this link. If you booked them a moment "
+                                   "ago, we have emailed you the list.")
+            return redirect("booking:manage", token=token)
+    return wrapped
+
+
 def _trial(token: str):
     appointment = _managed(token)
     course, left = courses.patient_trial(appointment)
+    if not left and course is not None:
+        raise _NothingLeft()
     if not left:
         raise Http404("No trial visits to book from this link.")
     last = list(course.kept_visits())[-1] if course is not None else appointment
@@ -46,6 +67,7 @@ def _page(request, token: str, form: PreferenceForm, *, error: str | None = None
 
 @never_cache
 @require_safe
+@_or_manage_page
 def manage_trial(request, token):
     _, _, _, last = _trial(token)
     first_shown = preference_data(timezone.localtime(last.start))
@@ -54,6 +76,7 @@ def manage_trial(request, token):
 
 @never_cache
 @require_POST
+@_or_manage_page
 def manage_trial_book(request, token):
     appointment, _, _, _ = _trial(token)
     form = PreferenceForm(request.POST)

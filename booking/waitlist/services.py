@@ -45,6 +45,14 @@ GRACE = timedelta(minutes=5)
 
 
 # --- joining and leaving -----------------------------------------------------------------------
+class JoinRefused(Exception):
+    """The visit a patient joins from is no longer theirs to change (cancelled, moved too close, over)."""
+
+
+TOO_LATE_TO_MOVE = ("This visit can no longer be changed online, so the waitlist cannot move it. "
+                    "Please call the clinic.")
+
+
 @transaction.atomic
 def join(*, service: Service, practitioner: Practitioner | None, earliest: date, latest: date,
          weekdays: list[int], parts_of_day: list[str], first_name: str, last_name: str, email: str,
@@ -54,6 +62,10 @@ def join(*, service: Service, practitioner: Practitioner | None, earliest: date,
     joining again from the same visit replaces the earlier wish. ``submission``: the form's key; the
     same form sent again raises the database's ``IntegrityError`` and changes nothing (``sent_before``)."""
     if appointment is not None:
+        # Locked: two joins from one visit (two tabs) take turns, so the second ends the first's wish; and a
+        # cancel or move that committed after the page was read is seen here.
+        if not Appointment.objects.for_change().get(pk=appointment.pk).patient_can_change(timezone.now()):
+            raise JoinRefused(TOO_LATE_TO_MOVE)
         WaitlistEntry.objects.filter(appointment=appointment, status=Status.WAITING).update(
             status=Status.LEFT, ended_at=timezone.now(), ended_by="patient")
     entry = WaitlistEntry.objects.create(
@@ -219,7 +231,7 @@ def claimable(offer: WaitlistOffer, *, now: datetime) -> bool:
 
 def claimed(*, offer_id: int, appointment: Appointment, now: datetime) -> bool:
     """In the booking's transaction: the offered time was booked, so the entry leaves the list."""
-    offer = WaitlistOffer.objects.select_for_update().select_related("entry").filter(pk=offer_id).first()
+    offer = WaitlistOffer.objects.select_for_update(no_key=True).select_related("entry").filter(pk=offer_id).first()
     if offer is None or (offer.service_id, offer.start) != (appointment.service_id, appointment.start):
         return False
     WaitlistOffer.objects.filter(pk=offer.pk, claimed_at=None).update(claimed_at=now)

@@ -81,8 +81,7 @@ def join_from_visit(request, token):
         raise Http404("This link is not valid.")
     now = timezone.now()
     if not appointment.patient_can_change(now):
-        messages.error(request, "This visit can no longer be changed online, so the waitlist cannot move it. "
-                                "Please call the clinic.")
+        messages.error(request, services.TOO_LATE_TO_MOVE)
         return redirect("booking:manage", token=token)
     context = {"service": appointment.service, "appointment": appointment, "contact": False,
                "back_url": reverse("booking:manage", args=[token])}
@@ -99,6 +98,9 @@ def join_from_visit(request, token):
             except IntegrityError as error:  # sent twice: the first made the entry, the second changed nothing
                 if services.sent_before(error, form.cleaned_data["submission"]) is None:
                     raise
+            except services.JoinRefused as refusal:  # cancelled or moved in another tab meanwhile
+                messages.error(request, str(refusal))
+                return redirect("booking:manage", token=token)
             messages.success(request, "You are on the waitlist. If an earlier time opens, we will email you; "
                                       "taking it moves this visit.")
             return redirect(reverse("booking:manage", args=[token]) + "#appointment")

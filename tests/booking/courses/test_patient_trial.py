@@ -60,7 +60,8 @@ def test_the_patient_books_five_weekly_visits_and_the_course_is_opened_with_them
     assert "5 visits booked" in email.subject
     # once booked, the link offers no second trial
     assert "Book the rest of your IMS trial" not in client.get(reverse("booking:manage", args=[token])).content.decode()
-    assert client.get(reverse("booking:manage-trial", args=[token])).status_code == 404
+    again = client.get(reverse("booking:manage-trial", args=[token]))  # back to the visit's page, saying why
+    assert again.status_code == 302 and again["Location"] == reverse("booking:manage", args=[token])
 
 
 def test_a_time_taken_meanwhile_books_nothing_and_leaves_no_course(client, assessment):
