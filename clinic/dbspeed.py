@@ -10,9 +10,11 @@ checks before it would put its own back (``DatabaseWrapper.create_cursor``).
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from datetime import UTC
 
 from django.conf import settings
+from django.db import connection, transaction
 from django.db.backends.signals import connection_created
 
 try:
@@ -55,6 +57,19 @@ def use_c_timestamps(sender, connection, **kwargs) -> None:
     if connection.timezone_name != "UTC":
         return  # the C loader would answer in the connection's zone
     connection.connection.adapters.register_loader("timestamptz", LOADER)
+
+
+@contextmanager
+def planned_for_their_values():
+    """For queries whose best plan depends on the values they are given (a period of weeks, a set of ids):
+    inside this block PostgreSQL plans each for its values, even once the statement is prepared
+    (``plan_cache_mode``, for this transaction only). A prepared statement's generic plan, made without
+    the values, read the reports' IMS visits per course in 13 ms instead of 6."""
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL plan_cache_mode = force_custom_plan")
+        yield
 
 
 def connect() -> None:
