@@ -130,9 +130,10 @@ def book_series(*, course: Course, starts: list[datetime], actor, now: datetime,
         raise BookingError(f"Choose up to {remaining} visits.")
     tz = schedules.clinic_zone()
     previous = visits[-1].start
-    for start in sorted(starts):
+    for number, start in enumerate(sorted(starts), start=len(visits) + 1):
         if not series.MIN_GAP_DAYS <= series.gap_days(previous, start, tz) <= series.MAX_GAP_DAYS:
-            raise BookingError("Each visit must be 7 to 14 days after the one before.")
+            raise BookingError(f"Visit {number} must be 7 to 14 days after the one before it: choose another "
+                               "time for it.")
         previous = start
     insurance_note = getattr(visits[0], "insurance", None)
     insurance = model_to_dict(insurance_note, exclude=["id", "appointment"]) if insurance_note else None

@@ -137,3 +137,26 @@ def test_the_patient_gives_todays_pain_before_the_visit_and_the_practitioner_con
         response = client.post(reverse("booking:manage-pain", args=[token]), {"pain": "9"}, follow=True)
     score.refresh_from_db()
     assert score.pain == 5 and "ask about your pain at the visit" in response.content.decode()
+
+
+def test_a_refused_trial_comes_back_with_the_times_the_patient_picked_and_says_which_visit(client, assessment):
+    """Visit 2 moved to one of its other times, visit 3 sent 6 days after it: refused, nothing booked, and
+    the page shown again keeps the pick for visit 2 (not the suggestion) and names the one refused."""
+    appointment, token = assessment
+    page = client.get(reverse("booking:manage-trial", args=[token]))
+    data = {"every_days": "7", "weekday": "2", "part_of_day": "", "at": "10:00"}
+    iso = "%Y-%m-%dT%H:%M:%SZ"
+    data.update({f"visit-{p.number}": p.start.strftime(iso) for p in page.context["proposals"] if p.placed})
+    second = next(p for p in page.context["proposals"] if p.number == 2)
+    assert second.alternatives  # a weekday at 10:00 three weeks out has other times near it
+    data["visit-2"] = second.alternatives[0].strftime(iso)
+    data["visit-3"] = (second.alternatives[0] + timedelta(days=6)).strftime(iso)
+    response = client.post(reverse("booking:manage-trial-book", args=[token]), data)
+    html = response.content.decode()
+    assert response.status_code == 400 and not Course.objects.exists()
+    assert "Visit 4 must be 7 to 14 days after the one before it" in html  # the course's 4th, the page's "4 of 6"
+    def checked(value: str) -> bool:
+        return f'value="{value}" checked' in html
+
+    assert checked(data["visit-2"]) and not checked(second.start.strftime(iso))
+    assert checked(data["visit-4"])  # the others as sent
