@@ -1,9 +1,10 @@
-"""Staff forms for courses: open one, and say how the trial's visits should be spaced."""
+"""Forms for courses: open one, say how the trial's visits should be spaced, and the radios of a proposed series."""
 
 from __future__ import annotations
 
 from django import forms
 
+from booking.templatetags.booking_tags import iso_utc
 from education.models import Condition
 
 from . import series
@@ -98,3 +99,17 @@ class LimitsForm(forms.ModelForm):
     class Meta:
         model = Course
         fields = ["limit_visits", "limit_amount", "used_elsewhere"]
+
+
+def visit_choices(proposals, picked) -> list[tuple[series.ProposedVisit, list[tuple[str, str, object, bool]]]]:
+    """Each proposed visit with its radios: (id suffix, value, when or None for "not now", checked). The
+    suggested time is checked, unless ``picked`` (the form as sent, when a booking was refused) chose
+    another of them: the page comes back as the person left it."""
+    rows = []
+    for proposal in proposals:
+        times = [proposal.start, *proposal.alternatives] if proposal.placed else []
+        options = [(str(n), iso_utc(when), when) for n, when in enumerate(times)] + [("skip", "", None)]
+        sent = picked.get(f"visit-{proposal.number}")
+        chosen = sent if sent in [value for _, value, _ in options] else options[0][1]
+        rows.append((proposal, [(suffix, value, when, value == chosen) for suffix, value, when in options]))
+    return rows

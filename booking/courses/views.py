@@ -22,7 +22,7 @@ from clinic.text import clean_text
 
 from . import limits, services
 from .charts import pain_chart
-from .forms import LimitsForm, OpenCourseForm, PreferenceForm, ReviewForm, ScoreForm, preference_data
+from .forms import LimitsForm, OpenCourseForm, PreferenceForm, ReviewForm, ScoreForm, preference_data, visit_choices
 from .models import Course
 
 OPEN_COURSES = "courses.add_course"
@@ -141,8 +141,10 @@ def _series_page(request, course: Course, form: PreferenceForm, *, error: str | 
         if form.is_valid() else []
     payer = limits.payer_status(course, on=timezone.localdate(), visits=visits, upcoming=[
         timezone.localtime(p.start).date() for p in proposals if p.placed])
+    picked = request.POST if request.method == "POST" else {}  # a refused booking: the choices stay as sent
     return render(request, "courses/series.html", {
         "course": course, "form": form, "proposals": proposals, "error": error, "payer": payer,
+        "rows": visit_choices(proposals, picked),
         "error_list": error_list(form), "remaining": services.remaining_visits(course, visits), "visits": visits,
     }, status=status if form.is_valid() else 400)
 

@@ -18,11 +18,10 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 
 from ..courses import services as courses
-from ..courses.forms import PatientPainForm, PreferenceForm, preference_data
+from ..courses.forms import PatientPainForm, PreferenceForm, preference_data, visit_choices
 from ..forms import error_list
 from ..parsing import parse_start
 from ..services import BookingError
-from ..templatetags.booking_tags import iso_utc
 from .manage import _managed
 
 
@@ -54,16 +53,6 @@ def _trial(token: str):
     return appointment, course, left, last
 
 
-def _options(proposal, picked: str | None) -> list[tuple[str, str, object, bool]]:
-    """A proposed visit's radios: (id suffix, value, when or None for "Not now", checked). The suggested
-    time is checked, unless the patient picked another of them before the page came back to them."""
-    times = [proposal.start, *proposal.alternatives] if proposal.placed else []
-    options = [(str(n), iso_utc(when), when, False) for n, when in enumerate(times)] + [("skip", "", None, False)]
-    values = [value for _, value, _, _ in options]
-    chosen = picked if picked in values else values[0]
-    return [(suffix, value, when, value == chosen) for suffix, value, when, _ in options]
-
-
 def _page(request, token: str, form: PreferenceForm, *, error: str | None = None, status: int = 200):
     appointment, course, left, last = _trial(token)
     proposals = courses.propose_after(visit=last, count=left, preference=form.preference(), now=timezone.now(),
@@ -71,7 +60,7 @@ def _page(request, token: str, form: PreferenceForm, *, error: str | None = None
     picked = request.POST if request.method == "POST" else {}  # a refused booking: the choices stay as sent
     return render(request, "booking/trial.html", {
         "appointment": appointment, "token": token, "form": form, "proposals": proposals, "left": left,
-        "rows": [(p, _options(p, picked.get(f"visit-{p.number}"))) for p in proposals],
+        "rows": visit_choices(proposals, picked),
         "done": (course.planned_visits if course else courses.PATIENT_TRIAL_VISITS) - left,
         "planned": course.planned_visits if course else courses.PATIENT_TRIAL_VISITS,
         "error": error, "error_list": error_list(form),

@@ -399,3 +399,23 @@ def test_the_course_page_and_a_course_visits_page_take_a_fixed_number_of_queries
     login(client, "Front desk", "desk")
     assert "Record the review" not in client.get(f"/staff/courses/{course.pk}/").content.decode()
     assert 'name="score-pain"' not in client.get(f"/staff/appointments/{visits[1].reference}/").content.decode()
+
+
+def test_a_refused_series_comes_back_as_the_desk_left_it(client, assessment):
+    """Visit 2 moved to another of its times, visit 3 six days after it: refused, and the page shown again
+    has the desk's pick for visit 2 still chosen (not the suggestion), naming the visit refused."""
+    login(client, "Front desk", "desk")
+    course = open_course(client, assessment)
+    page = client.get(f"/staff/courses/{course.pk}/series/")
+    iso = "%Y-%m-%dT%H:%M:%SZ"
+    proposals = [p for p in page.context["proposals"] if p.placed]
+    second = next(p for p in proposals if p.number == 2)
+    assert second.alternatives
+    data = {"every_days": "7", **{f"visit-{p.number}": p.start.strftime(iso) for p in proposals},
+            "visit-2": second.alternatives[0].strftime(iso),
+            "visit-3": (second.alternatives[0] + timedelta(days=6)).strftime(iso)}
+    response = client.post(f"/staff/courses/{course.pk}/series/book/", data)
+    html = response.content.decode()
+    assert response.status_code == 400 and CourseVisit.objects.filter(course=course).count() == 1
+    assert "Visit 4 must be 7 to 14 days after the one before it" in html
+    assert f'value="{data["visit-2"]}" checked' in html and f'value="{second.start.strftime(iso)}" checked' not in html
