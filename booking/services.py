@@ -9,7 +9,6 @@ Time: callers pass ``now`` (``timezone.now()`` once per request) so tests contro
 
 from __future__ import annotations
 
-import logging
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -32,7 +31,6 @@ from .tasks import queue_notices
 from .templatetags.booking_tags import local_when
 from .waitlist.services import note_freed
 
-logger = logging.getLogger(__name__)
 Status = Appointment.Status
 
 
@@ -43,6 +41,10 @@ class BookingError(Exception):
 class SlotTaken(BookingError):
     def __init__(self, message: str = "Sorry, that time was just taken by someone else."):
         super().__init__(message)
+
+
+class AlreadyThere(BookingError):
+    """A move to the time and practitioner the visit has already: sent twice, or its own time picked."""
 
 
 class TooClose(BookingError):
@@ -243,8 +245,7 @@ def cancel_appointment(*, appointment: Appointment, now: datetime, actor=None, b
 
 def _freed(appointment: Appointment, reason: str, *, start: datetime | None = None, until: datetime | None = None,
            practitioner_id: int | None = None) -> None:
-    """The time this visit held is free again: the waitlist is offered it once the change commits.
-    (A no-show or a completion frees no time worth offering: it is now or past.)"""
+    """The time this visit held is free again: the waitlist is offered it once the change commits."""
     note_freed(practitioner_id=practitioner_id or appointment.practitioner_id, start=start or appointment.start,
                end=until or appointment.blocks_until, reason=reason)
 
@@ -417,7 +418,9 @@ def reschedule_appointment(*, appointment: Appointment, new_start: datetime, now
     service = locked.service
     target = practitioner or locked.practitioner
     if (target.pk, new_start) == (locked.practitioner_id, locked.start):
-        return locked  # sent twice (a double click, a second tab): already there, nothing to record or send
+        raise AlreadyThere("The visit is already at that time: nothing was changed.")
+    # the patient's row too: a move of their other visit waits, then its spacing check sees this one
+    Patient.objects.select_for_update(no_key=True).filter(pk=locked.patient_id).first()
     spacing_flag, no_prior = _flags(patient=locked.patient, service=service, start=new_start, exclude=locked)
     override = _check_spacing(spacing_flag, refuse=True, override="" if by_patient else spacing_override,
                               for_staff=not by_patient)

@@ -10,11 +10,13 @@ checks before it would put its own back (``DatabaseWrapper.create_cursor``).
 
 from __future__ import annotations
 
+import sys
 from contextlib import contextmanager
 from datetime import UTC
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.core.signals import got_request_exception
+from django.db import DatabaseError, connection, transaction
 from django.db.backends.signals import connection_created
 
 try:
@@ -63,14 +65,34 @@ def use_c_timestamps(sender, connection, **kwargs) -> None:
 def planned_for_their_values():
     """For queries whose best plan depends on the values they are given (a period of weeks, a set of ids):
     inside this block PostgreSQL plans each for its values, even once the statement is prepared
-    (``plan_cache_mode``, for this transaction only). A prepared statement's generic plan, made without
-    the values, read the reports' IMS visits per course in 13 ms instead of 6."""
+    (``plan_cache_mode``). A prepared statement's generic plan, made without the values, read the reports'
+    IMS visits per course in 13 ms instead of 6. In a request the block is its own transaction and the
+    setting ends with it; inside an outer transaction (a test, a caller's atomic block) it is put back."""
+    nested = connection.in_atomic_block
     with transaction.atomic():
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("SET LOCAL plan_cache_mode = force_custom_plan")
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT current_setting('plan_cache_mode'), "
+                           "set_config('plan_cache_mode', 'force_custom_plan', true)")
+            before = cursor.fetchone()[0]
         yield
+        if nested:  # releasing a savepoint keeps what was set in it
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT set_config('plan_cache_mode', %s, true)", [before])
+
+
+STALE_PLAN = "cached plan must not change result type"
+
+
+def forget_stale_plans(sender, request=None, **kwargs) -> None:
+    """A migration that changes a column's type makes every statement prepared on an open connection fail
+    (PostgreSQL: "cached plan must not change result type"), on every try, while ``SELECT 1`` still passes
+    Django's health check. A request that meets it closes its connection, so the next one gets a fresh one:
+    one failed request per connection instead of a minute of them. (Restart the servers after ``migrate``.)"""
+    error = sys.exc_info()[1]
+    if isinstance(error, DatabaseError) and STALE_PLAN in str(error):
+        connection.close()
 
 
 def connect() -> None:
     connection_created.connect(use_c_timestamps, dispatch_uid="clinic-c-timestamps")
+    got_request_exception.connect(forget_stale_plans, dispatch_uid="clinic-forget-stale-plans")

@@ -17,6 +17,7 @@ from booking import schedules
 from booking.models import Appointment, EmailNotice, InsuranceNote, Service
 from booking.services import BookingError, SlotTaken, book_appointment
 from booking.tasks import queue_notices
+from booking.templatetags.booking_tags import local_when
 
 from . import progress, series
 from .models import Course, CourseReview, CourseVisit, VisitScore
@@ -130,10 +131,10 @@ def book_series(*, course: Course, starts: list[datetime], actor, now: datetime,
         raise BookingError(f"Choose up to {remaining} visits.")
     tz = schedules.clinic_zone()
     previous = visits[-1].start
-    for number, start in enumerate(sorted(starts), start=len(visits) + 1):
+    for start in sorted(starts):
         if not series.MIN_GAP_DAYS <= series.gap_days(previous, start, tz) <= series.MAX_GAP_DAYS:
-            raise BookingError(f"Visit {number} must be 7 to 14 days after the one before it: choose another "
-                               "time for it.")
+            raise BookingError(f"The visit on {local_when(start)} must be 7 to 14 days after the one before it: "
+                               "choose another time for it.")
         previous = start
     insurance_note = getattr(visits[0], "insurance", None)
     insurance = model_to_dict(insurance_note, exclude=["id", "appointment"]) if insurance_note else None
@@ -268,12 +269,15 @@ def flagged_courses(courses_qs) -> list[tuple[Course, list[str]]]:
 PATIENT_TRIAL_VISITS = 6  # a trial the patient starts from their link: the clinic's default length
 
 
+BOOKABLE_COURSE = (Course.Status.TRIAL, Course.Status.CONTINUING)  # the statuses whose visits a patient books
+
+
 def patient_trial(appointment: Appointment) -> tuple[Course | None, int]:
     """Whether the patient may book trial visits from this visit's link: (its open course or None,
     visits left to book). A confirmed or completed IMS assessment in no course may start one."""
     course = course_of(appointment)
     if course is not None:
-        if course.status not in (Course.Status.TRIAL, Course.Status.CONTINUING):
+        if course.status not in BOOKABLE_COURSE:
             return course, 0
         visits = list(course.kept_visits())
         # only from the link of the course's latest visit, so the series follows on from it

@@ -150,6 +150,9 @@ def _move(request, appointment: Appointment, *, token: str, now):
         return redirect(reverse("booking:manage-reschedule", args=[token]) + "#days")
     try:
         services.reschedule_appointment(appointment=appointment, new_start=new_start, now=now, by_patient=True)
+    except services.AlreadyThere:  # its own time picked, or "Confirm" pressed twice
+        messages.info(request, "Your appointment is already at that time, so nothing was changed.")
+        return redirect(reverse("booking:manage", args=[token]) + "#appointment")
     except services.BookingError as error:
         messages.error(request, str(error))
         day = timezone.localdate(new_start)

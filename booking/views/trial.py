@@ -45,8 +45,8 @@ def _or_manage_page(view):
 def _trial(token: str):
     appointment = _managed(token)
     course, left = courses.patient_trial(appointment)
-    if not left and course is not None:
-        raise _NothingLeft()
+    if not left and course is not None and course.status in courses.BOOKABLE_COURSE:
+        raise _NothingLeft()  # (a stopped or finished course's link has no trial page: a 404, as before)
     if not left:
         raise Http404("No trial visits to book from this link.")
     last = list(course.kept_visits())[-1] if course is not None else appointment

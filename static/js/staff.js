@@ -28,9 +28,9 @@
       setOpen(false);
       button.focus();
     });
-    // Wide screens always show the links (CSS hides the button there); the menu starts closed again
-    // when the window narrows.
-    narrow.addEventListener("change", function () { setOpen(false); });
+    // Wide screens always show the links (CSS hides the button there). When the window narrows (or the
+    // page is zoomed) the menu folds, unless focus is on one of its links: then it stays open under it.
+    narrow.addEventListener("change", function () { setOpen(menu.contains(document.activeElement)); });
   }
 
   document.addEventListener("DOMContentLoaded", foldingMenu);

@@ -32,7 +32,7 @@ from booking.courses import services as courses
 from booking.models import Appointment
 from booking.staff.records import replace_weekly_hours
 from tests.booking.races import run_together
-from tests.factories import NOW, book, local, make_practitioner, make_service
+from tests.factories import NOW, book, local, make_patient, make_practitioner, make_service
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -99,6 +99,36 @@ def test_a_move_locks_its_visit_but_not_the_practitioner_service_or_patient(maya
     with held_open(lambda: services.reschedule_appointment(appointment=visit, new_start=local(2026, 12, 4, 10),
                                                            now=NOW, by_patient=True)):
         assert_locks_only_itself(visit, visit.practitioner, visit.service, visit.patient)
+
+
+def test_two_moves_of_one_patient_s_visits_take_turns_so_the_second_sees_the_first(maya):
+    """A move also locks the patient's row (FOR NO KEY UPDATE: bookings still pass): a second tab moving the
+    patient's other IMS visit to the next day waits, then is refused as too close to the first move."""
+    patient = make_patient()
+    first, _ = book(start=local(2026, 12, 7, 9), practitioner=maya, patient=patient, source=Appointment.Source.STAFF)
+    second, _ = book(start=local(2026, 12, 21, 9), practitioner=maya, patient=patient, source=Appointment.Source.STAFF)
+    out = {}
+
+    def other_tab():
+        try:
+            out["second"] = services.reschedule_appointment(appointment=second, new_start=local(2026, 12, 15, 9),
+                                                            now=NOW, by_patient=True)
+        except services.BookingError as error:
+            out["second"] = error
+        finally:
+            connection.close()
+
+    with held_open(lambda: services.reschedule_appointment(appointment=first, new_start=local(2026, 12, 14, 9),
+                                                           now=NOW, by_patient=True)):
+        assert refused(patient, "NO KEY UPDATE") and not refused(patient, "KEY SHARE")
+        thread = threading.Thread(target=other_tab)
+        thread.start()
+        thread.join(0.5)
+        assert thread.is_alive()  # waiting for the first move
+    thread.join(30)
+    assert isinstance(out["second"], services.TooClose), out
+    second.refresh_from_db()
+    assert second.start == local(2026, 12, 21, 9)
 
 
 def test_a_cancel_locks_its_visit_and_lets_rows_that_point_at_it_be_written(maya):

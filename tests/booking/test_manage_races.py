@@ -326,3 +326,12 @@ def test_a_phone_booking_of_a_trial_time_while_the_patient_books_the_trial(maya)
             lambda s=series: book(start=s[1], practitioner=maya, service=follow_up, source=Appointment.Source.STAFF))
         assert "db-error" not in [kind for kind, _ in out], out
         assert Appointment.objects.active().filter(start=series[1], practitioner=maya).count() == 1
+
+
+def test_moving_a_visit_to_its_own_time_says_nothing_changed_and_sends_nothing(client, booked):
+    appointment, token = booked
+    response = client.post(f"/book/manage/{token}/reschedule/", {"start": iso(THURSDAY_9)}, follow=True)
+    assert response.redirect_chain[-1][0] == f"/book/manage/{token}/#appointment"
+    page = response.content.decode()
+    assert "already at that time, so nothing was changed" in page and "has moved" not in page
+    assert events(appointment, "rescheduled") == 0 and notices(appointment, EmailNotice.Kind.RESCHEDULED) == 0

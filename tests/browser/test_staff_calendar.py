@@ -206,6 +206,10 @@ def test_on_a_phone_the_staff_links_fold_behind_a_menu_button(browser, live_serv
     assert page.url.endswith("/staff/week/")
     assert page.get_by_role("button", name="Menu").get_attribute("aria-expanded") == "false"  # a new page starts closed
     page.set_viewport_size({"width": 1280, "height": 900})  # a window made wide shows every link, no button
-    assert page.get_by_role("navigation", name="Staff").get_by_role("link", name="Day", exact=True).is_visible()
-    assert not page.get_by_role("button", name="Menu").is_visible()
+    day = page.get_by_role("navigation", name="Staff").get_by_role("link", name="Day", exact=True)
+    assert day.is_visible() and not page.get_by_role("button", name="Menu").is_visible()
+    day.focus()  # narrowed again (zoomed in) with focus on a link: the menu stays open, focus stays there
+    page.set_viewport_size({"width": 390, "height": 844})
+    assert day.is_visible() and page.evaluate("document.activeElement.textContent") == "Day"
+    assert page.get_by_role("button", name="Menu").get_attribute("aria-expanded") == "true"
     context.close()

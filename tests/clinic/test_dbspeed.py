@@ -4,8 +4,10 @@ plans made for their values get them."""
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
+import psycopg
 import pytest
-from django.db import connection
+from django.core.signals import got_request_exception
+from django.db import DatabaseError, connection, transaction
 from psycopg.postgres import types
 from psycopg.pq import Format
 
@@ -55,3 +57,42 @@ def test_the_reports_are_read_with_plans_made_for_their_period(monkeypatch):
     monkeypatch.setattr(metrics, "payments_by_method", lambda period: seen.append(plan_cache_mode()) or [])
     report.build(metrics.Period(datetime(2026, 9, 7).date(), datetime(2026, 11, 29).date()), money=True)
     assert seen == ["force_custom_plan", "force_custom_plan"]
+
+
+def test_inside_an_outer_transaction_the_setting_is_put_back_after_the_block():
+    with transaction.atomic():
+        with dbspeed.planned_for_their_values():
+            assert plan_cache_mode() == "force_custom_plan"
+        assert plan_cache_mode() == "auto"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_connection_whose_prepared_plans_a_migration_made_stale_is_replaced_after_one_failure():
+    """``ALTER COLUMN ... TYPE`` (a migration changing max_length, say) makes statements prepared on open
+    connections fail on every try; the request that meets it closes its connection, the next one works."""
+    def read():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT x FROM zz_plan_probe WHERE x = %s", ["a"])
+            return cursor.fetchall()
+
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TABLE zz_plan_probe (x varchar(10))")
+        cursor.execute("INSERT INTO zz_plan_probe VALUES ('a')")
+    try:
+        for _ in range(3):
+            assert read() == [("a",)]  # prepared from the third run
+        settings = connection.settings_dict
+        with psycopg.connect(host=settings["HOST"], port=settings["PORT"], user=settings["USER"],
+                             dbname=settings["NAME"], autocommit=True) as other:
+            other.execute("ALTER TABLE zz_plan_probe ALTER COLUMN x TYPE varchar(20)")
+        try:
+            read()
+        except DatabaseError:
+            got_request_exception.send(sender=None, request=None)  # as Django's handler does, in the except
+        else:
+            pytest.fail("the stale prepared statement still ran: the test no longer shows the problem")
+        assert connection.connection is None
+        assert read() == [("a",)]
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("DROP TABLE zz_plan_probe")

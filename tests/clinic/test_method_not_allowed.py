@@ -44,3 +44,11 @@ def test_a_head_request_gets_the_same_answer_without_a_body(client, visit):
     _, token = visit
     response = client.head(f"/book/manage/{token}/cancel/")
     assert response.status_code == 405 and response["Allow"] == "POST"
+
+
+def test_a_message_waiting_for_the_next_page_is_not_shown_here_and_still_shown_there(client, visit):
+    """The page is filled in after the messages were stored: it leaves them for the page that shows them."""
+    _, token = visit
+    client.post(f"/book/manage/{token}/reschedule/", {"start": "nonsense"})  # "Please choose one of the times shown."
+    assert "choose one of the times" not in client.get(f"/book/manage/{token}/cancel/").content.decode()
+    assert "choose one of the times" in client.get(f"/book/manage/{token}/reschedule/").content.decode()

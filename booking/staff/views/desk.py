@@ -326,18 +326,22 @@ def reschedule(request, reference):
                 practitioner=chosen, start=new_start, end=new_start + service.duration + service.buffer)):
             error = refusal  # the override is for working hours only: never over time off or a closure
         else:
+            done = f"{appointment.reference} moved."
             try:
-                moved = services.reschedule_appointment(
-                    appointment=appointment, new_start=new_start, now=now, practitioner=chosen, actor=request.user,
-                    allow_outside_hours=override,
-                    spacing_override=clean_text(request.POST.get("spacing_override", ""), 300))
+                try:
+                    moved = services.reschedule_appointment(
+                        appointment=appointment, new_start=new_start, now=now, practitioner=chosen,
+                        actor=request.user, allow_outside_hours=override,
+                        spacing_override=clean_text(request.POST.get("spacing_override", ""), 300))
+                except services.AlreadyThere:  # its own time picked, or sent twice
+                    moved, done = appointment, f"{appointment.reference} is already at that time: nothing was moved."
                 if request.POST.get("then_confirm") == "on" and moved.status == Status.REQUESTED:
                     services.confirm_appointment(appointment=moved, actor=request.user)
             except services.BookingError as exc:
                 error = str(exc)
                 too_close = isinstance(exc, services.TooClose)
             else:
-                messages.success(request, f"{appointment.reference} moved.")
+                messages.success(request, done)
                 _spacing_warnings(request, appointment)
                 return redirect("staff:appointment-detail", reference=appointment.reference)
     today = timezone.localdate(now)

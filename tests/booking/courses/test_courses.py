@@ -13,7 +13,9 @@ from booking.courses import services as courses
 from booking.courses.models import Course, CourseVisit
 from booking.courses.series import gap_days
 from booking.models import Appointment
+from booking.parsing import parse_start
 from booking.schedules import clinic_zone
+from booking.templatetags.booking_tags import local_when
 from tests.factories import NOW, book, local, make_practitioner, make_service
 
 pytestmark = pytest.mark.django_db
@@ -417,5 +419,5 @@ def test_a_refused_series_comes_back_as_the_desk_left_it(client, assessment):
     response = client.post(f"/staff/courses/{course.pk}/series/book/", data)
     html = response.content.decode()
     assert response.status_code == 400 and CourseVisit.objects.filter(course=course).count() == 1
-    assert "Visit 4 must be 7 to 14 days after the one before it" in html
+    assert f"The visit on {local_when(parse_start(data['visit-3']))} must be 7 to 14 days after" in html
     assert f'value="{data["visit-2"]}" checked' in html and f'value="{second.start.strftime(iso)}" checked' not in html

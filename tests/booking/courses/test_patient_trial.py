@@ -13,6 +13,7 @@ from booking.courses.series import gap_days
 from booking.models import Appointment
 from booking.parsing import parse_start
 from booking.schedules import clinic_zone
+from booking.templatetags.booking_tags import local_when
 from tests.factories import NOW, book, local, make_patient, make_practitioner, make_service
 
 pytestmark = pytest.mark.django_db
@@ -154,9 +155,35 @@ def test_a_refused_trial_comes_back_with_the_times_the_patient_picked_and_says_w
     response = client.post(reverse("booking:manage-trial-book", args=[token]), data)
     html = response.content.decode()
     assert response.status_code == 400 and not Course.objects.exists()
-    assert "Visit 4 must be 7 to 14 days after the one before it" in html  # the course's 4th, the page's "4 of 6"
+    assert f"The visit on {local_when(parse_start(data['visit-3']))} must be 7 to 14 days after" in html
     def checked(value: str) -> bool:
         return f'value="{value}" checked' in html
 
     assert checked(data["visit-2"]) and not checked(second.start.strftime(iso))
     assert checked(data["visit-4"])  # the others as sent
+
+
+def test_a_refusal_after_skipped_visits_names_the_time_the_patient_chose(client, assessment):
+    """Visits 3 and 4 left for later, visit 5 three weeks after visit 2: the refusal names visit 5's time
+    (counting only the times chosen, it named a visit the patient had left empty)."""
+    appointment, token = assessment
+    page = client.get(reverse("booking:manage-trial", args=[token]))
+    iso = "%Y-%m-%dT%H:%M:%SZ"
+    placed = {p.number: p.start for p in page.context["proposals"] if p.placed}
+    fifth = placed[1] + timedelta(days=21)
+    data = {"every_days": "7", "visit-1": placed[1].strftime(iso), "visit-2": "", "visit-3": "",
+            "visit-4": fifth.strftime(iso)}
+    response = client.post(reverse("booking:manage-trial-book", args=[token]), data)
+    html = response.content.decode()
+    assert response.status_code == 400 and not Course.objects.exists()
+    assert f"The visit on {local_when(fifth)} must be 7 to 14 days after the one before it" in html
+    assert 'id="visit-2-skip" value="" checked' in html and 'id="visit-3-skip" value="" checked' in html
+
+
+def test_a_stopped_course_s_link_has_no_trial_page(client, assessment):
+    appointment, token = assessment
+    from booking.courses import services as courses
+
+    course = courses.open_course(appointment=appointment, area="neck", planned_visits=6, actor=None, now=NOW)
+    Course.objects.filter(pk=course.pk).update(status=Course.Status.STOPPED, status_reason="No change by visit 4")
+    assert client.get(reverse("booking:manage-trial", args=[token])).status_code == 404

@@ -105,6 +105,19 @@ def test_offer_another_time_moves_then_confirms(client, desk):
 
 
 @pytest.mark.django_db
+def test_offering_a_request_its_own_time_moves_nothing_and_still_confirms_it(client, desk):
+    practitioner = make_practitioner()
+    appointment, _ = book(start=local(2026, 12, 1, 9), practitioner=practitioner)
+    response = client.post(f"/staff/appointments/{appointment.reference}/reschedule/",
+                           {"start": "2026-12-01T16:00:00Z", "practitioner": practitioner.slug, "then_confirm": "on"},
+                           follow=True)  # 9:00 in BC (UTC-7)
+    assert f"{appointment.reference} is already at that time: nothing was moved." in response.content.decode()
+    appointment.refresh_from_db()
+    assert appointment.status == "confirmed"
+    assert [e.action for e in appointment.events.all()] == ["requested", "confirmed"]
+
+
+@pytest.mark.django_db
 def test_arrived_completed_and_no_show(client, desk):
     practitioner = make_practitioner()
     first, _ = book(start=local(2026, 12, 1, 9), practitioner=practitioner, source="staff")
