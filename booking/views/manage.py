@@ -117,10 +117,11 @@ def manage_reschedule(request, token):
     first = parse_date(request.GET.get("from")) or today
     first = min(max(first, today), today + timedelta(days=settings.BOOKING_HORIZON_DAYS))
     last = first + timedelta(days=6)
-    slots = schedules.spaced_slots(
+    slots = [slot for slot in schedules.spaced_slots(
         schedules.available_slots(service=appointment.service, practitioner=appointment.practitioner,
                                   first=first, last=last, now=now, exclude_appointment=appointment),
         patient=appointment.patient, service=appointment.service, exclude_appointment=appointment)
+        if slot.start != appointment.start]  # its own time is free only because it holds it: not a move
     by_day = schedules.by_local_date(slots)
     day = parse_date(request.GET.get("day"))
     day = day if day in by_day else next(iter(by_day), None)

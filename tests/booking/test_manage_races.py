@@ -335,3 +335,11 @@ def test_moving_a_visit_to_its_own_time_says_nothing_changed_and_sends_nothing(c
     page = response.content.decode()
     assert "already at that time, so nothing was changed" in page and "has moved" not in page
     assert events(appointment, "rescheduled") == 0 and notices(appointment, EmailNotice.Kind.RESCHEDULED) == 0
+
+
+def test_the_move_page_never_offers_the_visit_its_own_time(client, booked):
+    appointment, token = booked
+    page = client.get(f"/book/manage/{token}/reschedule/", {"from": "2026-12-03", "day": "2026-12-03"})
+    offered = [time["slot"].start for time in page.context["times"]]
+    assert offered and THURSDAY_9 not in offered
+    assert THURSDAY_9 + timedelta(minutes=15) in offered or THURSDAY_9 + timedelta(hours=1) in offered
