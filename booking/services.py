@@ -112,8 +112,7 @@ def _record(appointment: Appointment, *, action: str, actor=None, actor_label: s
 
 def _notify(appointment: Appointment, *kinds: str) -> None:
     """Queue emails in the same transaction as the change (see EmailNotice); sent after commit."""
-    if EmailNotice.Kind.RESCHEDULED in kinds:
-        # A new time deserves its own reminder.
+    if EmailNotice.Kind.RESCHEDULED in kinds:  # a new time deserves its own reminder
         Appointment.objects.filter(pk=appointment.pk).update(reminder_sent_at=None)
         appointment.reminder_sent_at = None
     queue_notices(appointment.pk, *kinds)
@@ -195,8 +194,12 @@ def book_appointment(*, service: Service, practitioner: Practitioner | None, pat
 
 
 def _set_status(appointment: Appointment, *, to: str, allowed_from: tuple[str, ...], action: str,
-                actor=None, by_patient: bool = False, reason: str = "", **details: Any) -> Appointment:
-    locked = Appointment.objects.for_change().get(pk=appointment.pk)
+                actor=None, by_patient: bool = False, reason: str = "", cutoff_at: datetime | None = None,
+                **details: Any) -> Appointment:
+    """``cutoff_at``: a patient's change, judged against the cut-off at that moment on the row as locked."""
+    locked = _locked(appointment)
+    if cutoff_at is not None and not locked.patient_can_change(cutoff_at):
+        raise BookingError("It is too late to cancel online. Please call the clinic.")
     if locked.status not in allowed_from:
         raise BookingError(f"This appointment is {locked.get_status_display().lower()}; it cannot be {action}.")
     before = locked.status
@@ -233,10 +236,9 @@ def cancel_appointment(*, appointment: Appointment, now: datetime, actor=None, b
                        reason: str = "", patient_asked: bool = False) -> Appointment:
     """Cancel and free the time. Patients may do so only until the cut-off before the start.
     ``patient_asked``: staff cancel because the patient asked (a late one may owe the fee)."""
-    if by_patient and not _locked(appointment).patient_can_change(now):  # its time now, not as first read
-        raise BookingError("It is too late to cancel online. Please call the clinic.")
     cancelled = _set_status(appointment, to=Status.CANCELLED, allowed_from=Appointment.HOLDING_STATUSES,
                             action="cancelled", actor=actor, by_patient=by_patient, reason=reason,
+                            cutoff_at=now if by_patient else None,
                             **({"patient_asked": True} if by_patient or patient_asked else {}))
     _notify(cancelled, EmailNotice.Kind.CANCELLED_BY_PATIENT if by_patient else EmailNotice.Kind.CANCELLED_BY_CLINIC)
     _freed(cancelled, "cancelled")
@@ -374,8 +376,7 @@ def undo_attendance(*, appointment: Appointment, actor, now: datetime) -> Appoin
     if mark is None:
         raise BookingError("There is nothing to undo: only an arrival, completion or no-show recorded today "
                            "can be undone.")
-    if mark.action != ARRIVED and locked.invoices.filter(voided_at__isnull=True).exists():
-        # An invoice is never edited away: the front desk voids it (with a reason) first.
+    if mark.action != ARRIVED and locked.invoices.filter(voided_at__isnull=True).exists():  # void it first
         raise BookingError("This visit has been checked out: void its invoice first, then undo.")
     before = locked.status
     if mark.action == ARRIVED:
@@ -419,8 +420,7 @@ def reschedule_appointment(*, appointment: Appointment, new_start: datetime, now
     target = practitioner or locked.practitioner
     if (target.pk, new_start) == (locked.practitioner_id, locked.start):
         raise AlreadyThere("The visit is already at that time: nothing was changed.")
-    # the patient's row too: a move of their other visit waits, then its spacing check sees this one
-    Patient.objects.select_for_update(no_key=True).filter(pk=locked.patient_id).first()
+    Patient.objects.select_for_update(no_key=True).filter(pk=locked.patient_id).first()  # so its other moves wait
     spacing_flag, no_prior = _flags(patient=locked.patient, service=service, start=new_start, exclude=locked)
     override = _check_spacing(spacing_flag, refuse=True, override="" if by_patient else spacing_override,
                               for_staff=not by_patient)

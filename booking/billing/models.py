@@ -121,6 +121,9 @@ class InvoiceLine(models.Model):
         return f"{self.description}: {self.amount}"
 
 
+PAYMENT_SENT_ONCE = "payment_sent_once"  # the unique key of a form sent once: the name a second send reports
+
+
 class Payment(models.Model):
     """Money received against an invoice. Never a card number: the clinic's terminal takes the card,
     and this records only that it did (and, optionally, the terminal's own receipt reference)."""
@@ -149,15 +152,18 @@ class Payment(models.Model):
     # The key written into the form that recorded it: the same form sent twice records once.
     submission = models.UUIDField(null=True, blank=True, editable=False)
 
-    SENT_ONCE = "payment_sent_once"
+    SENT_ONCE = PAYMENT_SENT_ONCE
 
     class Meta:
         ordering = ["received_on", "pk"]
         constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="payment_positive"),
-                       models.UniqueConstraint(fields=["submission"], name="payment_sent_once")]
+                       models.UniqueConstraint(fields=["submission"], name=PAYMENT_SENT_ONCE)]
 
     def __str__(self) -> str:
         return f"{self.get_method_display()} {self.amount}"
+
+
+CREDIT_SENT_ONCE = "credit_sent_once"  # the unique key of a form sent once: the name a second send reports
 
 
 class Credit(models.Model):
@@ -171,13 +177,13 @@ class Credit(models.Model):
                                     related_name="+")
     submission = models.UUIDField(null=True, blank=True, editable=False)  # as Payment.submission
 
-    SENT_ONCE = "credit_sent_once"
+    SENT_ONCE = CREDIT_SENT_ONCE
 
     class Meta:
         ordering = ["recorded_at", "pk"]
         constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="credit_positive"),
                        models.CheckConstraint(condition=~Q(reason=""), name="credit_has_reason"),
-                       models.UniqueConstraint(fields=["submission"], name="credit_sent_once")]
+                       models.UniqueConstraint(fields=["submission"], name=CREDIT_SENT_ONCE)]
 
     def __str__(self) -> str:
         return f"Credit {self.amount}"

@@ -127,6 +127,9 @@ class WorkingHours(models.Model):
         return f"{self.practitioner} {self.get_weekday_display()} {self.start:%H:%M}-{self.end:%H:%M}"
 
 
+TIMEOFF_SENT_ONCE = "timeoff_sent_once"  # the unique key of a form sent once: the name a second send reports
+
+
 class TimeOff(models.Model):
     practitioner = models.ForeignKey(Practitioner, on_delete=models.CASCADE, related_name="time_off")
     start = models.DateTimeField()
@@ -135,13 +138,13 @@ class TimeOff(models.Model):
     # The key written into the form that added it: the same form sent twice adds it once.
     submission = models.UUIDField(null=True, blank=True, editable=False)
 
-    SENT_ONCE = "timeoff_sent_once"
+    SENT_ONCE = TIMEOFF_SENT_ONCE
 
     class Meta:
         ordering = ["start"]
         verbose_name_plural = "time off"
         constraints = [models.CheckConstraint(condition=Q(start__lt=F("end")), name="timeoff_start_before_end"),
-                       models.UniqueConstraint(fields=["submission"], name="timeoff_sent_once")]
+                       models.UniqueConstraint(fields=["submission"], name=TIMEOFF_SENT_ONCE)]
 
     def __str__(self) -> str:
         return f"{self.practitioner} off {self.start:%Y-%m-%d %H:%M}"

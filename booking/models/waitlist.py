@@ -28,6 +28,9 @@ def unguessable_hash() -> str:
     return hash_token(secrets.token_urlsafe(32))
 
 
+WAITLIST_SENT_ONCE = "waitlist_sent_once"  # the unique key of a form sent once: the name a second send reports
+
+
 class WaitlistEntry(models.Model):
     class Status(models.TextChoices):
         WAITING = "waiting", "Waiting"
@@ -69,13 +72,13 @@ class WaitlistEntry(models.Model):
     # The key written into the form that made it: the same form sent twice joins once.
     submission = models.UUIDField(null=True, blank=True, editable=False)
 
-    SENT_ONCE = "waitlist_sent_once"
+    SENT_ONCE = WAITLIST_SENT_ONCE
 
     class Meta:
         ordering = ["created_at", "id"]
         indexes = [models.Index(fields=["status", "service", "created_at"])]
         constraints = [
-            models.UniqueConstraint(fields=["submission"], name="waitlist_sent_once"),
+            models.UniqueConstraint(fields=["submission"], name=WAITLIST_SENT_ONCE),
             models.CheckConstraint(condition=Q(earliest__lte=F("latest")), name="waitlist_dates_in_order"),
             models.CheckConstraint(condition=Q(weekdays__len__gt=0), name="waitlist_some_weekday"),
             models.CheckConstraint(condition=Q(parts_of_day__len__gt=0), name="waitlist_some_part_of_day"),
