@@ -9,8 +9,9 @@ import threading
 import urllib.error
 import urllib.parse
 import urllib.request
+from contextlib import contextmanager
 
-from django.db import DatabaseError, connection
+from django.db import DatabaseError, connection, transaction
 
 from booking import services
 
@@ -100,3 +101,34 @@ def run_together(*calls) -> list[tuple[str, object]]:
     for thread in threads:
         thread.join(timeout=60)
     return out
+
+
+@contextmanager
+def held_open(change, *, commit_after: float | None = None):
+    """Run ``change`` in a transaction of its own (a thread, its own connection) and keep that transaction
+    open, its locks held, until the block ends; or, for a block that itself waits on those locks, until
+    ``commit_after`` seconds have passed, as the rest of a request would keep it. Yields what ``change``
+    returned."""
+    inside, release, failed, out = threading.Event(), threading.Event(), [], []
+
+    def run():
+        try:
+            with transaction.atomic():
+                out.append(change())
+                inside.set()
+                release.wait(30 if commit_after is None else commit_after)
+        except Exception as error:  # noqa: BLE001 (reported by the assertion below)
+            failed.append(error)
+            inside.set()
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    assert inside.wait(30)
+    try:
+        assert not failed, failed
+        yield out[0]
+    finally:
+        release.set()
+        thread.join(30)

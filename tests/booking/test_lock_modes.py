@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
-from contextlib import contextmanager
 from datetime import date, time, timedelta
 
 import pytest
@@ -31,7 +30,7 @@ from booking.billing.models import FeePolicy
 from booking.courses import services as courses
 from booking.models import Appointment
 from booking.staff.records import replace_weekly_hours
-from tests.booking.races import run_together
+from tests.booking.races import held_open, run_together
 from tests.factories import NOW, book, local, make_patient, make_practitioner, make_service
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -46,35 +45,6 @@ def clock():
 @pytest.fixture
 def maya():
     return make_practitioner("Maya Chen", services_=[make_service(), make_service("ims-follow-up")])
-
-
-@contextmanager
-def held_open(change):
-    """Run ``change`` in a transaction of its own (a thread, its own connection) and keep that transaction
-    open, its locks held, until the block ends."""
-    inside, release, failed = threading.Event(), threading.Event(), []
-
-    def run():
-        try:
-            with transaction.atomic():
-                change()
-                inside.set()
-                release.wait(30)
-        except Exception as error:  # noqa: BLE001 (reported by the assertion below)
-            failed.append(error)
-            inside.set()
-        finally:
-            connection.close()
-
-    thread = threading.Thread(target=run)
-    thread.start()
-    assert inside.wait(30)
-    try:
-        assert not failed, failed
-        yield
-    finally:
-        release.set()
-        thread.join(30)
 
 
 def refused(row, mode: str) -> bool:

@@ -13,7 +13,7 @@ from datetime import date, timedelta
 import pytest
 import time_machine
 from django.contrib.auth.models import User
-from django.db import connection, transaction
+from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
@@ -22,7 +22,7 @@ from booking.courses import services as courses
 from booking.courses.models import Course, CourseVisit, VisitScore
 from booking.models import Appointment, AppointmentEvent, EmailNotice, FreedTime, WaitlistEntry
 from booking.waitlist import services as waitlist
-from tests.booking.races import iso, race_on_link, run_together, statuses
+from tests.booking.races import held_open, iso, race_on_link, run_together, statuses
 from tests.factories import NOW, book, local, make_practitioner, make_service
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -254,23 +254,11 @@ def test_a_patient_s_score_never_replaces_one_the_practitioner_is_saving(course_
     appointment, token = course_visit
     maya.user = User.objects.create_user("maya", password="x")
     maya.save()
-    recorded, release = threading.Event(), threading.Event()
+    def practitioner_saves():
+        return courses.record_score(appointment=appointment, pain=7, activities={}, actor=maya.user, now=NOW)
 
-    def practitioner():
-        try:
-            with transaction.atomic():
-                courses.record_score(appointment=appointment, pain=7, activities={}, actor=maya.user, now=NOW)
-                recorded.set()
-                release.wait(2)  # the rest of the request before its commit
-        finally:
-            connection.close()
-
-    thread = threading.Thread(target=practitioner)
-    thread.start()
-    assert recorded.wait(10)
-    threading.Timer(0.5, release.set).start()
-    response = Client().post(reverse("booking:manage-pain", args=[token]), {"pain": "3"})
-    thread.join()
+    with held_open(practitioner_saves, commit_after=0.5):  # the rest of their request before its commit
+        response = Client().post(reverse("booking:manage-pain", args=[token]), {"pain": "3"})
     assert response.status_code == 302
     score = VisitScore.objects.get()
     assert (score.pain, score.patient_reported) == (7, False)

@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 import threading
-import time
 from datetime import date
 from decimal import Decimal
 
 import pytest
 import time_machine
-from django.db import connection, transaction
+from django.db import connection
 
 from booking import services
 from booking.billing import fees
 from booking.billing import services as billing
 from booking.billing.models import FeePolicy, Invoice, Payment
 from booking.models import Appointment
+from tests.booking.races import held_open
 from tests.factories import NOW, book, local, make_patient, make_practitioner, make_service
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -118,29 +118,6 @@ def test_the_same_payment_sent_many_times_at_once_is_recorded_once():
     assert invoice.amount_paid == Decimal("1.00") and Payment.objects.filter(invoice=invoice).count() == 1
 
 
-def hold_open_then_commit(work, seconds: float = 0.5):
-    """Start ``work`` in a transaction of its own (a thread) and return once it has run, while its transaction
-    stays open ``seconds`` longer, as the rest of a request would keep it: (the thread, what ``work`` returned)."""
-    done, out = threading.Event(), {}
-
-    def run():
-        try:
-            with transaction.atomic():
-                out["result"] = work()
-                done.set()
-                time.sleep(seconds)
-        except Exception as error:  # noqa: BLE001 - the test inspects it
-            out["result"] = error
-            done.set()
-        finally:
-            connection.close()
-
-    thread = threading.Thread(target=run)
-    thread.start()
-    assert done.wait(30)
-    return thread, out
-
-
 def test_an_undo_of_the_completion_while_the_visit_is_checked_out_never_leaves_a_live_invoice_on_it():
     """The undo waits for the check-out's lock on the visit, then sees its invoice and refuses ("void it
     first"); before, it could not see the invoice yet and put the visit back to confirmed under it."""
@@ -149,11 +126,10 @@ def test_an_undo_of_the_completion_while_the_visit_is_checked_out_never_leaves_a
     now = local(2026, 11, 30, 9, 50)
     with time_machine.travel(now, tick=True):  # the mark is undone the day it was recorded
         services.mark_attendance(appointment=visit, status=Appointment.Status.COMPLETED, actor=None, now=now)
-        thread, out = hold_open_then_commit(lambda: billing.check_out(appointment=visit, actor=None, now=now))
-        with pytest.raises(services.BookingError, match="void its invoice first"):
+        checking_out = held_open(lambda: billing.check_out(appointment=visit, actor=None, now=now), commit_after=0.5)
+        with checking_out as made, pytest.raises(services.BookingError, match="void its invoice first"):
             services.undo_attendance(appointment=visit, actor=None, now=now)
-        thread.join()
-    assert isinstance(out["result"], Invoice)
+    assert isinstance(made, Invoice)
     visit.refresh_from_db()
     assert visit.status == Appointment.Status.COMPLETED
     assert Invoice.objects.live().filter(appointment=visit).count() == 1
@@ -172,8 +148,7 @@ def test_a_fee_charged_while_another_visit_of_the_service_is_checked_out_is_not_
     Appointment.objects.filter(pk=missed.pk).update(status=Appointment.Status.NO_SHOW)
     Appointment.objects.filter(pk=done.pk).update(status=Appointment.Status.COMPLETED)
     now = local(2026, 11, 30, 11)
-    thread, out = hold_open_then_commit(lambda: billing.check_out(appointment=done, actor=None, now=now))
-    fee = fees.charge_fee(appointment=missed, actor=None, now=now)
-    thread.join()
-    assert isinstance(out["result"], Invoice), out
-    assert sorted([out["result"].number, fee.number]) == [1, 2]
+    with held_open(lambda: billing.check_out(appointment=done, actor=None, now=now), commit_after=0.5) as checked_out:
+        fee = fees.charge_fee(appointment=missed, actor=None, now=now)
+    assert isinstance(checked_out, Invoice), checked_out
+    assert sorted([checked_out.number, fee.number]) == [1, 2]
