@@ -146,18 +146,11 @@ class PageVersionQuerySet(models.QuerySet):
             token = self.filter(name=name).values_list("token", flat=True).get()
         return token
 
-    def renew(self, name: str) -> None:
-        """Make a new token current: one UPDATE. The first time there is no row: insert one, then write
-        this token into it (a concurrent first write may have won the insert with a token of its own)."""
-        token = secrets.token_hex(8)
-        if not self.filter(name=name).update(token=token):
-            self.bulk_create([self.model(name=name, token=token)], ignore_conflicts=True)
-            self.filter(name=name).update(token=token)
-
 
 class PageVersion(models.Model):
     """The version token of one set of cached public pages (``clinic.page_cache``): a new token retires
-    every app server's copies. One row per set, written in the transaction of the change it announces."""
+    every app server's copies. One row per set, written by the database as the change it announces commits
+(``clinic.page_cache.token_trigger``)."""
 
     name = models.CharField(max_length=100, primary_key=True)
     token = models.CharField(max_length=32)

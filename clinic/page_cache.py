@@ -1,10 +1,15 @@
 """Copies of public pages for plain visits, kept correct across app servers by a version token.
 
 A ``VisitorPageCache`` keeps rendered pages in each app server's memory; a version token in the shared
-database (``clinic.models.PageVersion``) says which copies are current. A change to any model the pages
-are built from sets a new token (signals, or an explicit ``invalidate()`` after a bulk write), and every
-server stops serving its older copies at its next request: invalidation across processes and machines
-with no broker, for one query per visit.
+database (``clinic.models.PageVersion``) says which copies are current. A change to any table the pages
+are built from sets a new token, and every server stops serving its older copies at its next request:
+invalidation across processes and machines with no broker, for one query per visit.
+
+The database writes the token itself (``token_trigger``): a deferred trigger on each watched table
+renews it once per transaction, as that transaction commits. So the token commits or rolls back with
+the change (no visit can see one without the other), no kind of write can forget it, and the token's
+row is locked only while the change commits: a change never waits for it while holding other locks,
+so it cannot deadlock there, and the change's own statements need no savepoint and no extra query.
 
 Only "plain" visits are served copies: no session (nobody signed in, no booking in progress), no
 pending messages, no open transaction. Everyone else gets the page rendered for them.
@@ -15,15 +20,13 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Callable, Iterable
-from contextlib import nullcontext
 from functools import wraps
 from typing import TypeVar
 
 from django.conf import settings
 from django.contrib.messages.storage.cookie import CookieStorage
 from django.core.cache.backends.locmem import LocMemCache
-from django.db import DEFAULT_DB_ALIAS, DatabaseError, router, transaction
-from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.db import DatabaseError, migrations, transaction
 from django.http import HttpResponse
 from django.utils.cache import patch_vary_headers
 
@@ -61,6 +64,7 @@ class VisitorPageCache:
 
     def __init__(self, name: str, *, seconds: int = 10 * 60, max_entries: int = 500):
         self.name = name
+        self.tables: dict[str, tuple[str, ...]] = {}  # table: the columns whose updates count (all: empty)
         # ``seconds`` only bounds memory: the version check keeps copies correct.
         self.pages = LocMemCache(f"{name}-rendered-pages", {"TIMEOUT": seconds,
                                                             "OPTIONS": {"MAX_ENTRIES": max_entries}})
@@ -78,47 +82,15 @@ class VisitorPageCache:
             logger.warning("%s page cache: the version table is unreachable", self.name)
             return None
 
-    def _new_version(self) -> bool:
-        """Store a new token; True when it was stored. Inside a transaction the write has a savepoint
-        of its own: a token that cannot be written (a lock timeout, a deadlock) must not break the
-        change being saved."""
-        try:
-            with transaction.atomic() if transaction.get_connection().in_atomic_block else nullcontext():
-                PageVersion.objects.renew(self.name)
-            stored = True
-        except DatabaseError:
-            logger.warning("%s page cache: could not store a new version", self.name)
-            stored = False
-        self.pages.clear()  # this process's copies are stale now: free the memory at once
-        return stored
-
-    def invalidate(self, sender=None, action: str = "post_", using: str | None = None, **kwargs) -> None:
-        """Stop every app server from serving its copies (also a signal receiver)."""
-        if not action.startswith("post_"):  # m2m_changed fires before and after: once is enough
-            return
-        using = using or DEFAULT_DB_ALIAS
-        # When the token lives in the database that holds the change, the new token commits (or rolls
-        # back) together with it, so no visit can see the new token with the old rows. Elsewhere, or if
-        # that write failed, it is written only after the commit: earlier, a page rendered from the old
-        # rows meanwhile would carry the new token.
-        if not (self._token_commits_with(using) and self._new_version()):
-            transaction.on_commit(self._new_version, using=using)
-
-    @staticmethod
-    def _token_commits_with(using: str) -> bool:
-        return router.db_for_write(PageVersion) == using
-
-    def invalidate_on_change(self, models: Iterable, m2m: Iterable = ()) -> None:
-        """Any save or delete of these models (and any change to these many-to-many tables)
-        invalidates. Bulk writes (``update()``, ``bulk_create()``) send no signals: call
-        ``invalidate()`` after them."""
-        for model in models:
-            uid = f"{self.name}-pages-{model._meta.label}"
-            post_save.connect(self.invalidate, sender=model, dispatch_uid=f"{uid}-save")
-            post_delete.connect(self.invalidate, sender=model, dispatch_uid=f"{uid}-delete")
-        for through in m2m:
-            m2m_changed.connect(self.invalidate, sender=through,
-                                dispatch_uid=f"{self.name}-pages-m2m-{through._meta.label}")
+    def watch(self, models: Iterable, m2m: Iterable = (), *, columns: dict | None = None) -> None:
+        """Declare the tables whose changes retire this set's copies: ``models``, the many-to-many
+        tables ``m2m``, and for a model in ``columns`` only inserts, deletes and updates of those
+        fields. The database does the retiring (``token_trigger``, installed by migrations): whatever
+        writes the rows (``save()``, ``update()``, ``bulk_create()``, the admin, SQL typed at a prompt),
+        the new token commits with them. A test checks that the database's triggers are these."""
+        for model in [*models, *m2m]:
+            fields = (columns or {}).get(model, ())
+            self.tables[model._meta.db_table] = tuple(sorted(model._meta.get_field(f).column for f in fields))
 
     # --- data the pages are built from -------------------------------------------------------------
     def remember(self, key: str, compute: Callable[[], T]) -> T:
@@ -175,3 +147,52 @@ class VisitorPageCache:
             return wrapper
 
         return decorator(view) if view is not None else decorator
+
+
+# --- the database's side: the triggers that write the token ----------------------------------------
+# Installed by migrations (clinic 0006 makes the function; each app's migration puts the triggers on its
+# tables). The flag, local to the transaction, makes one write per transaction however many rows change.
+RENEW_FUNCTION = """
+CREATE OR REPLACE FUNCTION clinic_renew_page_version() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    flag text := 'clinic.renewed_' || translate(TG_ARGV[0], '-', '_');
+BEGIN
+    IF coalesce(current_setting(flag, true), '') <> 'yes' THEN
+        INSERT INTO clinic_pageversion (name, token)
+        VALUES (TG_ARGV[0], replace(gen_random_uuid()::text, '-', ''))
+        ON CONFLICT (name) DO UPDATE SET token = EXCLUDED.token;
+        PERFORM set_config(flag, 'yes', true);
+    END IF;
+    RETURN NULL;
+END
+$$;
+"""
+
+
+def trigger_name(name: str) -> str:
+    return "page_version_" + name.replace("-", "_")
+
+
+def token_trigger(name: str, table: str, columns: Iterable[str] = ()) -> migrations.RunSQL:
+    """The migration operation that makes any change to ``table`` (or, with ``columns``, any insert,
+    delete or update of those columns) renew the token of the set ``name`` when it commits."""
+    of = " OF " + ", ".join(f'"{column}"' for column in columns) if columns else ""
+    trigger = trigger_name(name)
+    return migrations.RunSQL(
+        f"CREATE CONSTRAINT TRIGGER {trigger} AFTER INSERT OR DELETE OR UPDATE{of} ON {table} "
+        f"DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION clinic_renew_page_version('{name}')",
+        f"DROP TRIGGER {trigger} ON {table}",
+    )
+
+
+def installed_triggers(cursor) -> set[tuple[str, str, tuple[str, ...]]]:
+    """(trigger, table, columns) of every token trigger in the database, to compare with what the
+    caches ``watch``."""
+    cursor.execute("""
+        SELECT t.tgname, c.relname, ARRAY(SELECT a.attname FROM pg_attribute a
+                                          WHERE a.attrelid = t.tgrelid AND a.attnum = ANY(t.tgattr)
+                                          ORDER BY a.attname)
+        FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
+        WHERE t.tgname LIKE 'page\\_version\\_%' AND NOT t.tgisinternal
+    """)
+    return {(name, table, tuple(columns)) for name, table, columns in cursor.fetchall()}

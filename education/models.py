@@ -34,20 +34,6 @@ class PageQuerySet(models.QuerySet):
     def published(self):
         return self.filter(status=Status.PUBLISHED)
 
-    # Bulk writes send no save/delete signals (the admin's "turn back into drafts" action is an
-    # update()), so they drop the cached public pages themselves. bulk_update() goes through update().
-    def update(self, **kwargs):
-        rows = super().update(**kwargs)
-        if rows:
-            invalidate_page_cache()
-        return rows
-
-    def bulk_create(self, *args, **kwargs):
-        created = super().bulk_create(*args, **kwargs)
-        if created:
-            invalidate_page_cache()
-        return created
-
 
 class Page(models.Model):
     """What every education page has: Markdown body, publication state and clinical review dates."""
@@ -178,8 +164,8 @@ class FAQ(Page):
 # --- the public page cache ------------------------------------------------------------------------
 # Anonymous visitors get a copy of each education page rendered earlier (clinic/page_cache.py). Any
 # change to a page, to the links between pages, or to the clinic's details (in every header, footer
-# and structured-data block) sets a new version token, and every server stops serving older copies.
+# and structured-data block) sets a new version token, written by the database as the change commits,
+# and every server stops serving older copies.
 page_cache = VisitorPageCache("education")
-invalidate_page_cache = page_cache.invalidate  # PageQuerySet's bulk writes call it
-page_cache.invalidate_on_change([Article, Condition, FAQ, ClinicProfile],
-                                m2m=[Article.related.through, Condition.related_articles.through])
+page_cache.watch([Article, Condition, FAQ, ClinicProfile],
+                 m2m=[Article.related.through, Condition.related_articles.through])

@@ -42,10 +42,12 @@ __all__ = [
 # --- the public schedule cache ----------------------------------------------------------------------
 # Patients browsing free times without a session get a copy of the week / day page rendered earlier
 # (booking/views/flow.py). Anything that can change a free time or the page around it sets a new
-# version token: appointments (any change), hours, time off, closures, practitioners and what they
-# offer, services, the clinic's details. Bulk writes call ``schedule_cache.invalidate()`` themselves.
+# version token, written by the database as the change commits (clinic/page_cache.py): appointments
+# (made, deleted, or a change to who, when or whether they hold their time), hours, time off, closures,
+# practitioners and what they offer, services, the clinic's details.
 schedule_cache = VisitorPageCache("booking-schedule", max_entries=1000)
-schedule_cache.invalidate_on_change(
+schedule_cache.watch(
     [Appointment, WorkingHours, TimeOff, ClinicClosure, Practitioner, Service, ClinicProfile],
     m2m=[Practitioner.services.through],
+    columns={Appointment: ["practitioner", "start", "end", "blocks_until", "status"]},
 )

@@ -60,6 +60,14 @@ class PractitionerQuerySet(models.QuerySet):
     def offering(self, service: Service):
         return self.active().filter(services=service)
 
+    def offering_bookable(self, service_slug: str, slug: str) -> tuple[Service, Practitioner] | None:
+        """The bookable service ``service_slug`` and the active practitioner ``slug`` offering it, read
+        together in one query; None when there is no such pair."""
+        offer = (Practitioner.services.through.objects.select_related("service", "practitioner")
+                 .filter(service__slug=service_slug, service__in=Service.objects.bookable(),
+                         practitioner__slug=slug, practitioner__in=self.active()).first())
+        return (offer.service, offer.practitioner) if offer is not None else None
+
 
 class Practitioner(models.Model):
     name = models.CharField(max_length=120)

@@ -20,7 +20,7 @@ from django.utils import timezone
 from clinic.text import clean_text
 
 from .. import schedules
-from ..models import Appointment, ClinicClosure, Patient, Practitioner, Screening, TimeOff, WorkingHours, schedule_cache
+from ..models import Appointment, ClinicClosure, Patient, Practitioner, Screening, TimeOff, WorkingHours
 from ..waitlist.signals import hours_changed
 
 MAX_SEARCH_LENGTH = 100
@@ -179,7 +179,6 @@ def replace_weekly_hours(*, practitioner: Practitioner, effective_from: date,
         WorkingHours(practitioner=practitioner, weekday=weekday, start=start, end=end, valid_from=effective_from)
         for weekday, intervals in sorted(days.items()) for start, end in intervals
     )
-    schedule_cache.invalidate()  # update() and bulk_create() send no signals
     hours_changed(practitioner.pk, effective_from)  # new hours may free time for the waitlist
     return created
 

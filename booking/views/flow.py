@@ -51,15 +51,15 @@ def _week_start(day: date, earliest: date, last_day: date) -> date:
     return min(max(monday, earliest), last_day - timedelta(days=last_day.weekday()))
 
 
-def _chosen_practitioner(service: Service, who: str | None,
-                         offering: list[Practitioner] | None = None) -> Practitioner | None:
-    """The practitioner ``who`` names among those offering ``service`` (``offering``: that list, if
-    fetched already), or None for "any" and for anything else."""
-    if not who or who == "any" or not SLUG_RE.fullmatch(who):
-        return None
-    if offering is not None:
-        return next((p for p in offering if p.slug == who), None)
-    return Practitioner.objects.offering(service).filter(slug=who).first()
+def _chosen_practitioner(who: str | None, offering: list[Practitioner]) -> Practitioner | None:
+    """The practitioner ``who`` names among ``offering`` (those offering the service), or None for "any"."""
+    return next((p for p in offering if p.slug == who and who != "any"), None)
+
+
+def _service_and_practitioner(slug: str, who: str | None) -> tuple[Service, Practitioner | None]:
+    """The bookable service and, as ``_chosen_practitioner``, who is chosen: one query when it is someone."""
+    named = who and who != "any" and SLUG_RE.fullmatch(who)
+    return (named and Practitioner.objects.offering_bookable(slug, who)) or (_bookable_service(slug), None)
 
 
 def _who(practitioner: Practitioner | None) -> str:
@@ -187,7 +187,7 @@ def _shown_week(*, service, practitioner, requested_week: date | None, this_mond
 def schedule(request, service):
     service = _bookable_service(service)
     practitioners = list(Practitioner.objects.offering(service))
-    practitioner = _chosen_practitioner(service, request.GET.get("who"), offering=practitioners)
+    practitioner = _chosen_practitioner(request.GET.get("who"), practitioners)
     today = timezone.localdate()  # not the mark's date: from 23:55 that is already tomorrow
     this_monday, last_day = _bookable_range(today)
     requested_week, chosen_day = _schedule_choice(request, today)
@@ -266,9 +266,8 @@ def _draft_forms(draft: dict | None) -> BookingForms:
 @never_cache
 @require_http_methods(["GET", "POST"])
 def details(request, service):
-    service = _bookable_service(service)
     source = request.POST if request.method == "POST" else request.GET
-    practitioner = _chosen_practitioner(service, source.get("who"))
+    service, practitioner = _service_and_practitioner(service, source.get("who"))
     start_at = parse_start(source.get("start"))
     if start_at is None:
         messages.warning(request, "Please choose a time first.")
