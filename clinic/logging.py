@@ -4,8 +4,9 @@ and every record is one line, whatever a visitor put in the address or a header.
 import logging
 import re
 
-# Manage links carry a private token in the path; staff URLs may carry a reference.
-TOKEN_PATH = re.compile(r"(/book/manage/)[^/\s?\"']+")
+# Patients' links carry a private token in the path: the manage link and the waitlist's entry and offer
+# links (a test checks every URL with a ``token`` is covered); staff URLs may carry a reference.
+TOKEN_PATH = re.compile(r"(/book/(?:manage|waitlist/entry|waitlist/offer)/)[^/\s?\"']+")
 # PostgreSQL names the values behind a failed constraint ("Key (email)=(alex@example.com) already
 # exists"), and an unexpected error's traceback carries that message into the log.
 DATABASE_VALUES = re.compile(r"(key \(.*?\)=\().*", re.IGNORECASE)

@@ -3,6 +3,7 @@ is one line."""
 
 import io
 import logging
+import re
 
 import pytest
 import time_machine
@@ -16,6 +17,36 @@ pytestmark = pytest.mark.django_db
 def test_mask_hides_manage_tokens_in_paths():
     line = '"GET /book/manage/AbC-123_xyz/cancel/ HTTP/1.1" 404'
     assert mask(line) == '"GET /book/manage/[token]/cancel/ HTTP/1.1" 404'
+
+
+def token_routes(resolver=None, prefix="/"):
+    """Every URL pattern of the site that takes a ``token``, as a path with a sample token in it."""
+    from django.urls import URLPattern, get_resolver
+    for entry in (resolver or get_resolver()).url_patterns:
+        route = str(entry.pattern)
+        if isinstance(entry, URLPattern):
+            if "<str:token>" in route:
+                yield prefix + re.sub(r"<int:\w+>", "7", route.replace("<str:token>", SAMPLE_TOKEN))
+        else:
+            yield from token_routes(entry, prefix + route)
+
+
+SAMPLE_TOKEN = "Zq3xS9kP0aLwM4nV8bR2cT6yU1eI5oH7jG0fD3sA9kQ"
+
+
+def test_every_link_with_a_token_is_masked():
+    paths = list(token_routes())
+    assert any("/waitlist/offer/" in p for p in paths) and any("/manage/" in p for p in paths)
+    for path in paths:
+        assert SAMPLE_TOKEN not in mask(f"GET {path} 200"), path
+
+
+@pytest.mark.parametrize("path", [f"/book/waitlist/entry/{SAMPLE_TOKEN}/", f"/book/waitlist/offer/{SAMPLE_TOKEN}/",
+                                  f"/book/waitlist/entry/{SAMPLE_TOKEN}/leave/"])
+def test_waitlist_links_leave_no_token_in_the_log(client, console, path):
+    client.get(path)  # an unknown token: the request line and django.request's "Not Found" both name the path
+    written = console.getvalue()
+    assert "/book/waitlist/" in written and SAMPLE_TOKEN not in written
 
 
 def test_a_booking_and_a_bad_manage_link_log_no_token_and_no_personal_data(client, caplog):
