@@ -217,10 +217,18 @@ def offer_by_hand(*, practitioner: Practitioner, start: datetime, end: datetime,
 
 
 # --- claiming ----------------------------------------------------------------------------------
+def earlier_than_the_visit(offer: WaitlistOffer, appointment: Appointment | None = None) -> bool:
+    """For a visit to move: the offered time is still earlier than the visit (which the desk may have
+    moved since the offer was made). ``appointment``: the visit as locked, if it was."""
+    visit = appointment or offer.entry.appointment
+    return visit is None or offer.start < visit.start
+
+
 def claimable(offer: WaitlistOffer, *, now: datetime) -> bool:
-    """The offer is open and its time still free (for a visit to move: still movable online)."""
+    """The offer is open, earlier than the visit it would move (if any, and still movable online), and
+    its time still free."""
     entry = offer.entry
-    if not entry.waiting or not offer.is_open(now):
+    if not entry.waiting or not offer.is_open(now) or not earlier_than_the_visit(offer):
         return False
     if entry.appointment is not None and not entry.appointment.patient_can_change(now):
         return False
@@ -240,12 +248,24 @@ def claimed(*, offer_id: int, appointment: Appointment, now: datetime) -> bool:
     return True
 
 
+class NotEarlier(Exception):
+    """The visit was moved (by the desk, or in another tab) to a time no later than the offer's."""
+
+    def __init__(self, start: datetime):
+        super().__init__(start)
+        self.start = start
+
+
 @transaction.atomic
 def move_to_offer(offer: WaitlistOffer, *, now: datetime) -> Appointment:
-    """Move the entry's booked visit to the offered time (``services.SlotTaken`` if someone was first)."""
+    """Move the entry's booked visit to the offered time (``services.SlotTaken`` if someone was first;
+    ``NotEarlier`` if the visit is no longer later than it)."""
     from ..services import reschedule_appointment  # booking.services notes freed time here
 
-    moved = reschedule_appointment(appointment=offer.entry.appointment, new_start=offer.start, now=now,
+    visit = Appointment.objects.for_change().get(pk=offer.entry.appointment_id)
+    if not earlier_than_the_visit(offer, visit):
+        raise NotEarlier(visit.start)
+    moved = reschedule_appointment(appointment=visit, new_start=offer.start, now=now,
                                    practitioner=offer.practitioner, by_patient=True)
     claimed(offer_id=offer.pk, appointment=moved, now=now)
     return moved

@@ -148,6 +148,8 @@ def offer(request, token):
         return _page(request, "offer.html", {**context, "done": True})
     if not entry.waiting:
         return _page(request, "offer.html", {**context, "ended": True}, status=410)
+    if not services.earlier_than_the_visit(offer):
+        return _page(request, "offer.html", {**context, "not_earlier": True})
     if not services.claimable(offer, now=now):
         return _taken(request, offer, context, now=now)
     if entry.appointment is None:
@@ -172,9 +174,11 @@ def _offer_post(request, offer: WaitlistOffer, *, token: str, now):
         _leave(request, entry, now=now)
         return back
     if entry.appointment is None or not services.claimable(offer, now=now):
-        return back  # the page says what happened
+        return back  # the page says what happened (taken, ended, or the visit already earlier)
     try:
         services.move_to_offer(offer, now=now)
+    except services.NotEarlier:  # moved meanwhile: the page says so
+        return back
     except booking.BookingError as error:  # taken a moment ago, or too close to another IMS visit
         return _taken(request, offer, {"offer": offer, "entry": entry, "token": token}, now=now, message=str(error))
     messages.success(request, "Your visit has moved to the new time. We have emailed you the details.")

@@ -298,6 +298,33 @@ def test_a_patient_with_a_visit_joins_from_the_manage_link_and_the_offer_moves_t
     assert "You booked this time" in client.get(link).content.decode()
 
 
+def test_an_offer_to_move_earlier_never_moves_a_visit_the_desk_has_moved_earlier_since(
+        client, maya, mailoutbox, django_capture_on_commit_callbacks):
+    mine, token = book(start=local(2026, 12, 9, 10), practitioner=maya, source="staff")
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"/book/manage/{token}/waitlist/", {
+            "practitioner": maya.slug, "earliest": "2026-11-30", "weekdays": ["1", "2"], "parts_of_day": ["morning"]})
+    theirs, _ = book(start=WEDNESDAY_10, practitioner=maya, source="staff")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.cancel_appointment(appointment=theirs, now=NOW)  # Wednesday 10:00 is offered to me
+    [message] = offers_mail(mailoutbox)
+    link = path_of(re.search(r"http://\S+/book/waitlist/offer/\S+/", message.body).group(0))
+    offer = WaitlistOffer.objects.get()
+    with django_capture_on_commit_callbacks(execute=True):  # the desk moves my visit to Tuesday by phone
+        services.reschedule_appointment(appointment=mine, new_start=local(2026, 12, 1, 10), now=NOW)
+    html = client.get(link).content.decode()
+    assert "Your visit is already earlier" in html and "Move your visit to an earlier time?" not in html
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.post(link, {"action": "move"}).status_code == 302
+    mine.refresh_from_db()
+    assert mine.start == local(2026, 12, 1, 10)
+    assert WaitlistEntry.objects.get().status == "waiting"  # still on the list, for an even earlier time
+    with pytest.raises(waitlist.NotEarlier):  # checked again on the locked visit, past the page's check
+        waitlist.move_to_offer(offer, now=NOW)
+    mine.refresh_from_db()
+    assert mine.start == local(2026, 12, 1, 10)
+
+
 def test_time_off_removed_and_hours_added_are_offered_but_a_no_show_is_not(
         maya, mailoutbox, django_capture_on_commit_callbacks):
     entry = join(weekdays=[5], parts_of_day=["morning"])  # Saturdays, when Maya does not work
