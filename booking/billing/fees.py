@@ -20,7 +20,7 @@ from booking.models import Appointment, AppointmentEvent
 from booking.schedules import local_date
 
 from .models import FeePolicy, FeeWaiver, Invoice, InvoiceLine
-from .services import BillingError, next_invoice_number
+from .services import BillingError, next_invoice_number, refuse_card_numbers
 
 Kind = Invoice.Kind
 Status = Appointment.Status
@@ -132,6 +132,7 @@ def waive_fee(*, appointment: Appointment, reason: str, actor, now: datetime) ->
     """Decide not to charge the fee, with the reason (kept, and shown on the appointment)."""
     if not reason:
         raise BillingError("Give the reason for waiving the fee.")
+    refuse_card_numbers(reason)
     visit, kind = _pending(appointment, FeePolicy.load())
     try:
         with transaction.atomic():

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from datetime import timedelta
 from decimal import Decimal
 
 from django import forms
@@ -11,14 +13,24 @@ from django.utils import timezone
 from booking.forms import CleanTextMixin, DateField, DateInput, SentOnce
 
 from .models import Payment
-from .services import looks_like_card_number
+from .services import CARD_NUMBER_REFUSED, looks_like_card_number
 
 MAX_AMOUNT = Decimal("99999.99")
 
 
+THOUSANDS = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d*)?")
+
+
+def no_card_number(value: str) -> str:
+    """A free-text field's value, refused when it holds anything like a card number."""
+    if looks_like_card_number(value):
+        raise ValidationError(CARD_NUMBER_REFUSED)
+    return value
+
+
 class AmountField(forms.DecimalField):
     """Dollars and cents, more than zero: '45', '45.5' and '$45.50' read as 45.50; '1e309', 'NaN',
-    '-0' and '45.505' are refused with a message."""
+    '-0', '45.505' and a decimal comma ('1,40') are refused with a message; '1,250.00' reads as 1250.00."""
 
     def __init__(self, **kwargs):
         kwargs.setdefault("error_messages", {
@@ -34,7 +46,11 @@ class AmountField(forms.DecimalField):
 
     def to_python(self, value):
         if isinstance(value, str):
-            value = value.strip().replace("$", "").replace(",", "")
+            value = value.replace("$", "").strip()
+            if "," in value:  # "1,250.00" is grouping; "1,40" is a decimal comma, not $140
+                if not THOUSANDS.fullmatch(value.lstrip("+-")):
+                    raise ValidationError("Write the cents after a point, for example 45.50.", code="invalid")
+                value = value.replace(",", "")
             if value.lower().lstrip("+-") in {"nan", "snan", "inf", "infinity"} or "e" in value.lower():
                 raise ValidationError(self.error_messages["invalid"], code="invalid")
         return super().to_python(value)
@@ -56,22 +72,18 @@ class PaymentForm(CleanTextMixin, SentOnce, forms.Form):
         self.fields["received_on"].initial = timezone.localdate()
 
     def clean_received_on(self):
-        day = self.cleaned_data["received_on"]
-        if day > timezone.localdate():
+        day, today = self.cleaned_data["received_on"], timezone.localdate()
+        if day > today:
             raise ValidationError("The payment date cannot be in the future.")
+        if day < today - timedelta(days=366):  # "1926-11-30" for 2026: a typed year, not a payment
+            raise ValidationError("The payment date is more than a year ago. Check the year.")
         return day
 
-    def _no_card(self, name: str) -> str:
-        value = self.cleaned_data.get(name, "")
-        if looks_like_card_number(value):
-            raise ValidationError("That looks like a card number. Never record card numbers: the terminal keeps them.")
-        return value
-
     def clean_reference(self):
-        return self._no_card("reference")
+        return no_card_number(self.cleaned_data.get("reference", ""))
 
     def clean_payer(self):
-        return self._no_card("payer")
+        return no_card_number(self.cleaned_data.get("payer", ""))
 
 
 class CreditForm(CleanTextMixin, SentOnce, forms.Form):
@@ -79,7 +91,13 @@ class CreditForm(CleanTextMixin, SentOnce, forms.Form):
     reason = forms.CharField(label="Reason", max_length=300,
                              error_messages={"required": "Give the reason for the credit."})
 
+    def clean_reason(self):
+        return no_card_number(self.cleaned_data.get("reason", ""))
+
 
 class VoidForm(CleanTextMixin, forms.Form):
     reason = forms.CharField(label="Reason for voiding", max_length=300,
                              error_messages={"required": "Give the reason for voiding this invoice."})
+
+    def clean_reason(self):
+        return no_card_number(self.cleaned_data.get("reason", ""))

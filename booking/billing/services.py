@@ -23,22 +23,43 @@ from booking.tasks import queue_notices
 
 from .models import ZERO, Credit, Invoice, InvoiceCounter, InvoiceLine, Payment
 
-# 12 to 19 digits, with or without spaces or dashes, passing the Luhn check: a payment card number.
-_CARD_LIKE = re.compile(r"(?:\d[ -]?){12,19}")
+# Groups of digits joined by up to two spaces, dashes, dots or slashes ("4111 1111 1111 1111",
+# "4111.1111.1111.1111"): a card number is 12 to 19 digits, whole groups of such a run, passing Luhn.
+_DIGIT_RUN = re.compile(r"\d+(?:[ ./-]{1,2}\d+)*")
+_DIGITS = re.compile(r"\d+")
+CARD_NUMBER_REFUSED = "That looks like a card number. Never record card numbers: the terminal keeps them."
 
 
 class BillingError(Exception):
     """A billing rule said no; ``str(error)`` is a message fit to show the front desk."""
 
 
+def _luhn(number: str) -> bool:
+    digits = [int(d) for d in number]
+    return (sum(digits[-1::-2]) + sum(sum(divmod(2 * d, 10)) for d in digits[-2::-2])) % 10 == 0
+
+
 def looks_like_card_number(text: str) -> bool:
-    """True for anything that could be a payment card number (which must never be stored)."""
-    for match in _CARD_LIKE.finditer(text):
-        digits = [int(d) for d in re.sub(r"\D", "", match.group(0))]
-        checksum = sum(digits[-1::-2]) + sum(sum(divmod(2 * d, 10)) for d in digits[-2::-2])
-        if checksum % 10 == 0:
-            return True
+    """True for anything that could be a payment card number (which must never be stored): 12 to 19
+    digits passing the Luhn check, written together or in groups (any run of whole groups counts, so
+    a card number followed by a year is still found)."""
+    for run in _DIGIT_RUN.finditer(text):
+        groups = _DIGITS.findall(run.group(0))
+        for first in range(len(groups)):
+            number = ""
+            for group in groups[first:]:
+                number += group
+                if len(number) > 19:
+                    break
+                if len(number) >= 12 and _luhn(number):
+                    return True
     return False
+
+
+def refuse_card_numbers(*texts: str) -> None:
+    """The last line of defence behind the forms: no card number is written, in any field."""
+    if any(looks_like_card_number(text) for text in texts):
+        raise BillingError(CARD_NUMBER_REFUSED)
 
 
 def next_invoice_number() -> int:
@@ -123,8 +144,7 @@ def record_payment(*, invoice: Invoice, method: str, amount: Decimal, received_o
     amount = _money(amount)
     if method not in Payment.Method.values:
         raise BillingError("Choose how it was paid.")
-    if looks_like_card_number(reference) or looks_like_card_number(payer):
-        raise BillingError("That looks like a card number. Never record card numbers: the terminal keeps them.")
+    refuse_card_numbers(reference, payer)
     payment = Payment.objects.create(invoice=invoice, method=method, amount=amount, received_on=received_on,
                                      payer=payer, reference=reference, recorded_at=now, recorded_by=actor,
                                      submission=submission)
@@ -145,6 +165,7 @@ def add_credit(*, invoice: Invoice, amount: Decimal, reason: str, actor, now: da
     amount = _money(amount)
     if not reason:
         raise BillingError("Give the reason for the credit.")
+    refuse_card_numbers(reason)
     credit = Credit.objects.create(invoice=invoice, amount=amount, reason=reason, recorded_at=now,
                                    recorded_by=actor, submission=submission)
     if not _add_to(invoice, "amount_credited", amount):
@@ -163,6 +184,7 @@ def void_invoice(*, invoice: Invoice, reason: str, actor, now: datetime) -> Invo
     """Cancel an invoice issued in error (nothing paid on it yet); its number stays used."""
     if not reason:
         raise BillingError("Give the reason for voiding this invoice.")
+    refuse_card_numbers(reason)
     updated = Invoice.objects.filter(pk=invoice.pk, voided_at__isnull=True, amount_paid=ZERO).update(
         voided_at=now, void_reason=reason)
     if not updated:

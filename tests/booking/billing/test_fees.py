@@ -106,6 +106,9 @@ def test_waiving_needs_a_reason_and_then_the_prompt_shows_the_decision(client):
     assert "Charge $46.66" in page(client, visit)  # 33.33 % of $140.00 = 46.662, to the cent
     empty = client.post(f"/staff/appointments/{visit.reference}/fee/waive/", {"reason": "  "}, follow=True)
     assert "Give the reason" in empty.content.decode() and not FeeWaiver.objects.exists()
+    card = client.post(f"/staff/appointments/{visit.reference}/fee/waive/",
+                       {"reason": "will pay by card 4111 1111 1111 1111"}, follow=True)
+    assert "Never record card numbers" in card.content.decode() and not FeeWaiver.objects.exists()
     client.post(f"/staff/appointments/{visit.reference}/fee/waive/", {"reason": "Car accident on the way"})
     waiver = FeeWaiver.objects.get(appointment=visit)
     assert waiver.kind == Invoice.Kind.LATE_CANCEL and waiver.decided_by.username == "desk"

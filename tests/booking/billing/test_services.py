@@ -104,7 +104,9 @@ def test_a_payment_never_exceeds_what_is_owed_and_is_exact(amount, message):
     assert invoice.amount_paid == D("0.00") and not Payment.objects.exists()
 
 
-@pytest.mark.parametrize("reference", ["4111 1111 1111 1111", "4111-1111-1111-1111", "5500005555555559"])
+@pytest.mark.parametrize("reference", ["4111 1111 1111 1111", "4111-1111-1111-1111", "5500005555555559",
+                                       "4111  1111  1111  1111", "4111.1111.1111.1111", "4111/1111/1111/1111",
+                                       "card 4111 1111 1111 1111 2026", "3782 822463 10005"])
 def test_card_numbers_are_never_stored(reference):
     invoice = billing.check_out(appointment=completed_visit(), actor=None, now=NOW)
     with pytest.raises(billing.BillingError, match="card number"):
@@ -113,6 +115,20 @@ def test_card_numbers_are_never_stored(reference):
     assert not Payment.objects.exists()
     assert not billing.looks_like_card_number("Terminal receipt 004417")
     assert not billing.looks_like_card_number("")
+    assert not billing.looks_like_card_number("Refund of $45.00 for the visit of 2026-11-30, claim 88-123")
+
+
+@pytest.mark.parametrize("action", ["credit", "void"])
+def test_no_card_number_goes_into_a_credit_or_void_reason(action):
+    invoice = billing.check_out(appointment=completed_visit(), actor=None, now=NOW)
+    with pytest.raises(billing.BillingError, match="card number"):
+        if action == "credit":
+            billing.add_credit(invoice=invoice, amount=D("10.00"), reason="refunded to card 4111111111111111",
+                               actor=None, now=NOW)
+        else:
+            billing.void_invoice(invoice=invoice, reason="paid on card 4111.1111.1111.1111", actor=None, now=NOW)
+    invoice.refresh_from_db()
+    assert not invoice.credits.exists() and not invoice.voided
 
 
 def test_a_credit_lowers_what_is_owed_and_a_void_needs_no_payments():

@@ -119,6 +119,42 @@ def test_card_numbers_are_refused_in_every_field(client, visit):
         response = client.post(f"/staff/invoices/{invoice.number}/payments/", data)
         assert response.status_code == 400 and "Never record card numbers" in response.content.decode()
     assert not Payment.objects.exists()
+    for path, data in (("credits", {"credit-amount": "10", "credit-reason": "refunded to card 4111/1111/1111/1111"}),
+                       ("void", {"void-reason": "paid on card 4111111111111111"})):
+        response = client.post(f"/staff/invoices/{invoice.number}/{path}/", data)
+        html = response.content.decode()
+        assert response.status_code == 400 and "Never record card numbers" in html
+    invoice.refresh_from_db()
+    assert not invoice.credits.exists() and not invoice.voided
+
+
+@pytest.mark.parametrize("typed", ["1,40", "45,50", "1,2345", ",5"])
+def test_a_decimal_comma_is_refused_not_read_as_thousands(client, visit, typed):
+    signed_in(client, "Front desk")
+    invoice = check_out(client, visit)
+    response = client.post(f"/staff/invoices/{invoice.number}/payments/",
+                           {"pay-method": "cash", "pay-amount": typed, "pay-received_on": "2026-11-30"})
+    html = response.content.decode()
+    assert response.status_code == 400 and "Write the cents after a point" in html
+    assert not Payment.objects.exists() and f'value="{typed}"' in html  # what was typed stays
+
+
+@pytest.mark.parametrize(("typed", "read"), [("1,250.00", "1250.00"), ("$1,000", "1000.00"), ("12,345.6", "12345.60")])
+def test_thousands_grouping_is_read(typed, read):
+    from booking.billing.forms import AmountField
+    assert AmountField().clean(typed) == Decimal(read)
+
+
+def test_a_payment_dated_more_than_a_year_ago_is_a_typed_year(client, visit):
+    signed_in(client, "Front desk")
+    invoice = check_out(client, visit)
+    response = client.post(f"/staff/invoices/{invoice.number}/payments/",
+                           {"pay-method": "cash", "pay-amount": "10", "pay-received_on": "1926-11-30"})
+    assert response.status_code == 400 and "more than a year ago" in response.content.decode()
+    assert not Payment.objects.exists()
+    response = client.post(f"/staff/invoices/{invoice.number}/payments/",
+                           {"pay-method": "cash", "pay-amount": "10", "pay-received_on": "2025-12-15"})
+    assert response.status_code == 302 and Payment.objects.count() == 1
 
 
 def test_a_practitioner_cannot_reach_invoices_or_take_money(client, visit):
