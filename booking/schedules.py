@@ -19,7 +19,8 @@ from zoneinfo import ZoneInfo
 
 import holidays
 from django.conf import settings
-from django.db.models import Q, Value
+from django.db.models import CharField, DateField, DateTimeField, IntegerField, Q, Value
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from . import availability, parsing
@@ -129,8 +130,8 @@ class ScheduleData:
 
 def load_schedule(*, practitioner_ids: list[int], first: date, last: date,
                   exclude_appointment: Appointment | None = None, offering: Service | None = None) -> ScheduleData:
-    """Fetch hours, busy times (time off and active appointments, in one query) and closures for a
-    date range: 3 queries. ``offering``: hours count only for practitioners who offer that service."""
+    """Fetch hours, then busy times (time off and active appointments) and the staff's closures in one
+    query: 2 queries. ``offering``: hours count only for practitioners who offer that service."""
     range_start, range_end = local_range(first=first, last=last)
     time_off = TimeOff.objects.filter(practitioner_id__in=practitioner_ids, start__lt=range_end, end__gt=range_start)
     appointments = Appointment.objects.active().overlapping(range_start, range_end).filter(
@@ -139,16 +140,27 @@ def load_schedule(*, practitioner_ids: list[int], first: date, last: date,
         appointments = appointments.exclude(pk=exclude_appointment.pk)
     busy: dict[int, list[availability.Interval]] = defaultdict(list)
     away: dict[int, list[availability.Interval]] = defaultdict(list)
-    # Plain tuples, not model instances: this runs for every page of free times.
-    rows = time_off.order_by().annotate(off=Value(True)).values_list("practitioner_id", "start", "end", "off")
-    taken = appointments.order_by().annotate(off=Value(False)).values_list(
-        "practitioner_id", "start", "blocks_until", "off")
-    for pid, start, end, off in rows.union(taken, all=True):
+    closed = statutory_holidays(first, last)
+    # Plain tuples, not model instances: this runs for every page of free times. A closure's row has
+    # its date and name and no interval; a busy time's has no date.
+    no_day = {"day": Cast(Value(None), DateField()), "label": Cast(Value(None), CharField())}
+    columns = ("practitioner_id", "start", "end", "off", "day", "label")
+    rows = time_off.order_by().annotate(off=Value(True), **no_day).values_list(*columns)
+    taken = appointments.order_by().annotate(off=Value(False), **no_day).values_list(
+        "practitioner_id", "start", "blocks_until", "off", "day", "label")
+    staff_closed = ClinicClosure.objects.filter(date__range=(first, last)).order_by().annotate(
+        practitioner=Cast(Value(None), IntegerField()), begins=Cast(Value(None), DateTimeField()),
+        ends=Cast(Value(None), DateTimeField()), off=Value(False)).values_list(
+        "practitioner", "begins", "ends", "off", "date", "name")
+    for pid, start, end, off, day, label in rows.union(taken, staff_closed, all=True):
+        if day is not None:
+            closed[day] = label  # the staff's name wins where a statutory holiday is closed too
+            continue
         busy[pid].append(availability.Interval(start, end))
         if off:
             away[pid].append(availability.Interval(start, end))
     return ScheduleData(practitioner_ids, weekly_hours(practitioner_ids, first, last, offering), dict(busy),
-                        closures(first, last), dict(away))
+                        closed, dict(away))
 
 
 def practitioners_for(service: Service, practitioner: Practitioner | None) -> list[int]:

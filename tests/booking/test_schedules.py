@@ -5,7 +5,7 @@ from datetime import UTC, date, datetime, time
 import pytest
 import time_machine
 
-from booking import schedules, services
+from booking import availability, schedules, services
 from booking.models import ClinicClosure, TimeOff, WorkingHours
 from tests.factories import NOW, book, local, make_practitioner, make_service
 
@@ -38,17 +38,31 @@ def test_listing_slots_takes_at_most_five_queries_for_many_practitioners_and_day
 
 
 def test_a_practitioner_asked_for_has_no_times_for_a_service_they_do_not_offer(django_assert_num_queries):
-    """Whether they offer it is read with their hours: one practitioner's day is three queries."""
+    """Whether they offer it is read with their hours: one practitioner's day is two queries (the hours;
+    the busy times with the closures)."""
     assessment, follow_up = make_service(), make_service("ims-follow-up")
     practitioner = make_practitioner(services_=[follow_up])
     day = {"first": date(2026, 12, 1), "last": date(2026, 12, 1), "now": NOW}
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(2):
         assert schedules.available_slots(service=assessment, practitioner=practitioner, **day) == []
     assert schedules.available_slots(service=follow_up, practitioner=practitioner, **day)
     with pytest.raises(services.SlotTaken):
         book(start=local(2026, 12, 1, 9), service=assessment, practitioner=practitioner)
     practitioner.active = False
     assert schedules.available_slots(service=follow_up, practitioner=practitioner, **day) == []
+
+
+def test_the_schedule_reads_the_closures_with_the_busy_times_and_the_staff_name_wins():
+    practitioner = make_practitioner()
+    TimeOff.objects.create(practitioner=practitioner, start=local(2026, 12, 23, 9), end=local(2026, 12, 23, 12))
+    ClinicClosure.objects.create(date=date(2026, 12, 24), name="Staff training")
+    ClinicClosure.objects.create(date=date(2026, 12, 25), name="Closed for the holidays")
+    data = schedules.load_schedule(practitioner_ids=[practitioner.pk], first=date(2026, 12, 21),
+                                   last=date(2026, 12, 27))
+    # Christmas Day is a statutory holiday in BC too (Boxing Day is not): the staff's name wins.
+    assert data.closures == {date(2026, 12, 24): "Staff training", date(2026, 12, 25): "Closed for the holidays"}
+    assert data.busy == {practitioner.pk: [availability.Interval(local(2026, 12, 23, 9), local(2026, 12, 23, 12))]}
+    assert data.away == data.busy
 
 
 def test_an_appointment_at_half_past_midnight_counts_on_its_own_local_day():

@@ -372,7 +372,7 @@ def test_a_proposal_says_why_an_asked_for_day_has_nothing_from_the_same_schedule
     course = courses.open_course(appointment=assessment, area="Neck", planned_visits=4, actor=None, now=NOW)
     visits = list(course.kept_visits())
     tuesdays = Preference(every_days=7, weekday=1)
-    with django_assert_num_queries(6):  # the service; hours, busy times and closures; the patient's visits
+    with django_assert_num_queries(5):  # the service; hours; busy times with closures; the patient's visits
         proposals = courses.propose(course=course, preference=tuesdays, now=NOW, visits=visits)
     assert proposals[0].note == "Tue 08 Dec: Maya Chen is away."
     away.delete()
