@@ -211,3 +211,26 @@ def test_the_desk_removes_time_off_and_is_asked_before_closing_a_booked_day(page
     page.wait_for_url("**/staff/schedules/#closures")
     assert ClinicClosure.objects.get().name == "Staff training"
     assert "still booked" in page.inner_text("main")
+
+
+def test_enter_in_the_reschedule_form_moves_to_the_typed_time_never_the_first_free_one(page, axe, visit_soon):
+    """The page lists free times as buttons before the "Outside working hours" fields: Enter in one of
+    those fields must not press the first free time."""
+    visit = visit_soon
+    sign_in(page, f"/staff/appointments/{visit.reference}/reschedule/")
+    page.wait_for_url("**/reschedule/")
+    assert page.locator("button[name='start']").count() > 3
+    axe(page)
+    page.fill("#manual-date", "2026-12-04")  # a Friday: no working hours after 5 p.m.
+    page.fill("#manual-time", "18:00")
+    page.press("#manual-time", "Enter")  # the override is not ticked: refused, and everything typed stays
+    page.wait_for_load_state()
+    assert "or it is outside their hours" in page.inner_text(".error-summary")
+    assert page.input_value("#manual-date") == "2026-12-04" and page.input_value("#manual-time") == "18:00"
+    visit.refresh_from_db()
+    assert visit.start == local(2026, 11, 30, 8, 15)
+    page.check("#override")
+    page.press("#manual-time", "Enter")
+    page.wait_for_url(f"**/staff/appointments/{visit.reference}/")
+    visit.refresh_from_db()
+    assert visit.start == local(2026, 12, 4, 18)

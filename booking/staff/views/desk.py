@@ -337,6 +337,10 @@ def reschedule(request, reference):
                     moved, done = appointment, f"{appointment.reference} is already at that time: nothing was moved."
                 if request.POST.get("then_confirm") == "on" and moved.status == Status.REQUESTED:
                     services.confirm_appointment(appointment=moved, actor=request.user)
+            except services.SlotTaken as exc:
+                error = str(exc) if raw or override else (
+                    f"That time is not free in {chosen.name}'s working hours: another visit or time off holds it, "
+                    "or it is outside their hours (tick \"Book outside working hours\" to book it anyway).")
             except services.BookingError as exc:
                 error = str(exc)
                 too_close = isinstance(exc, services.TooClose)
@@ -356,4 +360,8 @@ def reschedule(request, reference):
         "prev_from": (first - timedelta(days=7)).isoformat(), "next_from": (first + timedelta(days=7)).isoformat(),
         "then_confirm": request.GET.get("then") == "confirm" or request.POST.get("then_confirm") == "on",
         "too_close": too_close, "spacing_override": clean_text(request.POST.get("spacing_override", ""), 300),
+        # what was typed for a time outside the list, shown again when the move is refused
+        "typed": {"date": clean_text(request.POST.get("date", ""), 10),
+                  "time": clean_text(request.POST.get("time", ""), 5),
+                  "override": request.POST.get("override") == "on"},
     }, status=400 if error else 200)

@@ -1,5 +1,6 @@
 """Front-desk actions through real URLs: status, slot, history (with the acting user), queued email."""
 
+import re
 import threading
 from contextlib import contextmanager
 from datetime import UTC, timedelta
@@ -12,7 +13,7 @@ from django.utils import timezone
 
 from booking import emails, schedules, services
 from booking.models import Appointment, EmailNotice, Screening
-from tests.factories import NOW, book, local, make_practitioner, make_service
+from tests.factories import NOW, book, local, make_patient, make_practitioner, make_service
 
 
 @pytest.fixture(autouse=True)
@@ -179,6 +180,20 @@ def test_bad_reschedule_input_is_a_clear_400(client, desk):
         assert response.status_code == 400 and "That did not work" in response.content.decode()
     appointment.refresh_from_db()
     assert appointment.start == local(2026, 12, 1, 9)
+
+
+@pytest.mark.django_db
+def test_a_refused_move_keeps_the_typed_date_time_and_override(client, desk):
+    maya = make_practitioner("Maya Chen")
+    patient = make_patient()
+    book(start=local(2026, 12, 7, 10), practitioner=maya, patient=patient, source="staff")
+    visit, _ = book(start=local(2026, 12, 16, 10), practitioner=maya, patient=patient, source="staff")
+    response = client.post(f"/staff/appointments/{visit.reference}/reschedule/", {
+        "practitioner": maya.slug, "date": "2026-12-09", "time": "18:00", "override": "on", "manual": "1"})
+    html = response.content.decode()
+    assert response.status_code == 400 and "7 days" in html  # too close to the visit of 7 December
+    assert 'value="2026-12-09"' in html and 'value="18:00"' in html
+    assert re.search(r'name="override" id="override" checked', html)
 
 
 @pytest.mark.django_db(transaction=True)
