@@ -23,10 +23,13 @@ from booking.tasks import queue_notices
 
 from .models import ZERO, Credit, Invoice, InvoiceCounter, InvoiceLine, Payment
 
-# Groups of digits joined by up to two spaces, dashes, dots or slashes ("4111 1111 1111 1111",
-# "4111.1111.1111.1111"): a card number is 12 to 19 digits, whole groups of such a run, passing Luhn.
-_DIGIT_RUN = re.compile(r"\d+(?:[ ./-]{1,2}\d+)*")
-_DIGITS = re.compile(r"\d+")
+# A card number as people write it: 12 to 19 digits together, or in a card's groups (4-4-4 then 1 to 4, and up
+# to 3 more; Amex 4-6-5, 4-6-4) joined by one kind of separator (a space or two, a dash, a dot or a slash),
+# starting with 2 to 6 (the card networks' first digits; a BC PHN starts with 9) and passing Luhn.
+# Phone numbers (3-3-4), dates and amounts are none of these layouts, however they run together.
+_DIGIT_RUN = re.compile(r"\d+(?:(?:  ?|[-./])\d+)*")
+_GROUP = re.compile(r"(\d+)(\D*)")
+_CARD_LAYOUTS = {(4, 4, 4, n) for n in range(1, 5)} | {(4, 4, 4, 4, n) for n in range(1, 4)} | {(4, 6, 5), (4, 6, 4)}
 CARD_NUMBER_REFUSED = "That looks like a card number. Never record card numbers: the terminal keeps them."
 
 
@@ -39,19 +42,24 @@ def _luhn(number: str) -> bool:
     return (sum(digits[-1::-2]) + sum(sum(divmod(2 * d, 10)) for d in digits[-2::-2])) % 10 == 0
 
 
+def _card_like(number: str) -> bool:
+    return 12 <= len(number) <= 19 and number[0] in "23456" and _luhn(number)
+
+
 def looks_like_card_number(text: str) -> bool:
-    """True for anything that could be a payment card number (which must never be stored): 12 to 19
-    digits passing the Luhn check, written together or in groups (any run of whole groups counts, so
-    a card number followed by a year is still found)."""
+    """True for anything that could be a payment card number (which must never be stored): see
+    ``_CARD_LAYOUTS``. A card number followed or preceded by other groups ("4111 1111 1111 1111 2026")
+    is still found."""
     for run in _DIGIT_RUN.finditer(text):
-        groups = _DIGITS.findall(run.group(0))
+        groups = _GROUP.findall(run.group(0))  # (digits, the separator after them)
         for first in range(len(groups)):
-            number = ""
-            for group in groups[first:]:
-                number += group
-                if len(number) > 19:
-                    break
-                if len(number) >= 12 and _luhn(number):
+            if _card_like(groups[first][0]):
+                return True
+            for last in range(first + 2, min(first + 5, len(groups)) + 1):
+                window = groups[first:last]
+                same_separator = len({sep for _, sep in window[:-1]}) == 1
+                if (same_separator and tuple(len(g) for g, _ in window) in _CARD_LAYOUTS
+                        and _card_like("".join(g for g, _ in window))):
                     return True
     return False
 

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST, require_safe
 from booking.forms import error_list
 from booking.models import Appointment
 from booking.staff.access import TAKE_PAYMENTS, VIEW_INVOICES, require_details, staff_view, visible_patients
+from booking.staff.views.desk import detail_page
 from clinic.text import clean_text
 
 from . import fees, receipts, services, statements
@@ -68,8 +69,15 @@ def charge_fee(request, reference):
 @staff_view(TAKE_PAYMENTS)
 @require_POST
 def waive_fee(request, reference):
-    return _fee_action(request, reference, fees.waive_fee, "fee waived",
-                       reason=clean_text(request.POST.get("reason", ""), 300))
+    reason = clean_text(request.POST.get("reason", ""), 300)
+    appointment = get_object_or_404(Appointment.objects.select_related("service"), reference=reference)
+    require_details(request.user, appointment)
+    try:
+        fees.waive_fee(appointment=appointment, actor=request.user, now=timezone.now(), reason=reason)
+    except services.BillingError as error:  # the page again, with the reason as typed
+        return detail_page(request, appointment, waiver=(reason, str(error)), status=400)
+    messages.success(request, f"{appointment.reference}: fee waived.")
+    return redirect("staff:appointment-detail", reference=reference)
 
 
 FORMS = {"pay": PaymentForm, "credit": CreditForm, "void": VoidForm}  # by prefix

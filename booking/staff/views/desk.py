@@ -185,8 +185,9 @@ def _note_summary(user, appointment: Appointment) -> dict | None:
 
 
 def detail_page(request, appointment: Appointment, *, screening_form: StaffScreeningForm | None = None,
-                 score_form=None, status: int = 200):
-    """The appointment page; the forms given are the ones just sent back with their errors."""
+                 score_form=None, waiver: tuple[str, str] | None = None, status: int = 200):
+    """The appointment page; the forms given are the ones just sent back with their errors (``waiver``:
+    the fee-waiver reason typed, and why it was refused)."""
     now = timezone.now()
     events = list(appointment.events.select_related("actor").order_by("at", "id"))
     screening = getattr(appointment, "screening", None)
@@ -215,6 +216,7 @@ def detail_page(request, appointment: Appointment, *, screening_form: StaffScree
         "screening_form": screening_form or StaffScreeningForm(
             prefix="s", initial=records.screening_initial(screening)),
         "error_list": error_list(screening_form),
+        "waiver_typed": waiver[0] if waiver else "", "waiver_error": waiver[1] if waiver else "",
     }, status=status)
 
 

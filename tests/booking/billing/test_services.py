@@ -118,6 +118,26 @@ def test_card_numbers_are_never_stored(reference):
     assert not billing.looks_like_card_number("Refund of $45.00 for the visit of 2026-11-30, claim 88-123")
 
 
+@pytest.mark.parametrize("text", [
+    "Per PBC 1-800-663-3051 2026-11-30", "604-555-0199 778-555-0123", "PHN 9123 456 789 2026-11-30",
+    "2026/11/30/604-555-0199", "claim 30412876 2026-11-30", "2026-11-30 2026-12-14", "ref 004417 45.00 2026"])
+def test_phone_numbers_dates_phns_and_claims_are_not_card_numbers(text):
+    """Desk text runs numbers together; none of these is written as a card number is."""
+    assert not billing.looks_like_card_number(text)
+
+
+def test_no_run_of_phone_numbers_and_dates_is_taken_for_a_card():
+    """Before, any 12 to 19 digits joined by single spaces or dashes passing Luhn (1 in 10) were refused."""
+    import random
+    rnd = random.Random(7)
+
+    def digits(n):
+        return "".join(rnd.choice("0123456789") for _ in range(n))
+    samples = [f"604-555-{digits(4)} 2026-{rnd.randint(1, 12):02}-{rnd.randint(1, 28):02}" for _ in range(300)]
+    samples += [f"9{digits(3)} {digits(3)} {digits(3)} 2026-11-{rnd.randint(10, 28)}" for _ in range(300)]
+    assert not [text for text in samples if billing.looks_like_card_number(text)]
+
+
 @pytest.mark.parametrize("action", ["credit", "void"])
 def test_no_card_number_goes_into_a_credit_or_void_reason(action):
     invoice = billing.check_out(appointment=completed_visit(), actor=None, now=NOW)
