@@ -91,14 +91,15 @@ def _flags(*, patient: Patient, service: Service, start: datetime,
     whose record was made in this transaction has no other visit to look for."""
     if new_patient:
         return False, service.requires_prior_assessment
+    if service.is_ims:  # lock the patient's row: their other bookings and moves wait, then see this one
+        Patient.objects.select_for_update(no_key=True).filter(pk=patient.pk).first()
     others = patient.appointments.kept()
     if exclude is not None:
         others = others.exclude(pk=exclude.pk)
     # the same rule the manage link uses to offer times (schedules.spaced_slots)
     spacing_flag = service.is_ims and bool(close_ims_visits(patient, start, exclude=exclude))
     no_prior = service.requires_prior_assessment and not others.filter(
-        service__requires_prior_assessment=False, start__lt=start
-    ).exists()
+        service__requires_prior_assessment=False, start__lt=start).exists()
     return spacing_flag, no_prior
 
 
@@ -420,7 +421,6 @@ def reschedule_appointment(*, appointment: Appointment, new_start: datetime, now
     target = practitioner or locked.practitioner
     if (target.pk, new_start) == (locked.practitioner_id, locked.start):
         raise AlreadyThere("The visit is already at that time: nothing was changed.")
-    Patient.objects.select_for_update(no_key=True).filter(pk=locked.patient_id).first()  # so its other moves wait
     spacing_flag, no_prior = _flags(patient=locked.patient, service=service, start=new_start, exclude=locked)
     override = _check_spacing(spacing_flag, refuse=True, override="" if by_patient else spacing_override,
                               for_staff=not by_patient)

@@ -185,3 +185,32 @@ def test_new_weekly_hours_and_a_booking_at_once_both_go_through(maya):
             lambda: replace_weekly_hours(practitioner=maya, effective_from=date(2027, 1, 4), days=days),
             lambda n=n: book(start=weekday_morning(n, 11), practitioner=maya, source=Appointment.Source.STAFF)))
     assert outcomes == {"ok": 2 * ROUNDS}, outcomes
+
+
+def test_two_ims_bookings_for_one_patient_take_turns_so_the_second_meets_the_7_day_rule(maya):
+    """Two desks (or the patient's link and the desk) book one patient's IMS visits two days apart at
+    once: the second waits for the first (the patient's row, FOR NO KEY UPDATE) and is refused."""
+    patient = make_patient()
+    book(start=local(2026, 11, 30, 9), practitioner=maya, patient=patient, source=Appointment.Source.STAFF)
+    other = make_practitioner("Sam Ortiz")
+    out = {}
+
+    def second_desk():
+        try:
+            out["second"] = book(start=local(2026, 12, 10, 10), practitioner=other, patient=patient,
+                                 source=Appointment.Source.STAFF)[0]
+        except services.BookingError as error:
+            out["second"] = error
+        finally:
+            connection.close()
+
+    with held_open(lambda: book(start=local(2026, 12, 8, 10), practitioner=maya, patient=patient,
+                                source=Appointment.Source.STAFF)):
+        assert refused(patient, "NO KEY UPDATE") and not refused(patient, "KEY SHARE")
+        thread = threading.Thread(target=second_desk)
+        thread.start()
+        thread.join(0.5)
+        assert thread.is_alive()  # waiting for the first booking
+    thread.join(30)
+    assert isinstance(out["second"], services.TooClose), out
+    assert patient.appointments.kept().count() == 2
