@@ -6,7 +6,8 @@ are data (``PayerRule``, edited in the admin); a course can carry the limits sta
 
 Windows are counted in dates of service: after a crash or injury, day 0 is its date and the last
 day counted is ``window_days`` after it (ICBC's 12 weeks: day 84); per calendar year, 1 January to
-31 December of the day asked about.
+31 December of the day asked about, and a date about to be booked in the next year starts that year's
+count (visits used elsewhere are this year's).
 """
 
 from __future__ import annotations
@@ -62,8 +63,11 @@ def count(*, name: str, window: str, window_days: int | None, limit: int | None,
     ends = last if last != date.max else None
     warnings = []
     for n, day in enumerate(sorted(upcoming), start=1):
-        if limit is not None and used + n > limit:
-            warnings.append(f"{day:%a %d %b} would be visit {used + n}, past the {limit} allowed.")
+        number = used + n
+        if window == PayerRule.Window.CALENDAR_YEAR and day.year != on.year:  # a new year: a new count
+            number = sum(1 for d in [*visit_dates, *sorted(upcoming)[:n]] if d.year == day.year)
+        if limit is not None and number > limit:
+            warnings.append(f"{day:%a %d %b} would be visit {number}, past the {limit} allowed.")
         elif window == PayerRule.Window.AFTER_INCIDENT and day > last:
             warnings.append(f"{day:%a %d %b} is after the window ends on {last:%a %d %b %Y}.")
     if not upcoming:

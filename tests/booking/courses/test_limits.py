@@ -107,3 +107,15 @@ def test_the_phone_booking_form_warns_before_booking_past_a_limit(client, staff_
         client.force_login(user)
         page = client.get("/staff/appointments/new/", {"patient": assessment.patient.pk, "day": "2026-12-08"})
         assert "would be visit 2, past the 1 allowed" in page.content.decode()
+
+
+def test_a_january_visit_booked_in_december_starts_the_new_years_count():
+    used_2026 = [date(2026, m, 5) for m in range(2, 12)]  # all 10 of 2026's visits used
+    result = count(name="MSP", window=PayerRule.Window.CALENDAR_YEAR, window_days=None, limit=10,
+                   visit_dates=used_2026, on=date(2026, 12, 2), incident=None, used_elsewhere=0,
+                   upcoming=[date(2026, 12, 16), date(2027, 1, 6), date(2027, 1, 13)])
+    assert result.warnings == ["Wed 16 Dec would be visit 11, past the 10 allowed."]
+    nearly = count(name="MSP", window=PayerRule.Window.CALENDAR_YEAR, window_days=None, limit=2,
+                   visit_dates=[date(2027, 1, 4)], on=date(2026, 12, 2), incident=None, used_elsewhere=2,
+                   upcoming=[date(2027, 1, 6), date(2027, 1, 13)])  # one of 2027's already booked
+    assert nearly.warnings == ["Wed 13 Jan would be visit 3, past the 2 allowed."]
