@@ -30,7 +30,7 @@ from .billing.models import Invoice, Payment
 from .billing.receipts import receipt_filename, receipt_pdf
 from .courses.places import course_of
 from .ics import appointment_ics, series_ics
-from .models import EmailNotice, ManageLink
+from .models import Appointment, EmailNotice, ManageLink
 
 logger = logging.getLogger(__name__)
 
@@ -82,10 +82,8 @@ def compose(notice: EmailNotice, *, now: datetime, token: str | None = None) -> 
         "cutoff_hours": settings.BOOKING_CANCEL_CUTOFF_HOURS,
     }
     invoice = series = None
-    if notice.kind == Kind.SERIES_BOOKED:  # every visit of the course still ahead, from this one on
-        course = course_of(appointment)
-        series = [v for v in course.kept_visits() if v.start >= appointment.start] if course else [appointment]
-        context["series"] = series
+    if notice.kind == Kind.SERIES_BOOKED:
+        series = context["series"] = series_ahead(appointment, now=now)
     if notice.kind == Kind.RECEIPT:
         invoice = Invoice.objects.select_related("practitioner").get(number=notice.invoice_number)
         context["invoice"] = invoice
@@ -113,10 +111,24 @@ def _prepare(notice: EmailNotice, *, now: datetime) -> tuple[EmailMultiAlternati
 
         return prepare(notice, now=now)
     appointment = notice.appointment
+    if notice.kind == Kind.SERIES_BOOKED:  # one email for several visits: worth sending while any is ahead
+        ahead = series_ahead(appointment, now=now)
+        if not ahead:
+            return None, _nothing
+        link, token = ManageLink.issue(ahead[0])
+        return compose(notice, now=now, token=token), link.delete
     if notice.kind in LIVE_KINDS and (not appointment.holds_time or appointment.start <= now):
         return None, _nothing
     link, token = ManageLink.issue(appointment) if notice.kind in WITH_MANAGE_LINK else (None, None)
     return compose(notice, now=now, token=token), (link.delete if link is not None else _nothing)
+
+
+def series_ahead(appointment: Appointment, *, now: datetime) -> list[Appointment]:
+    """The visits a series email lists: its course's kept visits from its first (``appointment``, the
+    one the email was queued on, which may since have been cancelled) on, those still ahead."""
+    course = course_of(appointment)
+    visits = list(course.kept_visits()) if course else [appointment] if appointment.holds_time else []
+    return [v for v in visits if v.start >= appointment.start and v.start > now]
 
 
 def _nothing() -> None:

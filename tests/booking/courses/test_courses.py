@@ -235,6 +235,30 @@ def test_a_booked_series_sends_one_email_listing_every_visit_with_one_calendar_f
     assert sorted(str(e["uid"]).split("@")[0] for e in events) == sorted(f"appointment-{v.reference}" for v in booked)
 
 
+def test_a_series_whose_first_visit_is_cancelled_before_its_email_goes_still_lists_the_others(
+        client, assessment, mailoutbox):
+    """The one series email is queued on its first visit: cancelled before the email is sent (the mail
+    server was down), the email still goes, for the visits still booked, with a link to the next one."""
+    import re
+
+    from booking import emails, services
+    from booking.models import EmailNotice
+
+    login(client, "Front desk", "desk")
+    course = open_course(client, assessment)
+    client.post(f"/staff/courses/{course.pk}/series/book/", proposal_form(client, course))  # not sent yet
+    first, *others = list(course.kept_visits())[1:]
+    services.cancel_appointment(appointment=first, now=NOW, reason="Patient can't make it")
+    mailoutbox.clear()
+    for notice in EmailNotice.objects.filter(sent_at=None, kind=EmailNotice.Kind.SERIES_BOOKED):
+        emails.deliver(notice.pk, now=NOW)
+    [email] = [m for m in mailoutbox if assessment.patient.email in m.to]
+    assert f"{len(others)} visits booked" in email.subject and first.reference not in email.body
+    assert all(visit.reference in email.body for visit in others)
+    token = re.search(r"/book/manage/([^/\s]+)/", email.body).group(1)
+    assert Appointment.objects.for_manage_token(token) == others[0]
+
+
 def test_the_series_form_reads_back_what_it_shows_and_times_as_people_type_them(client, assessment):
     import re
 
