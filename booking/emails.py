@@ -119,6 +119,8 @@ def _prepare(notice: EmailNotice, *, now: datetime) -> tuple[EmailMultiAlternati
         return compose(notice, now=now, token=token), link.delete
     if notice.kind in LIVE_KINDS and (not appointment.holds_time or appointment.start <= now):
         return None, _nothing
+    if notice.kind == Kind.REMINDER and appointment.start > now + timedelta(hours=settings.EMAIL_REMINDER_HOURS):
+        return None, _nothing  # moved later since it was queued: the pass queues one in time for the new day
     link, token = ManageLink.issue(appointment) if notice.kind in WITH_MANAGE_LINK else (None, None)
     return compose(notice, now=now, token=token), (link.delete if link is not None else _nothing)
 

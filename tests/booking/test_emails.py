@@ -218,7 +218,7 @@ def test_nothing_is_sent_when_the_change_rolls_back(committed, mailoutbox, pract
 def test_each_email_gets_a_new_link_and_only_its_hash_is_stored(client, committed, mailoutbox, confirmed):
     appointment, booking_token = confirmed
     with committed():
-        tasks.queue_notices(appointment.pk, EmailNotice.Kind.CONFIRMED, EmailNotice.Kind.REMINDER)
+        tasks.queue_notices(appointment.pk, EmailNotice.Kind.CONFIRMED, EmailNotice.Kind.RESCHEDULED)
     paths = [manage_path(m) for m in mailoutbox]
     tokens = [p.split("/")[3] for p in paths]
     assert len(set(tokens + [booking_token])) == 3

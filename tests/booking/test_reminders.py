@@ -118,6 +118,23 @@ def test_a_reminder_queued_before_a_cancellation_is_not_sent(mailoutbox, practit
     assert notice.sent_at is not None and notice.last_error.startswith("Not sent")
 
 
+def test_a_reminder_queued_before_a_move_two_weeks_on_waits_for_the_new_day(committed, mailoutbox, practitioner,
+                                                                            clock):
+    """Queued but not yet sent (the mail server was down), then the desk moves the visit two weeks on:
+    that reminder is not sent two weeks early; the pass sends one the day before the new time."""
+    appointment = confirmed_at(START, practitioner)
+    clock.move_to(DAY_BEFORE)
+    assert tasks.queue_reminders(DAY_BEFORE) == 1
+    services.reschedule_appointment(appointment=appointment, new_start=START + timedelta(days=14), now=DAY_BEFORE)
+    notice = appointment.email_notices.get(kind="reminder")
+    tasks.deliver_notice.enqueue(notice.pk)
+    assert reminders(mailoutbox) == []
+    clock.move_to(DAY_BEFORE + timedelta(days=14))
+    reminder_pass(committed)
+    [reminder] = reminders(mailoutbox)
+    assert "Tuesday 29 December 2026 at 10:00 a.m." in reminder.subject
+
+
 def test_a_moved_visit_gets_a_reminder_for_its_new_time(committed, mailoutbox, practitioner, clock):
     appointment = confirmed_at(START, practitioner)
     clock.move_to(DAY_BEFORE)
