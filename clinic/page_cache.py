@@ -7,9 +7,9 @@ invalidation across processes and machines with no broker, for one query per vis
 
 The database writes the token itself (``token_trigger``): a deferred trigger on each watched table
 renews it once per transaction, as that transaction commits. So the token commits or rolls back with
-the change (no visit can see one without the other), no kind of write can forget it, and the token's
-row is locked only while the change commits: a change never waits for it while holding other locks,
-so it cannot deadlock there, and the change's own statements need no savepoint and no extra query.
+the change (no visit can see one without the other), no kind of write can forget it (but TRUNCATE,
+see below), the change's own statements need no savepoint and no extra query, and the token's row is
+locked only while the change commits, after an advisory lock every token writer queues on.
 
 Only "plain" visits are served copies: no session (nobody signed in, no booking in progress), no
 pending messages, no open transaction. Everyone else gets the page rendered for them.
@@ -150,23 +150,13 @@ class VisitorPageCache:
 
 
 # --- the database's side: the triggers that write the token ----------------------------------------
-# Installed by migrations (clinic 0006 makes the function; each app's migration puts the triggers on its
-# tables). The flag, local to the transaction, makes one write per transaction however many rows change.
-RENEW_FUNCTION = """
-CREATE OR REPLACE FUNCTION clinic_renew_page_version() RETURNS trigger LANGUAGE plpgsql AS $$
-DECLARE
-    flag text := 'clinic.renewed_' || translate(TG_ARGV[0], '-', '_');
-BEGIN
-    IF coalesce(current_setting(flag, true), '') <> 'yes' THEN
-        INSERT INTO clinic_pageversion (name, token)
-        VALUES (TG_ARGV[0], replace(gen_random_uuid()::text, '-', ''))
-        ON CONFLICT (name) DO UPDATE SET token = EXCLUDED.token;
-        PERFORM set_config(flag, 'yes', true);
-    END IF;
-    RETURN NULL;
-END
-$$;
-"""
+# Installed by migrations: clinic 0006 and 0007 make the function ``clinic_renew_page_version(name)``;
+# each app's migration puts the triggers on its tables (``token_trigger``). The function writes a set's
+# token once per transaction (a flag local to the transaction), after taking one advisory lock that
+# every token writer takes first: two commits that renew both sets (a change to the clinic's details,
+# say, or the demo data's one transaction) queue there instead of locking the two rows in opposite
+# orders. A TRUNCATE fires no row trigger: after one at a prompt, copies last until their clock mark
+# or lifetime (``manage.py flush`` empties the tokens' table too, so it is fine).
 
 
 def trigger_name(name: str) -> str:

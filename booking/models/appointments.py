@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib.postgres.constraints import ExclusionConstraint
@@ -22,7 +21,7 @@ from django.db.models import F, Q, Value
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from .common import Int8Range, TsTzRange, hash_token, phn_validator, violated_constraint
+from .common import Int8Range, TsTzRange, hash_token, phn_validator, violated_constraint, wall_clock
 from .practice import Practitioner, Service
 
 PATIENT_EMAIL_UNIQUE = "patient_email_unique_ci"  # one record per email, whatever its case: the name a clash reports
@@ -189,9 +188,7 @@ class Appointment(models.Model):
         # A title people read (the admin's lists and headings): the clinic's wall clock, labelled.
         if self.start is None:
             return f"{self.reference} (no time yet)"
-        local = timezone.localtime(self.start, ZoneInfo(settings.TIME_ZONE))
-        clock = f"{local.hour % 12 or 12}:{local:%M} {'a.m.' if local.hour < 12 else 'p.m.'}"
-        return f"{self.reference} {self.service} {local:%Y-%m-%d} {clock} {settings.CLINIC_TIME_ZONE_LABEL}"
+        return f"{self.reference} {self.service} {wall_clock(self.start)}"
 
     @property
     def holds_time(self) -> bool:

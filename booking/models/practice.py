@@ -8,6 +8,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 
+from .common import wall_clock
+
 
 class ServiceQuerySet(models.QuerySet):
     def bookable(self):
@@ -155,7 +157,7 @@ class TimeOff(models.Model):
                        models.UniqueConstraint(fields=["submission"], name=TIMEOFF_SENT_ONCE)]
 
     def __str__(self) -> str:
-        return f"{self.practitioner} off {self.start:%Y-%m-%d %H:%M}"
+        return f"{self.practitioner} off from {wall_clock(self.start)}"
 
 
 class ClinicClosure(models.Model):

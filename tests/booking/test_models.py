@@ -48,3 +48,15 @@ def test_range_lookups_use_their_gist_indexes():
         overlapping = Appointment.objects.overlapping(first, last).order_by().explain()
     assert "appointment_visit_gist" in visiting
     assert "appointment_blocked_gist" in overlapping
+
+
+@pytest.mark.django_db
+def test_time_off_is_named_by_the_clinics_clock_not_utc():
+    from booking.models import TimeOff
+    from tests.factories import local, make_practitioner
+
+    maya = make_practitioner("Maya Chen")
+    morning = TimeOff(practitioner=maya, start=local(2026, 12, 4, 9), end=local(2026, 12, 4, 12))
+    evening = TimeOff(practitioner=maya, start=local(2026, 12, 4, 18), end=local(2026, 12, 4, 20))
+    assert str(morning) == "Maya Chen off from 2026-12-04 9:00 a.m. BC time"
+    assert str(evening).startswith("Maya Chen off from 2026-12-04 6:00 p.m.")  # 01:00 UTC the next day

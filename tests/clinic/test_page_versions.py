@@ -107,3 +107,60 @@ def test_the_token_row_is_not_locked_until_the_change_commits(visit):
         thread.join(timeout=30)
     assert seen == {"locked": True}
     assert token() != before
+
+
+def test_two_commits_renewing_both_sets_in_opposite_orders_take_turns(visit):
+    """One commit renews the education token then the schedule's, another the other way round: they
+    queue on one advisory lock rather than each holding one row and waiting for the other (a deadlock).
+    A third transaction holds the education row so that both line up at their commit."""
+    from clinic.models import PageVersion
+    from education.models import Article
+    from tests.education.factories import make_article
+
+    articles = [make_article(title="Needles and nerves"), make_article(title="Knots and nerves")]
+    page_cache.version()
+    schedule_cache.version()
+    holding, release, errors = threading.Event(), threading.Event(), []
+
+    def hold_education_row():
+        try:
+            with transaction.atomic():
+                PageVersion.objects.select_for_update().get(name=page_cache.name)
+                holding.set()
+                release.wait(10)
+        finally:
+            connection.close()
+
+    def commit(first, then):
+        try:
+            with transaction.atomic():
+                first()
+                then()
+        except Exception as error:  # noqa: BLE001 (the deadlock is what this test looks for)
+            errors.append(error)
+        finally:
+            connection.close()
+
+    def edit_article(n):
+        return lambda: Article.objects.filter(pk=articles[n].pk).update(title=f"Article {n}, edited")
+
+    def close_a_day():
+        ClinicClosure.objects.create(date=date(2026, 12, 24), name="Christmas Eve")
+
+    def close_another_day():
+        ClinicClosure.objects.create(date=date(2026, 12, 31), name="New Year's Eve")
+
+    holder = threading.Thread(target=hold_education_row)
+    holder.start()
+    assert holding.wait(10)
+    education_first = threading.Thread(target=commit, args=(edit_article(0), close_a_day))
+    education_first.start()
+    education_first.join(0.5)  # at its commit, waiting for the education row
+    schedule_first = threading.Thread(target=commit, args=(close_another_day, edit_article(1)))
+    schedule_first.start()
+    schedule_first.join(1.0)  # at its commit too
+    release.set()
+    for thread in (holder, education_first, schedule_first):
+        thread.join(30)
+    assert errors == []
+    assert ClinicClosure.objects.count() == 2

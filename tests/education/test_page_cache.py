@@ -121,6 +121,17 @@ def test_a_change_to_the_clinic_details_shows_on_cached_pages(client):
     assert "604-555-0177" in client.get(ARTICLE).content.decode()
 
 
+def test_clinic_details_changed_without_save_show_at_once_too(client):
+    """An update() or SQL at a prompt: the trigger renews the token, and the page is built from the
+    details as they are now (they were kept 5 minutes in a cache of their own, so the fresh copy had
+    the old phone number under the new token)."""
+    client.get(ARTICLE)
+    assert served_from_cache(visit(client, ARTICLE)[1])
+    ClinicProfile.objects.filter(pk=1).update(phone="604-555-0188")
+    assert "604-555-0188" in client.get(ARTICLE).content.decode()
+    assert "604-555-0188" in client.get(ARTICLE).content.decode()  # and the copy kept has it
+
+
 def test_signed_in_staff_never_get_a_cached_copy_nor_leave_one(client, django_user_model):
     staff = staff_client(django_user_model)
     for _ in range(2):

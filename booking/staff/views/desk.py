@@ -196,6 +196,7 @@ def detail_page(request, appointment: Appointment, *, screening_form: StaffScree
     undoable = services.undoable_mark(appointment, now=now, events=events)
     if live_invoice is not None and undoable is not None and undoable.action != services.ARRIVED:
         undoable = None  # a checked-out visit's completion stands until its invoice is voided
+    fee = fees.decision_for(appointment) if request.user.has_perm(TAKE_PAYMENTS) else None
     return render(request, "staff/appointment_detail.html", {
         "appointment": appointment,
         "invoices": invoices,
@@ -208,14 +209,15 @@ def detail_page(request, appointment: Appointment, *, screening_form: StaffScree
         "can_mark": request.user.has_perm(MARK_ATTENDANCE),
         "visit_note": _note_summary(request.user, appointment),
         **_course_context(request.user, appointment, score_form),
-        "fee": fees.decision_for(appointment) if request.user.has_perm(TAKE_PAYMENTS) else None,
+        "fee": fee,
         "now": now,
         "marks": services.allowed_marks(appointment, now),
         "undoable": undoable,
         "early_minutes": settings.ATTENDANCE_EARLY_MINUTES,
         "screening_form": screening_form or StaffScreeningForm(
             prefix="s", initial=records.screening_initial(screening)),
-        "error_list": error_list(screening_form),
+        "error_list": [("waive-reason" if fee else "", waiver[1])] if waiver else error_list(screening_form),
+        "error_title": "with waiving the fee" if waiver else "with the screening answers",
         "waiver_typed": waiver[0] if waiver else "", "waiver_error": waiver[1] if waiver else "",
     }, status=status)
 
