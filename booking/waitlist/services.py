@@ -17,7 +17,8 @@ from functools import partial
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import F, Q, Value
+from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from .. import schedules
@@ -246,6 +247,12 @@ def claimed(*, offer_id: int, appointment: Appointment, now: datetime) -> bool:
     if end(offer.entry, status=Status.BOOKED, by="patient", now=now):
         WaitlistEntry.objects.filter(pk=offer.entry_id).update(booked=appointment)
     return True
+
+
+def withdraw(offer: WaitlistOffer, *, now: datetime) -> None:
+    """Close an offer still open that can no longer help (its visit was moved to this time or earlier)."""
+    WaitlistOffer.objects.filter(pk=offer.pk, claimed_at=None, expires_at__gt=now).update(
+        expires_at=Greatest(Value(now), F("created_at") + timedelta(microseconds=1)))  # it must end after it began
 
 
 class NotEarlier(Exception):

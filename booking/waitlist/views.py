@@ -146,9 +146,10 @@ def offer(request, token):
     context = {"offer": offer, "entry": entry, "token": token}
     if entry.status == Status.BOOKED and entry.booked_id and offer.claimed_at is not None:
         return _page(request, "offer.html", {**context, "done": True})
-    if not entry.waiting:
+    if not entry.waiting or (entry.appointment is not None and not entry.appointment.holds_time):
         return _page(request, "offer.html", {**context, "ended": True}, status=410)
     if not services.earlier_than_the_visit(offer):
+        services.withdraw(offer, now=now)  # of no use to them: let the list offer them another time
         return _page(request, "offer.html", {**context, "not_earlier": True})
     if not services.claimable(offer, now=now):
         return _taken(request, offer, context, now=now)

@@ -226,7 +226,7 @@ def test_a_booked_series_sends_one_email_listing_every_visit_with_one_calendar_f
     assert len(to_patient) == 1, [m.subject for m in to_patient]
     [email] = to_patient
     booked = list(course.kept_visits())[1:]
-    assert "5 visits booked" in email.subject
+    assert "Your visits are booked: 5 visits" in email.subject and "IMS" not in email.subject
     for visit in booked:
         assert visit.reference in email.body
     [(filename, content, mimetype)] = email.attachments
@@ -253,7 +253,7 @@ def test_a_series_whose_first_visit_is_cancelled_before_its_email_goes_still_lis
     for notice in EmailNotice.objects.filter(sent_at=None, kind=EmailNotice.Kind.SERIES_BOOKED):
         emails.deliver(notice.pk, now=NOW)
     [email] = [m for m in mailoutbox if assessment.patient.email in m.to]
-    assert f"{len(others)} visits booked" in email.subject and first.reference not in email.body
+    assert f"booked: {len(others)} visits" in email.subject and first.reference not in email.body
     assert all(visit.reference in email.body for visit in others)
     token = re.search(r"/book/manage/([^/\s]+)/", email.body).group(1)
     assert Appointment.objects.for_manage_token(token) == others[0]

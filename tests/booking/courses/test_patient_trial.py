@@ -58,7 +58,7 @@ def test_the_patient_books_five_weekly_visits_and_the_course_is_opened_with_them
     assert all(v.status == "confirmed" and v.source == "online" for v in visits[1:])
     assert [gap_days(a.start, b.start, clinic_zone()) for a, b in zip(visits, visits[1:], strict=False)] == [7] * 5
     [email] = [m for m in mailoutbox if appointment.patient.email in m.to]
-    assert "5 visits booked" in email.subject
+    assert "Your visits are booked: 5 visits" in email.subject and "IMS" not in email.subject
     # once booked, the link offers no second trial
     assert "Book the rest of your IMS trial" not in client.get(reverse("booking:manage", args=[token])).content.decode()
     again = client.get(reverse("booking:manage-trial", args=[token]))  # back to the visit's page, saying why

@@ -98,6 +98,7 @@ def test_the_join_form_sent_twice_joins_once_and_both_land_on_the_same_entry(cli
             assert response.status_code == 302 and response["Location"] == "/book/waitlist/joined/"
     entry = WaitlistEntry.objects.get()
     assert len(mailoutbox) == 1 and "ana@example.com" in client.get("/book/waitlist/joined/").content.decode()
+    assert mailoutbox[0].subject == "You are on our waitlist"  # a subject seen on a lock screen names no treatment
     assert client.session["waitlist_joined"] == entry.pk
     fresh = client.get("/book/waitlist/join/ims-assessment/").content.decode()
     assert key not in fresh  # a new form, a new key: joining again with other wishes is another entry
@@ -314,6 +315,10 @@ def test_an_offer_to_move_earlier_never_moves_a_visit_the_desk_has_moved_earlier
         services.reschedule_appointment(appointment=mine, new_start=local(2026, 12, 1, 10), now=NOW)
     html = client.get(link).content.decode()
     assert "Your visit is already earlier" in html and "Move your visit to an earlier time?" not in html
+    was_open_until = offer.expires_at
+    offer.refresh_from_db()
+    # closed (a microsecond after it was made, on this frozen clock): the list may offer another time
+    assert offer.expires_at < was_open_until and not offer.is_open(NOW + timedelta(milliseconds=1))
     with django_capture_on_commit_callbacks(execute=True):
         assert client.post(link, {"action": "move"}).status_code == 302
     mine.refresh_from_db()
@@ -323,6 +328,31 @@ def test_an_offer_to_move_earlier_never_moves_a_visit_the_desk_has_moved_earlier
         waitlist.move_to_offer(offer, now=NOW)
     mine.refresh_from_db()
     assert mine.start == local(2026, 12, 1, 10)
+
+
+@pytest.mark.parametrize("then", ["moved into the offered time", "cancelled"])
+def test_an_offer_whose_visit_took_that_time_or_was_cancelled_says_so(
+        client, maya, mailoutbox, django_capture_on_commit_callbacks, then):
+    mine, token = book(start=local(2026, 12, 9, 10), practitioner=maya, source="staff")
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"/book/manage/{token}/waitlist/", {
+            "practitioner": maya.slug, "earliest": "2026-11-30", "weekdays": ["2"], "parts_of_day": ["morning"]})
+    theirs, _ = book(start=WEDNESDAY_10, practitioner=maya, source="staff")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.cancel_appointment(appointment=theirs, now=NOW)
+    [message] = offers_mail(mailoutbox)
+    link = path_of(re.search(r"http://\S+/book/waitlist/offer/\S+/", message.body).group(0))
+    with django_capture_on_commit_callbacks(execute=True):
+        if then == "cancelled":
+            services.cancel_appointment(appointment=mine, now=NOW)
+        else:
+            services.reschedule_appointment(appointment=mine, new_start=WEDNESDAY_10, now=NOW)
+    response = client.get(link)
+    html = response.content.decode()
+    if then == "cancelled":
+        assert response.status_code == 410 and "no longer on the waitlist" in html
+    else:
+        assert "Your visit is already at this time" in html and "before this offer" not in html
 
 
 def test_time_off_removed_and_hours_added_are_offered_but_a_no_show_is_not(
