@@ -295,6 +295,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 SESSION_ENGINE = "clinic.sessions"  # database sessions, one statement a save
+# Flash messages wait in the session (in the database), not in a cookie: they name patients ("PTNEPMR6
+# (Robin Kowalczyk, Thursday...) is still booked"), and a signed cookie is readable by anyone holding it.
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 # Staff sessions end after a working day and when the browser closes.
 SESSION_COOKIE_AGE = env_int("DJANGO_SESSION_HOURS", 10) * 60 * 60
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True

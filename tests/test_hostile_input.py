@@ -25,7 +25,7 @@ import pytest
 import time_machine
 from django.apps import apps
 from django.contrib.messages import constants as message_levels
-from django.contrib.messages.storage.cookie import CookieStorage
+from django.contrib.messages.storage.session import SessionStorage
 from django.db import connection
 from django.db.models import Manager, Model, QuerySet
 from django.forms import BaseForm
@@ -268,13 +268,13 @@ def shows_an_error(response, *, followed: bool = False) -> bool:
 
 
 def queued_error(response) -> bool:
-    """An error message a redirect leaves for the next page (the messages cookie it sets), read without
-    rendering that page. ``_decode`` is the storage's own reader: the cookie is signed."""
-    morsel = response.cookies.get("messages")
-    if morsel is None or not morsel.value:
+    """An error message a redirect leaves for the next page (in the session), read without rendering
+    that page, with the storage's own reader."""
+    request = response.wsgi_request
+    if not hasattr(request, "session"):
         return False
-    queued = CookieStorage(response.wsgi_request)._decode(morsel.value) or []
-    return any(message.level >= message_levels.ERROR for message in queued)
+    queued, _ = SessionStorage(request)._get()
+    return any(message.level >= message_levels.ERROR for message in queued or [])
 
 
 def assert_clear_answer(client, response, before: tuple[int, ...], *, allowed: set[int],

@@ -536,3 +536,17 @@ def test_what_people_type_is_isolated_on_the_staff_pages(client, desk):
     assert '<h1 class="h2"><bdi>مريم حداد</bdi></h1>' in patient_page
     listing = client.get("/staff/patients/").content.decode()
     assert "<bdi>حداد</bdi>, <bdi>مريم</bdi>" in listing
+
+
+@pytest.mark.django_db
+def test_a_warning_naming_a_patient_waits_in_the_session_not_in_a_cookie(client, desk):
+    maya = make_practitioner("Maya Chen")
+    book(start=local(2026, 12, 10, 10), practitioner=maya, patient=make_patient(last_name="Kowalczyk"),
+         source=Appointment.Source.STAFF)
+    response = client.post("/staff/schedules/time-off/", {
+        "off-practitioner": maya.pk, "off-start_date": "2026-12-10", "off-end_date": "2026-12-10",
+        "off-reason": "", "off-submission": "0b7e4c1e-9f62-4a8e-9d0e-3a4f1c2b5d6e"})
+    assert response.status_code == 302
+    assert "messages" not in response.cookies
+    assert all("Kowalczyk" not in morsel.value for morsel in response.cookies.values())
+    assert "Kowalczyk" in client.get(response["Location"]).content.decode()  # shown on the next page
