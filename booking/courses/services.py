@@ -127,8 +127,11 @@ def book_series(*, course: Course, starts: list[datetime], actor, now: datetime,
     visits = list(locked.kept_visits())
     if not visits:
         raise BookingError("This course has no visit to follow.")
-    if not starts or len(starts) > (remaining := remaining_visits(locked, visits)):
-        raise BookingError(f"Choose up to {remaining} visits.")
+    remaining = remaining_visits(locked, visits)
+    if remaining == 0:  # booked meanwhile (another desk, or the patient's link)
+        raise BookingError(f"All {locked.planned_visits} planned visits of this course are booked already.")
+    if not starts or len(starts) > remaining:
+        raise BookingError(f"Choose up to {remaining} visit{'s' if remaining != 1 else ''}.")
     tz = schedules.clinic_zone()
     previous = visits[-1].start
     for start in sorted(starts):

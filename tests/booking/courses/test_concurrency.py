@@ -38,3 +38,16 @@ def test_two_series_sharing_times_book_one_whole_and_nothing_of_the_other():
     assert len(winners) == 1 and len(losers) == 1, results
     counts = sorted(CourseVisit.objects.filter(course=c).count() for c, _ in series)
     assert counts == [1, 1 + len(winners[0])]  # the loser still has only its assessment
+
+
+def test_the_same_series_sent_by_two_desks_books_once_and_the_second_hears_why():
+    practitioner = make_practitioner("Maya Chen", services_=[make_service(), make_service("ims-follow-up")])
+    assessment, _ = book(start=local(2026, 12, 1, 10), practitioner=practitioner, source=Appointment.Source.STAFF)
+    course = courses.open_course(appointment=assessment, area="Neck", planned_visits=4, actor=None, now=NOW)
+    starts = [p.start for p in courses.propose(course=course, preference=Preference(every_days=7), now=NOW)
+              if p.placed]
+    assert len(starts) == 3
+    results = run_together(lambda i: courses.book_series(course=course, starts=starts, actor=None, now=NOW), 2)
+    refused = [str(r) for r in results if isinstance(r, courses.BookingError)]
+    assert refused == ["All 4 planned visits of this course are booked already."], results
+    assert CourseVisit.objects.filter(course=course).count() == 4
