@@ -201,3 +201,29 @@ def test_a_patient_joins_from_a_full_week_and_claims_the_time_the_desk_frees(pho
     axe(desk)
     shot(desk, "staff_waitlist_1280")
     assert at_320_no_sideways_scroll(desk), "the staff waitlist at 320 px"
+
+
+def test_an_offer_for_a_visit_the_desk_moved_earlier_meanwhile_says_so_on_a_phone(page, axe, staff_roles):
+    """The patient joined from their visit's link to get an earlier time; before they open the offer, the
+    desk moves the visit earlier by phone. The offer page says the visit is already earlier (axe, 320 px)."""
+    from django.test import Client
+
+    from booking import services
+
+    with time_machine.travel(NOW, tick=True):
+        maya = make_practitioner("Maya Chen")
+        mine, token = book(start=local(2026, 12, 9, 10), practitioner=maya, source="staff")
+        assert Client().post(f"/book/manage/{token}/waitlist/", {
+            "practitioner": maya.slug, "earliest": "2026-11-30", "weekdays": ["1", "2"],
+            "parts_of_day": ["morning"]}).status_code == 302
+        theirs, _ = book(start=WEDNESDAY_10, practitioner=maya, source="staff")
+        services.cancel_appointment(appointment=theirs, now=NOW)
+        link = link_in(mail_to(mine.patient.email, "A time has opened"), "offer")
+        services.reschedule_appointment(appointment=mine, new_start=local(2026, 12, 1, 10), now=NOW)
+        page.set_viewport_size(PHONE_390)
+        page.goto(link)
+        assert "Your visit is already earlier" in page.inner_text("main")
+        assert "Tuesday 1 December" in page.inner_text("main")
+        axe(page)
+        assert at_320_no_sideways_scroll(page)
+        shot(page, "offer_not_earlier_390")
