@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils import timezone
 
 from booking.templatetags.booking_tags import iso_utc
 from education.models import Condition
@@ -99,6 +100,19 @@ class LimitsForm(forms.ModelForm):
     class Meta:
         model = Course
         fields = ["limit_visits", "limit_amount", "used_elsewhere"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        year, this_year = self.instance.used_elsewhere_year, timezone.localdate().year
+        if year is not None and year != this_year and self.instance.used_elsewhere:
+            self.fields["used_elsewhere"].help_text = (
+                f"The {self.instance.used_elsewhere} entered were for {year}: they no longer count. "
+                f"Enter the visits used elsewhere in {this_year}.")
+
+    def save(self, commit=True):
+        if "used_elsewhere" in self.changed_data:  # entered now: this calendar year's
+            self.instance.used_elsewhere_year = timezone.localdate().year
+        return super().save(commit)
 
 
 def visit_choices(proposals, picked) -> list[tuple[series.ProposedVisit, list[tuple[str, str, object, bool]]]]:

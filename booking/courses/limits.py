@@ -7,7 +7,7 @@ are data (``PayerRule``, edited in the admin); a course can carry the limits sta
 Windows are counted in dates of service: after a crash or injury, day 0 is its date and the last
 day counted is ``window_days`` after it (ICBC's 12 weeks: day 84); per calendar year, 1 January to
 31 December of the day asked about, and a date about to be booked in the next year starts that year's
-count (visits used elsewhere are this year's).
+count (visits used elsewhere count in the year they were entered for).
 """
 
 from __future__ import annotations
@@ -47,16 +47,20 @@ class PayerCount:
 
 
 def count(*, name: str, window: str, window_days: int | None, limit: int | None, visit_dates: Sequence[date],
-          on: date, incident: date | None, used_elsewhere: int = 0, amount_used: Decimal | None = None,
-          amount_limit: Decimal | None = None, upcoming: Sequence[date] = ()) -> PayerCount:
+          on: date, incident: date | None, used_elsewhere: int = 0, used_elsewhere_year: int | None = None,
+          amount_used: Decimal | None = None, amount_limit: Decimal | None = None,
+          upcoming: Sequence[date] = ()) -> PayerCount:
     """Visits (dates of service) counted against the limit in the window that holds ``on``;
-    ``upcoming`` are dates about to be booked, each checked against the limit and the window."""
+    ``upcoming`` are dates about to be booked, each checked against the limit and the window.
+    ``used_elsewhere``: per calendar year, counted only in ``used_elsewhere_year`` (None: ``on``'s)."""
     if window == PayerRule.Window.AFTER_INCIDENT:
         if incident is None:
             return PayerCount(name, 0, limit, None, warnings=["Enter the date of the crash or injury to count."])
         first, last = incident, incident + timedelta(days=window_days or 0)
     elif window == PayerRule.Window.CALENDAR_YEAR:
         first, last = date(on.year, 1, 1), date(on.year, 12, 31)
+        if used_elsewhere_year not in (None, on.year):
+            used_elsewhere = 0  # entered for another year
     else:
         first, last = date.min, date.max
     used = sum(1 for d in visit_dates if first <= d <= last) + used_elsewhere
@@ -117,5 +121,6 @@ def payer_status(course: Course, *, on: date, upcoming: Sequence[date] = (),
     return count(name=rule.name if rule else course.get_payer_display(),
                  window=rule.window if rule else PayerRule.Window.NONE, window_days=rule.window_days if rule else None,
                  limit=limit, visit_dates=visit_dates, on=on, incident=insurance.incident_date if insurance else None,
-                 used_elsewhere=course.used_elsewhere, amount_used=amount_used, amount_limit=course.limit_amount,
+                 used_elsewhere=course.used_elsewhere, used_elsewhere_year=course.used_elsewhere_year,
+                 amount_used=amount_used, amount_limit=course.limit_amount,
                  upcoming=upcoming)

@@ -46,7 +46,11 @@ class Course(models.Model):
                                        help_text="The plan's yearly dollar maximum for this kind of care, if known.")
     used_elsewhere = models.PositiveSmallIntegerField(
         "visits used elsewhere", default=0,
-        help_text="Visits of the same benefit used at other clinics (e.g. MSP supplementary, this calendar year).")
+        help_text="Visits of the same benefit used at other clinics this calendar year (e.g. MSP supplementary). "
+                  "They count until 31 December.")
+    # The calendar year ``used_elsewhere`` was entered for (set when it is saved): a yearly limit counts
+    # it in that year only.
+    used_elsewhere_year = models.PositiveSmallIntegerField(null=True, blank=True, editable=False)
     # Up to three activities the patient finds hard (the Patient-Specific Functional Scale).
     activity_1 = models.CharField(max_length=80, blank=True)
     activity_2 = models.CharField(max_length=80, blank=True)

@@ -119,3 +119,30 @@ def test_a_january_visit_booked_in_december_starts_the_new_years_count():
                    visit_dates=[date(2027, 1, 4)], on=date(2026, 12, 2), incident=None, used_elsewhere=2,
                    upcoming=[date(2027, 1, 6), date(2027, 1, 13)])  # one of 2027's already booked
     assert nearly.warnings == ["Wed 13 Jan would be visit 3, past the 2 allowed."]
+
+
+def test_visits_used_elsewhere_count_in_the_year_they_were_entered_for():
+    entered_2026 = {"name": "MSP", "window": PayerRule.Window.CALENDAR_YEAR, "window_days": None, "limit": 10,
+                    "incident": None, "used_elsewhere": 6, "used_elsewhere_year": 2026}
+    assert count(visit_dates=[date(2026, 11, 3)], on=date(2026, 12, 2), **entered_2026).used == 7
+    assert count(visit_dates=[date(2027, 1, 6)], on=date(2027, 1, 7), **entered_2026).used == 1  # a new year
+
+
+@pytest.mark.django_db
+def test_the_limits_form_stamps_the_year_visits_used_elsewhere_were_entered_for(staff_roles):
+    from booking.courses.forms import LimitsForm
+
+    with time_machine.travel(local(2026, 12, 31, 23, 30), tick=False):  # 07:30 UTC on 1 January
+        practitioner = make_practitioner("Maya Chen", services_=[make_service(), make_service("ims-follow-up")])
+        assessment, _ = book(start=local(2027, 1, 4, 10), practitioner=practitioner, source=Appointment.Source.STAFF,
+                             insurance={"kind": InsuranceNote.Kind.MSP_SUPPLEMENTARY})
+        course = courses.open_course(appointment=assessment, area="Neck", planned_visits=6, actor=None,
+                                     now=local(2026, 12, 31, 23, 30))
+        form = LimitsForm({"limit_visits": "", "limit_amount": "", "used_elsewhere": "3"}, instance=course)
+        assert form.is_valid(), form.errors
+        form.save()
+    course.refresh_from_db()
+    assert (course.used_elsewhere, course.used_elsewhere_year) == (3, 2026)  # BC's year, not UTC's
+    with time_machine.travel(local(2027, 1, 2, 9), tick=False):
+        hint = LimitsForm(instance=course).fields["used_elsewhere"].help_text
+    assert hint == "The 3 entered were for 2026: they no longer count. Enter the visits used elsewhere in 2027."
