@@ -132,6 +132,9 @@ def book_series(*, course: Course, starts: list[datetime], actor, now: datetime,
         raise BookingError(f"All {locked.planned_visits} planned visits of this course are booked already.")
     if not starts or len(starts) > remaining:
         raise BookingError(f"Choose up to {remaining} visit{'s' if remaining != 1 else ''}.")
+    step = schedules.booking_rules().step
+    if off_grid := next((s for s in starts if (s - s.replace(hour=0, minute=0, second=0, microsecond=0)) % step), None):
+        raise BookingError(f"{local_when(off_grid)} is not one of the times offered: choose the times from the list.")
     tz = schedules.clinic_zone()
     previous = visits[-1].start
     for start in sorted(starts):

@@ -51,3 +51,18 @@ def test_the_same_series_sent_by_two_desks_books_once_and_the_second_hears_why()
     refused = [str(r) for r in results if isinstance(r, courses.BookingError)]
     assert refused == ["All 4 planned visits of this course are booked already."], results
     assert CourseVisit.objects.filter(course=course).count() == 4
+
+
+@pytest.mark.parametrize("off", [{"minutes": 7}, {"microseconds": 5}])
+def test_a_series_time_off_the_grid_is_refused_as_not_offered_not_as_taken(off):
+    from datetime import timedelta
+
+    from booking.services import BookingError
+
+    practitioner = make_practitioner("Maya Chen", services_=[make_service(), make_service("ims-follow-up")])
+    assessment, _ = book(start=local(2026, 12, 1, 10), practitioner=practitioner, source=Appointment.Source.STAFF)
+    course = courses.open_course(appointment=assessment, area="Neck", planned_visits=4, actor=None, now=NOW)
+    with pytest.raises(BookingError, match="is not one of the times offered") as refused:
+        courses.book_series(course=course, starts=[local(2026, 12, 8, 10) + timedelta(**off)], actor=None, now=NOW)
+    assert not isinstance(refused.value, courses.SeriesTaken)
+    assert CourseVisit.objects.filter(course=course).count() == 1
