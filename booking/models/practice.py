@@ -11,10 +11,15 @@ from django.db.models import F, Q
 from .common import wall_clock
 
 
+def bookable_service(prefix: str = "") -> Q:
+    """Services a patient can book online (``prefix``: the path to the service, e.g. "service__")."""
+    return Q(**{f"{prefix}active": True, f"{prefix}bookable_online": True})
+
+
 class ServiceQuerySet(models.QuerySet):
     def bookable(self):
         """Services a patient can book online."""
-        return self.filter(active=True, bookable_online=True)
+        return self.filter(bookable_service())
 
 
 class Service(models.Model):
@@ -65,10 +70,11 @@ class PractitionerQuerySet(models.QuerySet):
     def offering_bookable(self, service_slug: str, slug: str) -> tuple[Service, Practitioner] | None:
         """The bookable service ``service_slug`` and the active practitioner ``slug`` offering it, read
         together in one query; None when there is no such pair."""
-        offer = (Practitioner.services.through.objects.select_related("service", "practitioner")
-                 .filter(service__slug=service_slug, service__in=Service.objects.bookable(),
-                         practitioner__slug=slug, practitioner__in=self.active()).first())
-        return (offer.service, offer.practitioner) if offer is not None else None
+        # Plain joins, no subqueries and no ordering: PostgreSQL took 3 ms to plan those for one row.
+        offers = list(Practitioner.services.through.objects.select_related("service", "practitioner")
+                      .filter(bookable_service("service__"), service__slug=service_slug,
+                              practitioner__slug=slug, practitioner__active=True)[:1])
+        return (offers[0].service, offers[0].practitioner) if offers else None
 
 
 class Practitioner(models.Model):
