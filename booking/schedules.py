@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from functools import cache
 from zoneinfo import ZoneInfo
 
 import holidays
@@ -70,10 +71,17 @@ def staff_rules() -> availability.Rules:
 # --- closures -----------------------------------------------------------------------------------
 def statutory_holidays(first: date, last: date) -> dict[date, str]:
     """BC statutory holidays between two local dates, with their names (from ``holidays``)."""
+    return {day: name for day, name in _bc_holidays(first.year, last.year) if first <= day <= last}
+
+
+@cache
+def _bc_holidays(first_year: int, last_year: int) -> tuple[tuple[date, str], ...]:
+    """The package's data for those years, worked out once per process (0.5 ms a call: every free-time
+    computation asked for it)."""
     # Canadian English names ("Labour Day"): without a language the package may answer in US English.
-    found = holidays.country_holidays("CA", subdiv="BC", years=range(first.year, last.year + 1),
+    found = holidays.country_holidays("CA", subdiv="BC", years=range(first_year, last_year + 1),
                                       categories=("public",), language="en_CA")
-    return {day: name for day, name in found.items() if first <= day <= last}
+    return tuple(sorted(found.items()))
 
 
 def statutory_holiday_name(day: date) -> str | None:
