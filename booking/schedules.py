@@ -14,15 +14,18 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
 from zoneinfo import ZoneInfo
 
 import holidays
 from django.conf import settings
+from django.db.backends.postgresql.psycopg_any import DateTimeTZRange
 from django.db.models import CharField, DateField, DateTimeField, IntegerField, Q, Value
 from django.db.models.functions import Cast
 from django.utils import timezone
+
+from clinic.precompiled import Precompiled
 
 from . import availability, parsing
 from .models import Appointment, ClinicClosure, Patient, Practitioner, Service, TimeOff, WorkingHours
@@ -101,19 +104,29 @@ def closures(first: date, last: date) -> dict[date, str]:
 HOURS_FIELDS = ("practitioner_id", "weekday", "start", "end", "valid_from", "valid_until")
 
 
+def _hours_query(*, ids, first, last, offering=None):
+    rows = WorkingHours.objects.filter(practitioner_id__any=ids)
+    if offering is not None:
+        rows = rows.filter(practitioner__services=offering)
+    return (rows.filter(Q(valid_from__isnull=True) | Q(valid_from__lte=last))
+            .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=first))
+            .order_by("start").values_list(*HOURS_FIELDS))
+
+
+# Values no real query uses, bound where the real ones go (clinic/precompiled.py).
+_SAMPLE_START, _SAMPLE_END = datetime(1901, 1, 1, tzinfo=UTC), datetime(1901, 1, 2, tzinfo=UTC)
+_SAMPLE_DAYS = {"first": date(1901, 1, 3), "last": date(1901, 1, 4)}
+_HOURS = {offering: Precompiled(_hours_query, ids=[-7001], **_SAMPLE_DAYS, **({"offering": -7003} if offering else {}))
+          for offering in (False, True)}
+
+
 def weekly_hours(practitioner_ids: list[int], first: date, last: date,
                  offering: Service | None = None) -> list[availability.WeeklyHours]:
     """The timetable rows of these practitioners valid on any day of ``first``..``last`` (with
     ``offering``: only of those who offer that service)."""
-    rows = WorkingHours.objects.filter(practitioner_id__in=practitioner_ids)
-    if offering is not None:
-        rows = rows.filter(practitioner__services=offering)
-    return [
-        availability.WeeklyHours(*row)
-        for row in rows.filter(Q(valid_from__isnull=True) | Q(valid_from__lte=last))
-        .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=first))
-        .order_by("start").values_list(*HOURS_FIELDS)
-    ]
+    values = {"ids": list(practitioner_ids), "first": first, "last": last,
+              **({"offering": offering.pk} if offering is not None else {})}
+    return [availability.WeeklyHours(*row) for row in _HOURS[offering is not None].rows(**values)]
 
 
 def time_off(practitioner_ids: list[int], start: datetime, end: datetime) -> list[TimeOff]:
@@ -136,37 +149,50 @@ class ScheduleData:
         return set(self.closures)
 
 
-def load_schedule(*, practitioner_ids: list[int], first: date, last: date,
-                  exclude_appointment: Appointment | None = None, offering: Service | None = None) -> ScheduleData:
-    """Fetch hours, then busy times (time off and active appointments) and the staff's closures in one
-    query: 2 queries. ``offering``: hours count only for practitioners who offer that service."""
-    range_start, range_end = local_range(first=first, last=last)
-    time_off = TimeOff.objects.filter(practitioner_id__in=practitioner_ids, start__lt=range_end, end__gt=range_start)
-    appointments = Appointment.objects.active().overlapping(range_start, range_end).filter(
-        practitioner_id__in=practitioner_ids)
-    if exclude_appointment is not None:
-        appointments = appointments.exclude(pk=exclude_appointment.pk)
-    busy: dict[int, list[availability.Interval]] = defaultdict(list)
-    away: dict[int, list[availability.Interval]] = defaultdict(list)
-    closed = statutory_holidays(first, last)
-    # Plain tuples, not model instances: this runs for every page of free times. A closure's row has
-    # its date and name and no interval; a busy time's has no date.
+def _busy_query(*, ids, start, end, first, last, excluded=None, **_):
+    """Time off, active appointments and the staff's closures, as rows of (practitioner, start, end, off,
+    day, name): a closure's row has its date and name and no interval; a busy time's has no date."""
+    time_off = TimeOff.objects.filter(practitioner_id__any=ids, start__lt=end, end__gt=start)
+    appointments = Appointment.objects.active().overlapping(start, end).filter(practitioner_id__any=ids)
+    if excluded is not None:
+        appointments = appointments.exclude(pk=excluded)
     no_day = {"day": Cast(Value(None), DateField()), "label": Cast(Value(None), CharField())}
-    columns = ("practitioner_id", "start", "end", "off", "day", "label")
-    rows = time_off.order_by().annotate(off=Value(True), **no_day).values_list(*columns)
+    rows = time_off.order_by().annotate(off=Value(True), **no_day).values_list(
+        "practitioner_id", "start", "end", "off", "day", "label")
     taken = appointments.order_by().annotate(off=Value(False), **no_day).values_list(
         "practitioner_id", "start", "blocks_until", "off", "day", "label")
     staff_closed = ClinicClosure.objects.filter(date__range=(first, last)).order_by().annotate(
         practitioner=Cast(Value(None), IntegerField()), begins=Cast(Value(None), DateTimeField()),
         ends=Cast(Value(None), DateTimeField()), off=Value(False)).values_list(
         "practitioner", "begins", "ends", "off", "date", "name")
-    for pid, start, end, off, day, label in rows.union(taken, staff_closed, all=True):
+    return rows.union(taken, staff_closed, all=True)
+
+
+_BUSY = {excluding: Precompiled(_busy_query, ids=[-7001], start=_SAMPLE_START, end=_SAMPLE_END,
+                                span=DateTimeTZRange(_SAMPLE_START, _SAMPLE_END, "[)"),  # ``overlapping``'s
+                                **_SAMPLE_DAYS, **({"excluded": -7002} if excluding else {}))
+         for excluding in (False, True)}
+
+
+def load_schedule(*, practitioner_ids: list[int], first: date, last: date,
+                  exclude_appointment: Appointment | None = None, offering: Service | None = None) -> ScheduleData:
+    """Fetch hours, then busy times (time off and active appointments) and the staff's closures in one
+    query: 2 queries, each compiled once per process. ``offering``: hours count only for practitioners
+    who offer that service."""
+    start, end = local_range(first=first, last=last)
+    values = {"ids": list(practitioner_ids), "start": start, "end": end, "span": DateTimeTZRange(start, end, "[)"),
+              "first": first, "last": last,
+              **({"excluded": exclude_appointment.pk} if exclude_appointment is not None else {})}
+    busy: dict[int, list[availability.Interval]] = defaultdict(list)
+    away: dict[int, list[availability.Interval]] = defaultdict(list)
+    closed = statutory_holidays(first, last)
+    for pid, begins, ends, off, day, label in _BUSY[exclude_appointment is not None].rows(**values):
         if day is not None:
             closed[day] = label  # the staff's name wins where a statutory holiday is closed too
             continue
-        busy[pid].append(availability.Interval(start, end))
+        busy[pid].append(availability.Interval(begins, ends))
         if off:
-            away[pid].append(availability.Interval(start, end))
+            away[pid].append(availability.Interval(begins, ends))
     return ScheduleData(practitioner_ids, weekly_hours(practitioner_ids, first, last, offering), dict(busy),
                         closed, dict(away))
 
