@@ -21,6 +21,18 @@ from . import parsing
 from .models import InsuranceNote, Screening
 
 CLAIM_RE = re.compile(r"^[A-Za-z0-9-]+$")
+CLAIM_MAX = 40  # InsuranceNote.claim_number
+
+
+def clean_claim(typed: str) -> str:
+    """An ICBC or WorkSafeBC claim number as stored: capitals, letters, digits and dashes, at most 40
+    (judged after capitalising: "ß" becomes "SS", so 40 typed may be 80 stored)."""
+    claim = clean_text(typed or "").upper()
+    if claim and not CLAIM_RE.fullmatch(claim):
+        raise ValidationError("A claim number has only letters, numbers and dashes.")
+    if len(claim) > CLAIM_MAX:
+        raise ValidationError(f"A claim number has at most {CLAIM_MAX} characters.")
+    return claim
 NAME_MAX = 80
 NOTE_MAX = 2000  # Appointment.patient_note's max_length
 
@@ -247,10 +259,7 @@ class InsuranceForm(CleanTextMixin, forms.ModelForm):
     WITH_PHN = {InsuranceNote.Kind.ICBC, InsuranceNote.Kind.WORKSAFEBC, InsuranceNote.Kind.MSP_SUPPLEMENTARY}
 
     def clean_claim_number(self):
-        claim = clean_text(self.cleaned_data.get("claim_number", "")).upper()
-        if claim and not CLAIM_RE.fullmatch(claim):
-            raise ValidationError("A claim number has only letters, numbers and dashes.")
-        return claim
+        return clean_claim(self.cleaned_data.get("claim_number", ""))
 
     def clean_incident_date(self):
         return _not_future(self.cleaned_data.get("incident_date"), "date of the crash or injury")

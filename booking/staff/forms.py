@@ -12,10 +12,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from clinic.text import clean_text
-
 from .. import parsing, schedules
-from ..forms import CLAIM_RE, CleanTextMixin, DateField, DateInput, PatientDetailsForm, ScreeningForm, SentOnce
+from ..forms import CleanTextMixin, DateField, DateInput, PatientDetailsForm, ScreeningForm, SentOnce, clean_claim
 from ..models import ClinicClosure, InsuranceNote, Patient, Practitioner, Screening, Service, WorkingHours
 from ..templatetags.booking_tags import clock
 
@@ -153,10 +151,7 @@ class PhoneBookingForm(CleanTextMixin, forms.Form):
         return value
 
     def clean_claim_number(self):
-        claim = clean_text(self.cleaned_data.get("claim_number", "")).upper()
-        if claim and not CLAIM_RE.fullmatch(claim):
-            raise ValidationError("A claim number has only letters, numbers and dashes.")
-        return claim
+        return clean_claim(self.cleaned_data.get("claim_number", ""))
 
     def clean(self):
         cleaned = super().clean()

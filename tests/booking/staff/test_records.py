@@ -96,6 +96,16 @@ def test_the_new_appointment_page_lists_the_days_free_times(client, front_desk, 
     assert "no-store" in response["Cache-Control"]
 
 
+@pytest.mark.parametrize("claim", ["ß" * 40, "ﬀ" * 21])  # 40 typed, 80 and 42 once in capitals
+def test_a_claim_number_that_grows_in_capitals_is_refused_with_a_message(client, front_desk, practitioner, claim):
+    patient = make_patient()
+    response = client.post(NEW, {"patient": patient.pk, **booking_data(practitioner, kind="icbc", claim_number=claim),
+                                 "start": iso(local(2026, 12, 3, 9))})
+    html = response.content.decode()
+    assert response.status_code == 400 and "A claim number has at most 40 characters" in html
+    assert not Appointment.objects.exists() and claim in html  # what was typed is still there
+
+
 def test_phone_booking_for_an_existing_patient_is_confirmed_with_history(client, front_desk, practitioner):
     patient = make_patient()
     start = local(2026, 12, 3, 9)
