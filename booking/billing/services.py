@@ -10,6 +10,7 @@ invoice still owes that much, with check constraints behind it.
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import date, datetime
 from decimal import Decimal
 from uuid import UUID
@@ -24,11 +25,12 @@ from booking.tasks import queue_notices
 from .models import ZERO, Credit, Invoice, InvoiceCounter, InvoiceLine, Payment
 
 # A card number as people write it: 12 to 19 digits together, or in a card's groups (4-4-4 then 1 to 4, and up
-# to 3 more; Amex 4-6-5, 4-6-4) joined by one kind of separator (a space or two, a dash, a dot or a slash),
-# starting with 2 to 6 (the card networks' first digits; a BC PHN starts with 9) and passing Luhn.
-# Phone numbers (3-3-4), dates and amounts are none of these layouts, however they run together.
-_DIGIT_RUN = re.compile(r"\d+(?:(?:  ?|[-./])\d+)*")
-_GROUP = re.compile(r"(\d+)(\D*)")
+# to 3 more; Amex 4-6-5, 4-6-4) joined by up to three spaces, dashes, dots, slashes, underscores or commas
+# (read after NFKC, so full-width digits and no-break spaces count), starting with 2 to 6 (the card
+# networks' first digits; a BC PHN starts with 9) and passing Luhn. Phone numbers (3-3-4), dates and
+# amounts are none of these layouts, however they run together.
+_DIGIT_RUN = re.compile(r"[0-9]+(?:[\s\-\u2010-\u2015./_,]{1,3}[0-9]+)*")
+_GROUP = re.compile(r"([0-9]+)([^0-9]*)")
 _CARD_LAYOUTS = {(4, 4, 4, n) for n in range(1, 5)} | {(4, 4, 4, 4, n) for n in range(1, 4)} | {(4, 6, 5), (4, 6, 4)}
 CARD_NUMBER_REFUSED = "That looks like a card number. Never record card numbers: the terminal keeps them."
 
@@ -50,16 +52,14 @@ def looks_like_card_number(text: str) -> bool:
     """True for anything that could be a payment card number (which must never be stored): see
     ``_CARD_LAYOUTS``. A card number followed or preceded by other groups ("4111 1111 1111 1111 2026")
     is still found."""
-    for run in _DIGIT_RUN.finditer(text):
-        groups = _GROUP.findall(run.group(0))  # (digits, the separator after them)
+    for run in _DIGIT_RUN.finditer(unicodedata.normalize("NFKC", text)):
+        groups = [digits for digits, _ in _GROUP.findall(run.group(0))]
         for first in range(len(groups)):
-            if _card_like(groups[first][0]):
+            if _card_like(groups[first]):
                 return True
             for last in range(first + 2, min(first + 5, len(groups)) + 1):
                 window = groups[first:last]
-                same_separator = len({sep for _, sep in window[:-1]}) == 1
-                if (same_separator and tuple(len(g) for g, _ in window) in _CARD_LAYOUTS
-                        and _card_like("".join(g for g, _ in window))):
+                if tuple(map(len, window)) in _CARD_LAYOUTS and _card_like("".join(window)):
                     return True
     return False
 
