@@ -47,6 +47,8 @@ def statement_context(patient: Patient, year: int) -> dict:
         "total_charged": sum((r.invoice.total for r in rows), ZERO),
         "total_by_patient": sum((r.by_patient for r in rows), ZERO),
         "total_by_third_party": sum((r.by_third_party for r in rows), ZERO),
+        "total_credited": sum((r.invoice.amount_credited for r in rows), ZERO),
+        "total_owing": sum((r.invoice.balance for r in rows), ZERO),
     }
 
 

@@ -4,6 +4,7 @@ apart from a plan's, the PDF's text, and the same "own patients only" rule as ev
 from __future__ import annotations
 
 import io
+import re
 from decimal import Decimal
 
 import pytest
@@ -96,3 +97,20 @@ def test_practitioners_and_strangers_get_no_statement(client, year_of_visits):
     assert client.get("/staff/patients/999999/statement/2026/").status_code == 404
     empty = client.get(f"/staff/patients/{robin.pk}/statement/2024/").content.decode()
     assert "No paid visits with a date of service in 2024" in empty
+
+
+def test_a_credit_and_what_is_still_owing_show_so_the_columns_add_up(client):
+    maya, robin = make_practitioner("Maya Chen"), make_patient(first_name="Robin", last_name="Okafor")
+    credited = paid_visit(robin, maya, local(2026, 11, 10, 9), [])
+    billing.add_credit(invoice=credited, amount=Decimal("20.00"), reason="Courtesy", actor=None, now=NOW)
+    billing.record_payment(invoice=credited, method="debit", amount=Decimal("120.00"), received_on=NOW.date(),
+                           actor=None, now=NOW)
+    part_paid = paid_visit(robin, maya, local(2026, 11, 17, 9), [("insurer", "100.00")])
+    login(client, "Front desk")
+    page = client.get(f"/staff/patients/{robin.pk}/statement/2026/").content.decode()
+    rows = page[page.find("<tbody>"):page.find("</tbody>")]
+    cells = lambda number: re.findall(r'<td class="num">\$([0-9.]+)', rows.split(number)[1].split("</tr>")[0])  # noqa: E731
+    assert cells(credited.display_number) == ["140.00", "20.00", "0.00", "120.00", "0.00"]
+    assert cells(part_paid.display_number) == ["140.00", "0.00", "100.00", "0.00", "40.00"]
+    total = re.findall(r'<td class="num">\$([0-9.]+)', rows.split("Total for 2026")[1])
+    assert total == ["280.00", "20.00", "100.00", "120.00", "40.00"]  # charged = credited + paid + owing
