@@ -267,17 +267,14 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 # A phone number as people write one: "+", then only digits, spaces, dots, dashes and parentheses.
 # Without letters, quotes, "!" or "|" a spreadsheet finds no function, reference or command in it
 # (OWASP's concern with a leading "+" is formula text after it), so it is written as typed.
-_PHONE = re.compile(r"\+[0-9][0-9 ().-]*")
 
 
 def csv_safe(value: object) -> str:
     """Text a spreadsheet shows as text: a cell starting with =, +, -, @, tab or CR would be read as
-    a formula, so it gets a leading apostrophe (OWASP's CSV injection advice), unless it is a phone
-    number such as "+1 604-555-0100", which holds no formula and must stay readable."""
+    a formula, so it gets a leading apostrophe (OWASP's CSV injection advice). Phone numbers too: Excel
+    reads "+1-604-555-0100" as the sum -1258 and "+1 604 555 0100" as an error."""
     text = "" if value is None else str(value)
-    if text.startswith(_FORMULA_START) and not _PHONE.fullmatch(text):
-        return f"'{text}"
-    return text
+    return f"'{text}" if text.startswith(_FORMULA_START) else text
 
 
 def export_appointments(*, first: date, last: date,

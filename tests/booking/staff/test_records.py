@@ -570,20 +570,20 @@ def test_export_rows_have_the_patient_insurance_and_flags(client, front_desk, pr
     assert "contraindication: pregnant" in record["flags"]
 
 
-def test_export_escapes_formula_like_cells_but_leaves_phone_numbers_readable(client, front_desk, practitioner):
+def test_export_escapes_formula_like_cells_phone_numbers_too(client, front_desk, practitioner):
     patient = make_patient(first_name='=HYPERLINK("http://evil.example","x")', last_name="Smith",
                            phone="+1 604 555 0100")
     book(start=local(2026, 12, 3, 9), practitioner=practitioner, patient=patient)
     header, row = export_rows(client.get(EXPORT, {"first_day": "2026-12-03", "last_day": "2026-12-03"}))
     record = dict(zip(header, row, strict=True))
     assert record["patient"] == "'=HYPERLINK(\"http://evil.example\",\"x\") Smith"
-    assert record["phone"] == "+1 604 555 0100"  # a phone number holds no formula: no apostrophe
+    assert record["phone"] == "'+1 604 555 0100"  # Excel would read it as a formula and show an error
 
 
 @pytest.mark.parametrize(("value", "written"), [
-    ("+1 604 555 0100", "+1 604 555 0100"),
-    ("+1 (604) 555-0100", "+1 (604) 555-0100"),
-    ("+44 20.7946.0958", "+44 20.7946.0958"),
+    ("+1 604 555 0100", "'+1 604 555 0100"),
+    ("+1-604-555-0100", "'+1-604-555-0100"),  # Excel: the sum -1258
+    ("+44 20.7946.0958", "'+44 20.7946.0958"),
     ("604-555-0100", "604-555-0100"),
     ("=1+1", "'=1+1"),
     ("@SUM(A1:A9)", "'@SUM(A1:A9)"),
