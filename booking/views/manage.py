@@ -40,10 +40,11 @@ def _managed(token: str) -> Appointment:
 
 
 def _inactive(request, appointment: Appointment, now: datetime, token: str):
-    """A spent or expired link shows no personal details at all: only the receipts of a visit that
-    took place, to download (the receipt is the patient's own, and the link proves who they are)."""
+    """A spent or expired link shows no personal details at all: only the receipts of the visit, to
+    download (the visit's own once it took place, and a missed-visit or late-cancel fee's: the receipt is
+    the patient's own, and the link proves who they are)."""
     if not appointment.holds_time or appointment.start <= now:
-        receipts = list(appointment.invoices.live().order_by("number")) if appointment.status == "completed" else []
+        receipts = list(appointment.invoices.live().order_by("number"))
         return render(request, "booking/manage_inactive.html", {"token": token, "receipts": receipts},
                       status=410)
     return None

@@ -208,3 +208,25 @@ def test_a_cancellation_by_the_clinic_is_never_a_late_cancellation(client):
         client.force_login(user)
         client.post(f"/staff/appointments/{asked.reference}/cancel/", {"reason": "Phoned", "patient_asked": "on"})
     assert list(fees.awaiting_decision(Appointment.objects.all(), FeePolicy.load())) == [asked]
+
+
+def test_a_paid_missed_visit_fee_is_on_the_patients_link_and_named_once_on_its_receipt(client):
+    from booking.billing import receipts
+    from booking.billing import services as billing
+
+    policy()
+    appointment, token = book(start=local(2026, 12, 3, 9), practitioner=make_practitioner(),
+                              now=local(2026, 11, 20, 9))
+    services.confirm_appointment(appointment=appointment, actor=None)
+    when = local(2026, 12, 3, 9, 20)
+    with time_machine.travel(when, tick=False):
+        services.mark_attendance(appointment=appointment, status="no_show", actor=None, now=when)
+        fee = fees.charge_fee(appointment=appointment, actor=None, now=when)
+        billing.record_payment(invoice=fee, method="debit", amount=fee.total, received_on=when.date(), actor=None,
+                               now=when)
+        page = client.get(reverse("booking:manage", args=[token]))
+    assert page.status_code == 410 and fee.display_number in page.content.decode()
+    receipt = receipts.receipt_context(fee)
+    from django.template.loader import render_to_string
+    html = render_to_string("billing/_receipt.html", receipt)
+    assert html.count("issed-visit fee") == 1  # "Missed-visit fee: IMS ...", not again in brackets
