@@ -68,8 +68,10 @@ def render_message(kind: str, context: dict, *, to: str, clinic: ClinicProfile) 
     return message
 
 
-def compose(notice: EmailNotice, *, now: datetime, token: str | None = None) -> EmailMultiAlternatives:
-    """The email for ``notice`` as it should read at ``now``; ``token`` makes its manage link."""
+def compose(notice: EmailNotice, *, now: datetime, token: str | None = None,
+            series: list[Appointment] | None = None) -> EmailMultiAlternatives:
+    """The email for ``notice`` as it should read at ``now``; ``token`` makes its manage link; ``series``:
+    a series email's visits (``series_ahead``), if the caller has read them already."""
     appointment = notice.appointment
     clinic = ClinicProfile.load()
     context = {
@@ -81,9 +83,11 @@ def compose(notice: EmailNotice, *, now: datetime, token: str | None = None) -> 
         "staff_url": absolute(reverse("staff:appointment-detail", args=[appointment.reference])),
         "cutoff_hours": settings.BOOKING_CANCEL_CUTOFF_HOURS,
     }
-    invoice = series = None
+    invoice = None
     if notice.kind == Kind.SERIES_BOOKED:
-        series = context["series"] = series_ahead(appointment, now=now)
+        series = context["series"] = series if series is not None else series_ahead(appointment, now=now)
+    else:
+        series = None
     if notice.kind == Kind.RECEIPT:
         invoice = Invoice.objects.select_related("practitioner").get(number=notice.invoice_number)
         context["invoice"] = invoice
@@ -116,7 +120,7 @@ def _prepare(notice: EmailNotice, *, now: datetime) -> tuple[EmailMultiAlternati
         if not ahead:
             return None, _nothing
         link, token = ManageLink.issue(ahead[0])
-        return compose(notice, now=now, token=token), link.delete
+        return compose(notice, now=now, token=token, series=ahead), link.delete
     if notice.kind in LIVE_KINDS and (not appointment.holds_time or appointment.start <= now):
         return None, _nothing
     if notice.kind == Kind.REMINDER and appointment.start > now + timedelta(hours=settings.EMAIL_REMINDER_HOURS):

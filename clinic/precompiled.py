@@ -15,7 +15,6 @@ query where a sample is missing from the parameters or written into the SQL text
 from __future__ import annotations
 
 from collections.abc import Callable
-from threading import Lock
 
 from django.db import connection
 from django.db.models import Field, ForeignObject, Lookup, QuerySet
@@ -46,20 +45,18 @@ class Precompiled:
 
     def __init__(self, build: Callable[..., QuerySet], **samples):
         self.build, self.samples = build, samples
-        self._compiled: tuple[str, list] | None = None
-        self._lock = Lock()
+        self._compiled: tuple[str, list] | None = None  # made once; two threads making it at once agree
 
     def compile(self) -> tuple[str, list]:
         """(SQL, each parameter: the name of the sample it is, or ``(constant,)``)."""
-        with self._lock:
-            if self._compiled is None:
-                sql, params = self.build(**self.samples).query.sql_with_params()
-                slots = [self._slot(param) for param in params]
-                missing = set(self.samples) - {slot for slot in slots if isinstance(slot, str)}
-                inlined = [name for name, value in self.samples.items() if str(value) in sql]
-                if missing or inlined:
-                    raise ValueError(f"samples not bound as parameters: {sorted(missing | set(inlined))}")
-                self._compiled = sql, slots
+        if self._compiled is None:
+            sql, params = self.build(**self.samples).query.sql_with_params()
+            slots = [self._slot(param) for param in params]
+            missing = set(self.samples) - {slot for slot in slots if isinstance(slot, str)}
+            inlined = [name for name, value in self.samples.items() if str(value) in sql]
+            if missing or inlined:
+                raise ValueError(f"samples not bound as parameters: {sorted(missing | set(inlined))}")
+            self._compiled = sql, slots
         return self._compiled
 
     def _slot(self, param):

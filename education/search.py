@@ -3,7 +3,7 @@
 One SQL query (a UNION of the three tables) however much content there is. Each page's vector is
 stored and indexed (``Page.search_vector``, a generated column PostgreSQL keeps current), so only
 the matching pages' snippets are computed per query. The query is written with the ORM but compiled
-once per process (``_compiled``): turning its nine search expressions into SQL took Django longer
+once per process (``_SEARCH``): turning its nine search expressions into SQL took Django longer
 than PostgreSQL took to run it, and only the searched text changes from one search to the next.
 """
 
@@ -11,16 +11,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cache
 
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
-from django.db import connection
 from django.db.models import CharField, F, Value
 from django.db.models.functions import Concat
 from django.urls import reverse
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
+from clinic.precompiled import Precompiled
 from clinic.text import clean_text
 
 from .models import FAQ, SEARCH_CONFIG, Article, Condition
@@ -100,28 +99,16 @@ def matching(text: str):
     )
 
 
-# Stands for the searched text while the query is compiled: control characters, which ``clean_query``
-# never lets through, so no real search can be mistaken for it.
-_TEXT = "\x01searched text\x02"
-
-
-@cache
-def _compiled() -> tuple[str, tuple]:
-    """``matching``'s SQL and parameters, the searched text as ``_TEXT``."""
-    sql, params = matching(_TEXT).query.sql_with_params()
-    if _TEXT not in params or _TEXT in sql:
-        raise RuntimeError("the searched text must be a parameter of the search's SQL")
-    return sql, params
+# Compiled once (clinic/precompiled.py), the searched text standing as control characters, which
+# ``clean_query`` never lets through, so no real search can be mistaken for it.
+_SEARCH = Precompiled(matching, text="\x01searched text\x02")
 
 
 def search_pages(raw_query: str) -> list[SearchHit]:
     text = clean_query(raw_query)
     if not text:
         return []
-    sql, params = _compiled()
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [text if param == _TEXT else param for param in params])
-        rows = cursor.fetchall()
+    rows = _SEARCH.rows(text=text)
     return [
         SearchHit(kind=kind, title=title, slug=slug, summary=summary, rank=rank, snippet=safe_snippet(headline))
         for kind, title, slug, summary, rank, headline in rows

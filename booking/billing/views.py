@@ -45,33 +45,31 @@ def check_out(request, reference):
     return redirect("staff:invoice-detail", number=invoice.number)
 
 
-def _fee_action(request, reference: str, action, success: str, **kwargs):
+def _fee_visit(request, reference: str) -> Appointment:
     appointment = get_object_or_404(Appointment.objects.select_related("service"), reference=reference)
     require_details(request.user, appointment)
-    try:
-        result = action(appointment=appointment, actor=request.user, now=timezone.now(), **kwargs)
-    except services.BillingError as error:
-        messages.error(request, f"{appointment.reference}: {error}")
-        return redirect("staff:appointment-detail", reference=reference)
-    messages.success(request, f"{appointment.reference}: {success}.")
-    if isinstance(result, Invoice):
-        return redirect("staff:invoice-detail", number=result.number)
-    return redirect("staff:appointment-detail", reference=reference)
+    return appointment
 
 
 @staff_view(TAKE_PAYMENTS)
 @require_POST
 def charge_fee(request, reference):
     """Invoice the late-cancel or missed-visit fee the clinic's policy sets."""
-    return _fee_action(request, reference, fees.charge_fee, "fee charged")
+    appointment = _fee_visit(request, reference)
+    try:
+        invoice = fees.charge_fee(appointment=appointment, actor=request.user, now=timezone.now())
+    except services.BillingError as error:
+        messages.error(request, f"{appointment.reference}: {error}")
+        return redirect("staff:appointment-detail", reference=reference)
+    messages.success(request, f"{appointment.reference}: fee charged.")
+    return redirect("staff:invoice-detail", number=invoice.number)
 
 
 @staff_view(TAKE_PAYMENTS)
 @require_POST
 def waive_fee(request, reference):
     reason = clean_text(request.POST.get("reason", ""), 300)
-    appointment = get_object_or_404(Appointment.objects.select_related("service"), reference=reference)
-    require_details(request.user, appointment)
+    appointment = _fee_visit(request, reference)
     try:
         fees.waive_fee(appointment=appointment, actor=request.user, now=timezone.now(), reason=reason)
     except services.BillingError as error:  # the page again, with the reason as typed

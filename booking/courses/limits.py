@@ -66,10 +66,11 @@ def count(*, name: str, window: str, window_days: int | None, limit: int | None,
     used = sum(1 for d in visit_dates if first <= d <= last) + used_elsewhere
     ends = last if last != date.max else None
     warnings = []
-    for n, day in enumerate(sorted(upcoming), start=1):
+    ahead = sorted(upcoming)
+    for n, day in enumerate(ahead, start=1):
         number = used + n
         if window == PayerRule.Window.CALENDAR_YEAR and day.year != on.year:  # a new year: a new count
-            number = sum(1 for d in [*visit_dates, *sorted(upcoming)[:n]] if d.year == day.year)
+            number = sum(1 for d in [*visit_dates, *ahead[:n]] if d.year == day.year)
         if limit is not None and number > limit:
             warnings.append(f"{day:%a %d %b} would be visit {number}, past the {limit} allowed.")
         elif window == PayerRule.Window.AFTER_INCIDENT and day > last:

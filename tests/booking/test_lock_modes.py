@@ -71,32 +71,42 @@ def test_a_move_locks_its_visit_but_not_the_practitioner_service_or_patient(maya
         assert_locks_only_itself(visit, visit.practitioner, visit.service, visit.patient)
 
 
+def second_waits_for_the_first(patient, *, first, second):
+    """``first`` held open (the patient's row locked FOR NO KEY UPDATE, KEY SHARE still granted), ``second``
+    started in a thread of its own, which must wait; its outcome (a value or a BookingError) once it ends."""
+    out = {}
+
+    def run_second():
+        try:
+            out["second"] = second()
+        except services.BookingError as error:
+            out["second"] = error
+        finally:
+            connection.close()
+
+    with held_open(first):
+        assert refused(patient, "NO KEY UPDATE") and not refused(patient, "KEY SHARE")
+        thread = threading.Thread(target=run_second)
+        thread.start()
+        thread.join(0.5)
+        assert thread.is_alive()  # waiting for the first
+    thread.join(30)
+    return out["second"]
+
+
 def test_two_moves_of_one_patient_s_visits_take_turns_so_the_second_sees_the_first(maya):
     """A move also locks the patient's row (FOR NO KEY UPDATE: bookings still pass): a second tab moving the
     patient's other IMS visit to the next day waits, then is refused as too close to the first move."""
     patient = make_patient()
     first, _ = book(start=local(2026, 12, 7, 9), practitioner=maya, patient=patient, source=Appointment.Source.STAFF)
     second, _ = book(start=local(2026, 12, 21, 9), practitioner=maya, patient=patient, source=Appointment.Source.STAFF)
-    out = {}
-
-    def other_tab():
-        try:
-            out["second"] = services.reschedule_appointment(appointment=second, new_start=local(2026, 12, 15, 9),
-                                                            now=NOW, by_patient=True)
-        except services.BookingError as error:
-            out["second"] = error
-        finally:
-            connection.close()
-
-    with held_open(lambda: services.reschedule_appointment(appointment=first, new_start=local(2026, 12, 14, 9),
-                                                           now=NOW, by_patient=True)):
-        assert refused(patient, "NO KEY UPDATE") and not refused(patient, "KEY SHARE")
-        thread = threading.Thread(target=other_tab)
-        thread.start()
-        thread.join(0.5)
-        assert thread.is_alive()  # waiting for the first move
-    thread.join(30)
-    assert isinstance(out["second"], services.TooClose), out
+    outcome = second_waits_for_the_first(
+        patient,
+        first=lambda: services.reschedule_appointment(appointment=first, new_start=local(2026, 12, 14, 9), now=NOW,
+                                                      by_patient=True),
+        second=lambda: services.reschedule_appointment(appointment=second, new_start=local(2026, 12, 15, 9),
+                                                       now=NOW, by_patient=True))
+    assert isinstance(outcome, services.TooClose), outcome
     second.refresh_from_db()
     assert second.start == local(2026, 12, 21, 9)
 
@@ -193,24 +203,11 @@ def test_two_ims_bookings_for_one_patient_take_turns_so_the_second_meets_the_7_d
     patient = make_patient()
     book(start=local(2026, 11, 30, 9), practitioner=maya, patient=patient, source=Appointment.Source.STAFF)
     other = make_practitioner("Sam Ortiz")
-    out = {}
-
-    def second_desk():
-        try:
-            out["second"] = book(start=local(2026, 12, 10, 10), practitioner=other, patient=patient,
-                                 source=Appointment.Source.STAFF)[0]
-        except services.BookingError as error:
-            out["second"] = error
-        finally:
-            connection.close()
-
-    with held_open(lambda: book(start=local(2026, 12, 8, 10), practitioner=maya, patient=patient,
-                                source=Appointment.Source.STAFF)):
-        assert refused(patient, "NO KEY UPDATE") and not refused(patient, "KEY SHARE")
-        thread = threading.Thread(target=second_desk)
-        thread.start()
-        thread.join(0.5)
-        assert thread.is_alive()  # waiting for the first booking
-    thread.join(30)
-    assert isinstance(out["second"], services.TooClose), out
+    outcome = second_waits_for_the_first(
+        patient,
+        first=lambda: book(start=local(2026, 12, 8, 10), practitioner=maya, patient=patient,
+                           source=Appointment.Source.STAFF),
+        second=lambda: book(start=local(2026, 12, 10, 10), practitioner=other, patient=patient,
+                            source=Appointment.Source.STAFF))
+    assert isinstance(outcome, services.TooClose), outcome
     assert patient.appointments.kept().count() == 2
