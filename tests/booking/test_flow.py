@@ -427,6 +427,15 @@ def test_a_chosen_practitioner_is_read_with_the_service_in_one_query(client, pra
     assert Appointment.objects.get().practitioner == practitioner
 
 
+def test_a_new_visitors_booking_never_reads_the_session_table(client, practitioner):
+    """A new visitor has no session to read, and the new one's key is not looked up before it is stored."""
+    with CaptureQueriesContext(connection) as queries:
+        assert sent(client.post(DETAILS, details_data(local(2026, 12, 1, 9), action="confirm")))
+    session_sql = [q["sql"] for q in queries.captured_queries if '"django_session"' in q["sql"]]
+    assert [sql.split()[0] for sql in session_sql] == ["INSERT"]
+    assert client.get("/book/requested/").status_code == 200  # and the session it made works
+
+
 @pytest.mark.parametrize("who", ["inactive", "not-offering"])
 def test_a_practitioner_who_cannot_take_the_visit_is_read_as_anyone(client, practitioner, who):
     other = make_practitioner("Sam Lee", services_=[])

@@ -49,6 +49,16 @@ def test_plan_has_a_url_for_every_endpoint_and_targets_name_real_ones(plan):
 
 
 @pytest.mark.django_db
+def test_no_time_the_booking_posts_take_is_in_the_week_the_slot_lists_show(plan):
+    """Rows measured after the booking POST's must still find that week's free times, not a booked-up week."""
+    monday = datetime.fromisoformat(plan["week"]).date()
+    days = {local_date(datetime.fromisoformat(slot["start"])) for slot in plan["free_slots"]}
+    assert len(plan["free_slots"]) > 100 and days
+    assert not any(0 <= (day - monday).days <= 6 for day in days)
+    assert plan["urls"]["slots"].endswith(f"week={plan['week']}&day={plan['slot_day']}")
+
+
+@pytest.mark.django_db
 def test_invoice_numbers_are_consecutive_and_the_counter_ends_at_the_last(plan):
     numbers = list(Invoice.objects.order_by("number").values_list("number", flat=True))
     assert len(numbers) > 1000

@@ -1,5 +1,7 @@
 """Sessions are Django's database sessions, written in one statement outside a transaction."""
 
+import contextlib
+
 import pytest
 from django.contrib.sessions.backends.base import CreateError, UpdateError
 from django.contrib.sessions.models import Session
@@ -27,13 +29,28 @@ def test_a_change_to_a_session_is_one_update_and_reads_back():
     assert SessionStore(store.session_key)["step"] == 2
 
 
-def test_a_new_session_is_a_check_that_its_key_is_free_and_one_insert():
+def test_a_new_session_is_one_insert():
     store = SessionStore()
     store["step"] = 1
     with CaptureQueriesContext(connection) as captured:
         store.save()
-    assert [q["sql"].split()[0] for q in captured.captured_queries] == ["SELECT", "INSERT"]
+    assert [q["sql"].split()[0] for q in captured.captured_queries] == ["INSERT"]
     assert SessionStore(store.session_key)["step"] == 1
+
+
+@pytest.mark.parametrize("in_transaction", [False, True])
+def test_a_new_key_that_clashes_with_a_stored_one_is_drawn_again(monkeypatch, in_transaction):
+    """The key is not looked up first: the refused INSERT is what makes ``create`` draw another."""
+    first = saved({"owner": "first"})
+    keys = iter([first.session_key, "k" * 32])
+    monkeypatch.setattr("clinic.sessions.get_random_string", lambda length, chars: next(keys))
+    store = SessionStore()
+    store["owner"] = "second"
+    with transaction.atomic() if in_transaction else contextlib.nullcontext():
+        store.save()
+    assert store.session_key == "k" * 32
+    assert SessionStore(first.session_key)["owner"] == "first"  # the stored session is untouched
+    assert SessionStore("k" * 32)["owner"] == "second"
 
 
 def test_a_session_deleted_meanwhile_is_not_written_back():

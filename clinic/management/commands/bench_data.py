@@ -456,7 +456,9 @@ class Command(BaseCommand):
                          if d.weekday() < 5 and d not in closed)
 
         # Free times anyone could book, at most one per practitioner per hour, so that booking all of
-        # them never makes one clash with another: every POST of the run goes to a different one.
+        # them never makes one clash with another: every POST of the run goes to a different one. None
+        # in the week the slot-list rows show: the rows measured after the booking POST's (those without
+        # the page cache) would find that week booked up and measure a search of the months after it.
         free: list[tuple[datetime, str]] = []
         block = service.duration + service.buffer
         for practitioner in Practitioner.objects.offering(service):
@@ -464,6 +466,8 @@ class Command(BaseCommand):
             for slot in schedules.available_slots(service=service, practitioner=practitioner, first=today,
                                                  last=today + timedelta(days=settings.BOOKING_HORIZON_DAYS),
                                                  now=now):
+                if monday <= timezone.localtime(slot.start, tz).date() <= monday + timedelta(days=6):
+                    continue
                 if taken_until is None or slot.start >= taken_until:
                     free.append((slot.start, practitioner.slug))
                     taken_until = slot.start + block
