@@ -112,6 +112,17 @@ class AppointmentQuerySet(models.QuerySet):
         return self.alias(_visit=TsTzRange(F("start"), F("end"), Value("[)"))).filter(
             _visit__overlap=DateTimeTZRange(start, end, "[)"))
 
+    def visiting_any(self, windows):
+        """Appointments whose visit overlaps any of ``windows``, each ``(practitioner id, start, end)``
+        (``None``: anyone's): one OR, each branch answered by the same GiST index as ``visiting``."""
+        within = Q()
+        for practitioner_id, start, end in windows:
+            branch = Q(_visit__overlap=DateTimeTZRange(start, end, "[)"))
+            within |= branch if practitioner_id is None else branch & Q(practitioner_id=practitioner_id)
+        if not within:
+            return self.none()
+        return self.alias(_visit=TsTzRange(F("start"), F("end"), Value("[)"))).filter(within)
+
 
 class Appointment(models.Model):
     Status = AppointmentStatus

@@ -26,6 +26,9 @@ from ..access import ADD_CLOSURE, ADD_TIME_OFF, CHANGE_HOURS, DELETE_CLOSURE, DE
 from ..forms import ClosureForm, TimeOffForm, WeeklyHoursForm
 
 UPCOMING_DAYS = 365
+# What the lists of visits still booked show (reference, patient, practitioner, time).
+CLASH_FIELDS = ("reference", "start", "end", "practitioner_id", "practitioner__name", "patient__first_name",
+                "patient__last_name")
 
 
 # --- helpers ----------------------------------------------------------------------------------
@@ -69,17 +72,23 @@ def _schedules_page(request, *, time_off_form=None, closure_form=None, closing=N
 
 
 def _clashes(time_off: list[TimeOff], closures: list[records.Closure], *, now) -> dict[tuple, list[Appointment]]:
+    """The visits still booked in each upcoming time off (its practitioner's) and closure (anyone's).
+
+    One query that reads only those visits (``visiting_any``). Reading every visit up to the last
+    window instead, a closure months away brought back the whole future calendar, thousands of rows
+    with their patients, to keep a handful."""
     windows: list[tuple[tuple, int | None, object, object]] = [
-        (("off", off.pk), off.practitioner_id, off.start, off.end) for off in time_off]
+        (("off", off.pk), off.practitioner_id, max(off.start, now), off.end) for off in time_off]
     for closure in closures:
         start, end = schedules.local_range(first=closure.day, last=closure.day)
-        windows.append((("closure", closure.day), None, start, end))
+        windows.append((("closure", closure.day), None, max(start, now), end))
+    windows = [w for w in windows if w[2] < w[3]]  # a time off ending now has nothing left to clash with
     if not windows:
         return {}
-    latest = max(end for *_, end in windows)
     found: dict[tuple, list[Appointment]] = {}
-    for a in Appointment.objects.active().visiting(now, latest).select_related(
-            "patient", "practitioner").order_by("start"):
+    visits = (Appointment.objects.active().visiting_any([window[1:] for window in windows])
+              .select_related("patient", "practitioner").only(*CLASH_FIELDS).order_by("start", "pk"))
+    for a in visits:
         for key, practitioner_id, start, end in windows:
             if (practitioner_id is None or a.practitioner_id == practitioner_id) and a.start < end and a.end > start:
                 found.setdefault(key, []).append(a)

@@ -367,6 +367,32 @@ def test_the_schedules_page_shows_hours_time_off_and_closures(client, front_desk
     assert "Staff party" in page and "Christmas Day" in page
 
 
+def test_the_schedules_page_lists_the_visits_still_booked_in_each_time_off_and_closure(client, front_desk,
+                                                                                       practitioner):
+    other = make_practitioner("Sam Lee")
+    in_time_off, _ = book(start=local(2026, 12, 15, 10), practitioner=practitioner)
+    others_that_hour, _ = book(start=local(2026, 12, 15, 10), practitioner=other)  # not Maya's time off
+    cancelled, _ = book(start=local(2026, 12, 15, 11), practitioner=practitioner)
+    services.cancel_appointment(appointment=cancelled, now=NOW, by_patient=True, reason="Feeling better")
+    closed_maya, _ = book(start=local(2026, 12, 16, 10), practitioner=practitioner)
+    closed_sam, _ = book(start=local(2026, 12, 16, 14), practitioner=other)
+    free_day, _ = book(start=local(2026, 12, 17, 10), practitioner=practitioner)
+    months_on, _ = book(start=local(2027, 1, 20, 10), practitioner=other)
+    TimeOff.objects.create(practitioner=practitioner, start=local(2026, 12, 15, 9), end=local(2026, 12, 15, 12),
+                           reason="Course")
+    ClinicClosure.objects.create(date=date(2026, 12, 16), name="Staff training")
+    ClinicClosure.objects.create(date=date(2027, 11, 12), name="Far off")  # the last window, a year away
+    page = client.get(SCHEDULES).content.decode()
+    time_off_part, closures_part = page.split("Staff training", 1)
+    listed_off = re.findall(r'/staff/appointments/([A-Z0-9-]+)/"', time_off_part.split("Course", 1)[1])
+    assert listed_off == [in_time_off.reference]
+    listed_closure = re.findall(r'/staff/appointments/([A-Z0-9-]+)/"', closures_part)
+    assert listed_closure == [closed_maya.reference, closed_sam.reference]
+    assert "with <bdi>Sam Lee</bdi>, 2:00 p.m." in closures_part
+    for not_listed in (others_that_hour, cancelled, free_day, months_on):
+        assert not_listed.reference not in page
+
+
 def test_time_off_is_stored_in_utc_and_removes_those_slots(client, front_desk, practitioner):
     response = client.post(TIME_OFF, time_off_data(practitioner))
     assert response.status_code == 302
