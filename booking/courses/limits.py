@@ -12,16 +12,18 @@ count (visits used elsewhere count in the year they were entered for).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
+
+from django.db.models import Sum
 
 from booking.billing.models import ZERO, Invoice
 from booking.models import KEPT_STATUSES, Appointment, InsuranceNote
 from booking.schedules import local_date
 
-from .models import Course, PayerRule
+from .models import Course, CourseVisit, PayerRule
 
 NEAR = 2  # visits left at which the dashboard lists a course
 NEAR_DAYS = 14  # days left in the window at which the dashboard lists a course
@@ -86,9 +88,13 @@ def count(*, name: str, window: str, window_days: int | None, limit: int | None,
 
 
 def rule_for(course: Course) -> PayerRule | None:
-    rules = PayerRule.objects.filter(payer=course.payer)
+    return _rule_among(PayerRule.objects.filter(payer=course.payer), course)
+
+
+def _rule_among(rules: Iterable[PayerRule], course: Course) -> PayerRule | None:
+    """The first of the payer's rules (in their order) in force on the day the course started."""
     for rule in rules:
-        if (rule.valid_from is None or rule.valid_from <= course.started_on) and (
+        if rule.payer == course.payer and (rule.valid_from is None or rule.valid_from <= course.started_on) and (
                 rule.valid_until is None or course.started_on <= rule.valid_until):
             return rule
     return None
@@ -98,30 +104,62 @@ def payer_status(course: Course, *, on: date, upcoming: Sequence[date] = (),
                  visits: Sequence[Appointment] | None = None) -> PayerCount | None:
     """The course's payer count on ``on`` (None for self-pay, or no rule and no limit entered).
     ``visits``: the course's kept visits, if the caller has read them already."""
-    if course.payer == InsuranceNote.Kind.SELF_PAY:
-        return None
-    rule = rule_for(course)
-    limit = course.limit_visits if course.limit_visits is not None else (rule.max_visits if rule else None)
-    if rule is None and limit is None and course.limit_amount is None:
-        return None
-    if course.payer == InsuranceNote.Kind.MSP_SUPPLEMENTARY:  # one benefit per year, whatever the course
-        starts = Appointment.objects.filter(patient=course.patient, status__in=list(KEPT_STATUSES),
-                                            insurance__kind=course.payer).values_list("start", flat=True)
-    elif visits is not None:
-        starts = [visit.start for visit in visits]
-    else:
-        starts = course.kept_visits().values_list("start", flat=True)
-    visit_dates = [local_date(start) for start in starts]
-    first = course.visits.select_related("appointment__insurance").order_by("appointment__start").first()
-    insurance = getattr(first.appointment, "insurance", None) if first else None
-    amount_used = None
-    if course.limit_amount is not None:
-        amount_used = sum((i.total for i in Invoice.objects.live().filter(
-            appointment__course_visit__course=course, service_date__gte=date(on.year, 1, 1),
-            service_date__lte=date(on.year, 12, 31))), ZERO)
-    return count(name=rule.name if rule else course.get_payer_display(),
-                 window=rule.window if rule else PayerRule.Window.NONE, window_days=rule.window_days if rule else None,
-                 limit=limit, visit_dates=visit_dates, on=on, incident=insurance.incident_date if insurance else None,
-                 used_elsewhere=course.used_elsewhere, used_elsewhere_year=course.used_elsewhere_year,
-                 amount_used=amount_used, amount_limit=course.limit_amount,
-                 upcoming=upcoming)
+    return payer_statuses([course], on=on, upcoming=upcoming,
+                          visits=None if visits is None else {course.pk: visits})[course.pk]
+
+
+def payer_statuses(courses: Sequence[Course], *, on: date, upcoming: Sequence[date] = (),
+                   visits: dict[int, Sequence[Appointment]] | None = None) -> dict[int, PayerCount | None]:
+    """``payer_status`` of each course, by course id, in a fixed number of queries however many courses
+    (the dashboard counts every course with a visit in the coming week): the rules, the visits' dates,
+    the first visits' insurance notes and, for courses with a dollar maximum, what was invoiced."""
+    counted = [c for c in courses if c.payer != InsuranceNote.Kind.SELF_PAY]
+    rules: list[PayerRule] = list(PayerRule.objects.filter(payer__in={c.payer for c in counted})) if counted else []
+    rule_of = {c.pk: _rule_among(rules, c) for c in counted}
+    limited = [c for c in counted
+               if rule_of[c.pk] is not None or c.limit_visits is not None or c.limit_amount is not None]
+    found: dict[int, PayerCount | None] = {c.pk: None for c in courses}
+    if not limited:
+        return found
+    dates = _visit_dates(limited, visits or {})
+    ids = [c.pk for c in limited]
+    incidents = dict(CourseVisit.objects.filter(course_id__in=ids).order_by("course_id", "appointment__start")
+                     .distinct("course_id").values_list("course_id", "appointment__insurance__incident_date"))
+    amounts: dict[int, Decimal] = {}
+    if any(c.limit_amount is not None for c in limited):
+        amounts = dict(Invoice.objects.live().filter(
+            appointment__course_visit__course_id__in=[c.pk for c in limited if c.limit_amount is not None],
+            service_date__gte=date(on.year, 1, 1), service_date__lte=date(on.year, 12, 31))
+            .values_list("appointment__course_visit__course_id").annotate(Sum("total")).order_by())
+    for course in limited:
+        rule = rule_of[course.pk]
+        found[course.pk] = count(
+            name=rule.name if rule else course.get_payer_display(),
+            window=rule.window if rule else PayerRule.Window.NONE, window_days=rule.window_days if rule else None,
+            limit=course.limit_visits if course.limit_visits is not None else (rule.max_visits if rule else None),
+            visit_dates=dates[course.pk], on=on, incident=incidents.get(course.pk),
+            used_elsewhere=course.used_elsewhere, used_elsewhere_year=course.used_elsewhere_year,
+            amount_used=amounts.get(course.pk, ZERO) if course.limit_amount is not None else None,
+            amount_limit=course.limit_amount, upcoming=upcoming)
+    return found
+
+
+def _visit_dates(courses: Sequence[Course], visits: dict[int, Sequence[Appointment]]) -> dict[int, list[date]]:
+    """The local dates of the visits each course counts: its kept visits; for MSP's supplementary benefit
+    (one benefit per year, whatever the course) every kept visit of the patient's billed to it."""
+    starts: dict[int, list] = {c.pk: [v.start for v in visits[c.pk]] for c in courses if c.pk in visits}
+    msp = [c for c in courses if c.payer == InsuranceNote.Kind.MSP_SUPPLEMENTARY]
+    if msp:
+        by_patient: dict[int, list] = {}
+        for patient_id, start in Appointment.objects.filter(
+                patient_id__in={c.patient_id for c in msp}, status__in=list(KEPT_STATUSES),
+                insurance__kind=InsuranceNote.Kind.MSP_SUPPLEMENTARY).values_list("patient_id", "start"):
+            by_patient.setdefault(patient_id, []).append(start)
+        starts.update({c.pk: by_patient.get(c.patient_id, []) for c in msp})
+    unread = [c.pk for c in courses if c.pk not in starts]
+    if unread:
+        for course_id, start in Appointment.objects.filter(
+                course_visit__course_id__in=unread, status__in=list(KEPT_STATUSES)).values_list(
+                "course_visit__course_id", "start"):
+            starts.setdefault(course_id, []).append(start)
+    return {c.pk: [local_date(start) for start in starts.get(c.pk, [])] for c in courses}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Count, Exists, OuterRef, Q
 
 from booking.models import KEPT_STATUSES, Appointment, InsuranceNote, Patient, Practitioner
 
@@ -15,6 +15,13 @@ FULL_COURSE_MAX = 10  # "a full course is 4–10 sessions": past this, staff are
 class CourseQuerySet(models.QuerySet):
     def open(self):
         return self.filter(status__in=[Course.Status.TRIAL, Course.Status.CONTINUING])
+
+    def with_progress_counts(self):
+        """Each course's completed visits (``done``) and whether a review is recorded (``reviewed``):
+        what the review prompt and the dashboard's flags are decided on, for many courses in one query."""
+        return self.annotate(
+            done=Count("visits", filter=Q(visits__appointment__status=Appointment.Status.COMPLETED)),
+            reviewed=Exists(CourseReview.objects.filter(course=OuterRef("pk"))))
 
 
 class Course(models.Model):

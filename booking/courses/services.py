@@ -10,11 +10,11 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 from django.db import transaction
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Q
 from django.forms.models import model_to_dict
 
 from booking import schedules
-from booking.models import Appointment, EmailNotice, InsuranceNote, Service
+from booking.models import KEPT_STATUSES, Appointment, EmailNotice, InsuranceNote, Service
 from booking.services import BookingError, SlotTaken, book_appointment
 from booking.tasks import queue_notices
 from booking.templatetags.booking_tags import local_when
@@ -257,19 +257,28 @@ def summary(course: Course) -> dict:
 
 def flagged_courses(courses_qs) -> list[tuple[Course, list[str]]]:
     """Open courses needing attention (no meaningful change by visit 4 and no review; past 10 visits),
-    with why. Candidates are found in one query; only those are looked at visit by visit."""
-    candidates = (courses_qs.open().annotate(
-        done=Count("visits", filter=Q(visits__appointment__status=Appointment.Status.COMPLETED)),
-        reviewed=Exists(CourseReview.objects.filter(course=OuterRef("pk"))))
-        .filter(Q(done__gte=progress.REVIEW_AT_VISIT, reviewed=False) | Q(done__gt=progress.FULL_COURSE_MAX))
-        .select_related("patient", "practitioner").order_by("started_on", "pk"))
+    with why. Candidates are found in one query, and their pain scores read in one more."""
+    attention = Q(done__gte=progress.REVIEW_AT_VISIT, reviewed=False) | Q(done__gt=progress.FULL_COURSE_MAX)
+    candidates = list(courses_qs.open().with_progress_counts().filter(attention)
+                      .select_related("patient", "practitioner").order_by("started_on", "pk"))
+    pains: dict[int, list[int]] = {}
+    for course_id, pain in (VisitScore.objects.filter(
+            appointment__course_visit__course__in=candidates, appointment__status__in=list(KEPT_STATUSES))
+            .order_by("appointment__start").values_list("appointment__course_visit__course_id", "pain")):
+        pains.setdefault(course_id, []).append(pain)
     found = []
     for course in candidates:
-        why = summary(course)["flags"]
+        why = progress.flags(visits_done=course.done, reviewed=course.reviewed, scores=pains.get(course.pk, []),
+                             still_open=True)  # open(): in trial or continuing
         if why:
             found.append((course, why))
     return found
 
+
+def review_due(course_ids) -> set[int]:
+    """Which of these courses wait for their 4th-visit review (as ``summary`` says), in one query."""
+    return {course.pk for course in Course.objects.filter(pk__in=course_ids).open().with_progress_counts()
+            if progress.review_due(visits_done=course.done, reviewed=course.reviewed)}
 
 
 PATIENT_TRIAL_VISITS = 6  # a trial the patient starts from their link: the clinic's default length

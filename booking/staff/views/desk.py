@@ -137,16 +137,17 @@ def today(request):
     in_view = Course.objects.filter(pk__in=CourseVisit.objects.filter(appointment__in=visible).values("course"))
     course_flags = courses.flagged_courses(in_view)
     # the practitioner's day: today's course visits whose course waits for its 4th-visit review
-    todays_courses = {cv.appointment_id: cv.course for cv in CourseVisit.objects.filter(
-        appointment__in=[a.pk for a in todays]).select_related("course")}
-    due = {pk for pk, course in todays_courses.items() if courses.summary(course)["review_due"]}
+    todays_courses = dict(CourseVisit.objects.filter(appointment__in=[a.pk for a in todays])
+                          .values_list("appointment_id", "course_id"))
+    due = courses.review_due(set(todays_courses.values()))
     for appointment in todays:
-        appointment.review_due = appointment.pk in due
+        appointment.review_due = todays_courses.get(appointment.pk) in due
     # payer limits: the open courses with a visit in the coming week (the desk books and bills those next)
     week = in_view.open().exclude(payer="self_pay").filter(
         visits__appointment__start__gte=start, visits__appointment__start__lt=start + timedelta(days=7)).distinct()
-    payer_flags = [(course, status) for course in week.select_related("patient")
-                   if (status := limits.payer_status(course, on=day)) is not None and status.near]
+    week = list(week.select_related("patient"))
+    statuses = limits.payer_statuses(week, on=day)
+    payer_flags = [(course, status) for course in week if (status := statuses[course.pk]) is not None and status.near]
     return render(request, "staff/today.html", {
         "fee_decisions": fee_decisions, "course_flags": course_flags, "payer_flags": payer_flags,
         "day": day, "now": now, "appointments": todays, "queue": queue, "arrivals_due": arrivals_due,

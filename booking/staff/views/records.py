@@ -118,9 +118,9 @@ def _payer_counts(patient: Patient | None, day: date) -> list:
     """The patient's open IMS courses with a payer limit, counted as on the day being booked."""
     if patient is None:
         return []
-    counts = [(course, limits.payer_status(course, on=day, upcoming=[day]))
-              for course in Course.objects.open().filter(patient=patient)]
-    return [(course, count) for course, count in counts if count is not None]
+    courses = list(Course.objects.open().filter(patient=patient))
+    counts = limits.payer_statuses(courses, on=day, upcoming=[day])
+    return [(course, counts[course.pk]) for course in courses if counts[course.pk] is not None]
 
 
 def _book(request, form: PhoneBookingForm, patient: Patient | None, patient_form: StaffPatientForm | None,

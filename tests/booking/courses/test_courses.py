@@ -445,3 +445,36 @@ def test_a_refused_series_comes_back_as_the_desk_left_it(client, assessment):
     assert response.status_code == 400 and CourseVisit.objects.filter(course=course).count() == 1
     assert f"The visit on {local_when(parse_start(data['visit-3']))} must be 7 to 14 days after" in html
     assert f'value="{data["visit-2"]}" checked' in html and f'value="{second.start.strftime(iso)}" checked' not in html
+
+
+def test_the_days_flags_and_review_prompts_take_queries_that_do_not_grow_with_the_courses(client, assessment):
+    """Courses to look at and today's visits due a review are decided for all courses at once."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def flagged_course_with_a_visit_today(hour):
+        first, _ = book(start=local(2026, 12, 2, hour), practitioner=assessment.practitioner,
+                        source=Appointment.Source.STAFF)
+        course, _ = completed_course(first, [7, 7, 7, 7])  # marked done: no change by visit 4, review due
+        today, _ = book(start=local(2026, 11, 30, hour), practitioner=assessment.practitioner, patient=first.patient,
+                        service=make_service("ims-follow-up"), source=Appointment.Source.STAFF,
+                        spacing_override="Test: today's visit")
+        CourseVisit.objects.create(course=course, appointment=today)
+        return course
+
+    login(client, "Practitioner", "maya", assessment.practitioner)
+
+    def today_page():
+        client.get("/staff/")
+        with CaptureQueriesContext(connection) as queries:
+            page = client.get("/staff/").content.decode()
+        return page, len(queries)
+
+    flagged_course_with_a_visit_today(13)
+    page, queries = today_page()
+    assert page.count("No meaningful change by visit 4") == 1 and page.count("IMS review due") == 1
+    for hour in (14, 15, 16):
+        flagged_course_with_a_visit_today(hour)
+    page, more_queries = today_page()
+    assert page.count("No meaningful change by visit 4") == 4 and page.count("IMS review due") == 4
+    assert more_queries == queries

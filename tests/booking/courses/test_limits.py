@@ -4,10 +4,13 @@ MSP supplementary visits per calendar year with visits used elsewhere, limits en
 from __future__ import annotations
 
 from datetime import date, timedelta
+from decimal import Decimal
 
 import pytest
 import time_machine
 from django.contrib.auth.models import Group, User
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from booking.courses import services as courses
 from booking.courses.limits import count, payer_status
@@ -146,3 +149,50 @@ def test_the_limits_form_stamps_the_year_visits_used_elsewhere_were_entered_for(
     with time_machine.travel(local(2027, 1, 2, 9), tick=False):
         hint = LimitsForm(instance=course).fields["used_elsewhere"].help_text
     assert hint == "The 3 entered were for 2026: they no longer count. Enter the visits used elsewhere in 2027."
+
+
+@pytest.mark.django_db
+def test_the_dashboard_lists_the_courses_close_to_a_payer_limit_in_queries_that_do_not_grow_with_them(
+        client, staff_roles):
+    from booking.billing.services import check_out
+
+    with time_machine.travel(NOW, tick=False):
+        practitioner = make_practitioner("Maya Chen", services_=[make_service(), make_service("ims-follow-up")])
+        crash = date(2026, 11, 20)
+
+        def insured(day, hour, insurance=None, **limits):
+            visit, _ = book(start=local(2026, 12, day, hour), practitioner=practitioner,
+                            source=Appointment.Source.STAFF, insurance=insurance)
+            course = courses.open_course(appointment=visit, area="Neck", planned_visits=6, actor=None, now=NOW)
+            for name, value in limits.items():
+                setattr(course, name, value)
+            course.save()
+            return course, visit
+
+        icbc_note = {"kind": InsuranceNote.Kind.ICBC, "claim_number": "X1", "incident_date": crash}
+        near, _ = insured(1, 9, icbc_note, limit_visits=2)
+        far, _ = insured(1, 10, icbc_note)  # 1 of ICBC's 25, the window open until February
+        self_pay, _ = insured(1, 11)
+        capped, capped_visit = insured(2, 10, {"kind": InsuranceNote.Kind.WORKSAFEBC, "incident_date": crash},
+                                       limit_amount=Decimal("100.00"))
+        Appointment.objects.filter(pk=capped_visit.pk).update(status=Appointment.Status.COMPLETED)
+        check_out(appointment=capped_visit, actor=None, now=NOW)  # $140 invoiced this year
+        user = User.objects.create_user(username="desk", password="x")
+        user.groups.add(Group.objects.get(name="Front desk"))
+        client.force_login(user)
+
+        def payer_section():
+            client.get("/staff/")
+            with CaptureQueriesContext(connection) as queries:
+                page = client.get("/staff/").content.decode()
+            start = page.index('id="payer-heading"')
+            return page[start:page.index("</section>", start)], len(queries)
+
+        section, queries = payer_section()
+        assert f"{near.patient.full_name}</bdi></a>: <bdi>" in section and "1 of 2 used · 1 visit left." in section
+        assert capped.patient.full_name in section and "The $100.00 maximum is reached." in section
+        assert far.patient.full_name not in section and self_pay.patient.full_name not in section
+        more = [insured(3, hour, icbc_note, limit_visits=2)[0] for hour in (9, 10, 11)]
+        section, queries_with_more = payer_section()
+        assert all(course.patient.full_name in section for course in more)
+        assert queries_with_more == queries
