@@ -32,6 +32,10 @@ class WorkingHoursInline(admin.TabularInline):
     model = WorkingHours
     extra = 1
 
+    def get_queryset(self, request):
+        # Each row's name (WorkingHours.__str__) names the practitioner: one query per row without this.
+        return super().get_queryset(request).select_related("practitioner")
+
 
 @admin.register(Practitioner)
 class PractitionerAdmin(admin.ModelAdmin):

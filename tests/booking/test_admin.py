@@ -92,3 +92,29 @@ def test_a_practitioner_gets_the_same_answer_and_still_only_their_own_patients(c
     body = page.content.decode()
     assert page.status_code == 200 and "That filter could not be used" in body
     assert own.reference in body and other.reference not in body
+
+
+def test_a_practitioners_admin_page_takes_the_same_queries_however_many_hours_rows_it_lists(client):
+    """Each inline row's name names the practitioner: read with the rows, not once per row."""
+    from datetime import date, time
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from booking.models import WorkingHours
+
+    maya = make_practitioner("Maya Chen")
+    client.force_login(User.objects.create_superuser(username="owner", password="x"))
+    url = f"/admin/booking/practitioner/{maya.pk}/change/"
+
+    def queries() -> int:
+        client.get(url)
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url).status_code == 200
+        return len(captured)
+
+    before = queries()
+    WorkingHours.objects.bulk_create(  # an old timetable kept as history
+        WorkingHours(practitioner=maya, weekday=day, start=time(8), end=time(11), valid_from=date(2025, 1, 1),
+                     valid_until=date(2025, 12, 31)) for day in range(5))
+    assert queries() == before

@@ -11,6 +11,7 @@ from datetime import timedelta
 
 from django.contrib import messages
 from django.db import IntegrityError, transaction
+from django.db.models import Prefetch, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -19,7 +20,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from ... import parsing, schedules
 from ...forms import error_list
-from ...models import Appointment, ClinicClosure, Practitioner, TimeOff, violated_constraint
+from ...models import Appointment, ClinicClosure, Practitioner, TimeOff, WorkingHours, violated_constraint
 from ...templatetags.booking_tags import local_time, local_when
 from .. import records
 from ..access import ADD_CLOSURE, ADD_TIME_OFF, CHANGE_HOURS, DELETE_CLOSURE, DELETE_TIME_OFF, VIEW_HOURS, staff_view
@@ -51,7 +52,9 @@ def _span(start, end) -> str:
 def _schedules_page(request, *, time_off_form=None, closure_form=None, closing=None, status=200):
     now = timezone.now()
     today = timezone.localdate(now)
-    practitioners = list(Practitioner.objects.active().prefetch_related("working_hours"))
+    # Only the hours still in force or to come: every change of hours leaves the old rows as history.
+    in_force = WorkingHours.objects.filter(Q(valid_until__isnull=True) | Q(valid_until__gte=today))
+    practitioners = list(Practitioner.objects.active().prefetch_related(Prefetch("working_hours", queryset=in_force)))
     for p in practitioners:
         p.current_hours, p.future_hours = records.timetables(p.working_hours.all(), today=today)
     time_off = list(TimeOff.objects.filter(end__gt=now, practitioner__active=True).select_related("practitioner")

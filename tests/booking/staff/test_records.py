@@ -293,6 +293,28 @@ def test_the_patient_list_pages_by_25_in_a_fixed_number_of_queries(client, front
     assert client.get(PATIENTS, {"page": "nonsense"}).status_code == 200
 
 
+def test_the_patient_list_counts_each_patients_visits_and_shows_the_latest(client, practitioner):
+    other = make_practitioner("Sam Lee")
+    patient = make_patient(first_name="Juniper", last_name="Bell")
+    for when, who in ((local(2026, 12, 1, 9), practitioner), (local(2026, 12, 8, 9), other),
+                      (local(2026, 12, 15, 9), practitioner)):
+        book(start=when, practitioner=who, patient=patient)
+    make_patient(first_name="Nobody", last_name="Yet")
+
+    def row(page: str, name: str) -> str:
+        start = page.index(name)
+        return page[start:page.index("</tr>", start)]
+
+    client.force_login(staff_user("Front desk", "desk2"))
+    page = client.get(PATIENTS).content.decode()
+    assert '<td data-label="Visits">3</td>' in row(page, "Bell") and "15 Dec 2026" in row(page, "Bell")
+    assert '<td data-label="Visits">0</td>' in row(page, "Yet") and "none" in row(page, "Yet")
+    # A practitioner learns only of their own visits with the patient.
+    client.force_login(staff_user("Practitioner", "sam", practitioner=other))
+    own = client.get(PATIENTS).content.decode()
+    assert '<td data-label="Visits">1</td>' in row(own, "Bell") and "8 Dec 2026" in row(own, "Bell")
+
+
 def test_the_patient_page_shows_history_newest_first_with_insurance_and_flags(client, front_desk, practitioner):
     patient = make_patient(first_name="Juniper")
     old, _ = book(start=local(2026, 12, 1, 9), practitioner=practitioner, patient=patient,
