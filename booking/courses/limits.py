@@ -88,7 +88,12 @@ def count(*, name: str, window: str, window_days: int | None, limit: int | None,
 
 
 def rule_for(course: Course) -> PayerRule | None:
-    return _rule_among(PayerRule.objects.filter(payer=course.payer), course)
+    return _rule_among(_rules({course.payer}), course)
+
+
+def _rules(payers) -> list[PayerRule]:
+    """The payers' rules, latest start first (a rule with no start first of all), then in the order added."""
+    return list(PayerRule.objects.filter(payer__in=payers).order_by("payer", "-valid_from", "pk")) if payers else []
 
 
 def _rule_among(rules: Iterable[PayerRule], course: Course) -> PayerRule | None:
@@ -114,7 +119,7 @@ def payer_statuses(courses: Sequence[Course], *, on: date, upcoming: Sequence[da
     (the dashboard counts every course with a visit in the coming week): the rules, the visits' dates,
     the first visits' insurance notes and, for courses with a dollar maximum, what was invoiced."""
     counted = [c for c in courses if c.payer != InsuranceNote.Kind.SELF_PAY]
-    rules: list[PayerRule] = list(PayerRule.objects.filter(payer__in={c.payer for c in counted})) if counted else []
+    rules = _rules({c.payer for c in counted})
     rule_of = {c.pk: _rule_among(rules, c) for c in counted}
     limited = [c for c in counted
                if rule_of[c.pk] is not None or c.limit_visits is not None or c.limit_amount is not None]

@@ -259,8 +259,9 @@ def flagged_courses(courses_qs) -> list[tuple[Course, list[str]]]:
     """Open courses needing attention (no meaningful change by visit 4 and no review; past 10 visits),
     with why. Candidates are found in one query, and their pain scores read in one more."""
     attention = Q(done__gte=progress.REVIEW_AT_VISIT, reviewed=False) | Q(done__gt=progress.FULL_COURSE_MAX)
-    candidates = list(courses_qs.open().with_progress_counts().filter(attention)
-                      .select_related("patient", "practitioner").order_by("started_on", "pk"))
+    # By id: a queryset joined to visits or appointments would multiply (or, filtered, cut) the counts.
+    candidates = list(Course.objects.filter(pk__in=courses_qs.values("pk")).open().with_progress_counts()
+                      .filter(attention).select_related("patient", "practitioner").order_by("started_on", "pk"))
     pains: dict[int, list[int]] = {}
     for course_id, pain in (VisitScore.objects.filter(
             appointment__course_visit__course__in=candidates, appointment__status__in=list(KEPT_STATUSES))

@@ -500,7 +500,8 @@ class Command(BaseCommand):
         offer_start, offer_who = free.pop()
         entry, _ = WaitlistEntry.objects.get_or_create(
             email="bench.waiting@example.com", status=WaitlistEntry.Status.WAITING,
-            defaults={"service": service, "earliest": today, "latest": today + timedelta(days=90),
+            defaults={"service": service, "earliest": today,  # up to the offer's day, as the matcher would need
+                      "latest": max(today + timedelta(days=90), timezone.localtime(offer_start, tz).date()),
                       "weekdays": list(range(7)), "parts_of_day": WaitlistEntry.Part.values,
                       "first_name": "Bench", "last_name": "Waiting"})
         offer, _ = WaitlistOffer.objects.update_or_create(

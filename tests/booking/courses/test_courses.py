@@ -478,3 +478,11 @@ def test_the_days_flags_and_review_prompts_take_queries_that_do_not_grow_with_th
     page, more_queries = today_page()
     assert page.count("No meaningful change by visit 4") == 4 and page.count("IMS review due") == 4
     assert more_queries == queries
+
+
+def test_a_course_is_flagged_on_its_own_visits_whatever_joins_the_queryset_passed_in_has(assessment):
+    course, visits = completed_course(assessment, [7, 7, 7, 7, 7])
+    joined = Course.objects.filter(patient__appointments__status="completed")  # one row per completed visit
+    assert courses.flagged_courses(joined) == [(course, ["No meaningful change by visit 4 and no review yet"])]
+    one_visit = Course.objects.filter(visits__appointment=visits[0])  # filtered on a single visit
+    assert courses.flagged_courses(one_visit) == [(course, ["No meaningful change by visit 4 and no review yet"])]

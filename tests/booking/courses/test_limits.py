@@ -196,3 +196,60 @@ def test_the_dashboard_lists_the_courses_close_to_a_payer_limit_in_queries_that_
         section, queries_with_more = payer_section()
         assert all(course.patient.full_name in section for course in more)
         assert queries_with_more == queries
+
+
+@pytest.mark.django_db
+def test_counted_together_each_course_gets_what_it_gets_counted_alone(staff_roles):
+    """The dashboard counts many courses in one batch: no payer's rule, visits or invoices may leak into
+    another course's count. Mixed payers, rules chosen by the day a course started, two MSP courses of
+    one patient, a course with no visits, dollar maximums, a day in the next year."""
+    from dataclasses import astuple
+
+    from booking.billing.services import check_out
+    from booking.courses.limits import payer_statuses
+    from booking.courses.models import Course
+    from tests.factories import make_patient
+
+    with time_machine.travel(NOW, tick=False):
+        practitioner = make_practitioner("Maya Chen", services_=[make_service(), make_service("ims-follow-up")])
+        PayerRule.objects.filter(payer="extended_health").delete()  # the shipped one applies on any day
+        PayerRule.objects.create(payer="extended_health", name="Plan before December", max_visits=3,
+                                 window="none", valid_until=date(2026, 11, 30))
+        PayerRule.objects.create(payer="extended_health", name="Plan from December", max_visits=7, window="none",
+                                 valid_from=date(2026, 12, 1))
+        hours = iter([9, 10, 11, 13, 14, 15, 16, 9, 10])
+        shared = make_patient()
+
+        def course(day, kind, patient=None, **limits):
+            note = {"kind": kind, "incident_date": date(2026, 11, 1), "claim_number": "X1"}
+            visit, _ = book(start=local(2026, 12, day, next(hours)), practitioner=practitioner,
+                            patient=patient or make_patient(), source=Appointment.Source.STAFF, insurance=note,
+                            spacing_override="Test")
+            made = courses.open_course(appointment=visit, area="Neck", planned_visits=6, actor=None, now=NOW)
+            Course.objects.filter(pk=made.pk).update(**limits)
+            return visit
+
+        course(1, "msp_supplementary", shared)
+        msp_two = course(2, "msp_supplementary", shared, limit_amount=Decimal("50"))
+        older_plan = course(3, "extended_health", limit_amount=Decimal("100"))
+        Course.objects.filter(visits__appointment=older_plan).update(started_on=date(2026, 11, 15))
+        course(4, "extended_health")
+        worksafe = course(7, "worksafebc", limit_visits=5, limit_amount=Decimal("10"))
+        course(8, "icbc")
+        no_visits = course(9, "icbc", limit_visits=4)
+        CourseVisit.objects.filter(appointment=no_visits).delete()
+        for visit in (older_plan, worksafe, msp_two):
+            Appointment.objects.filter(pk=visit.pk).update(status=Appointment.Status.COMPLETED)
+            check_out(appointment=visit, actor=None, now=NOW)
+        everyone = list(Course.objects.all())
+        names = {c.payer + str(c.started_on): payer_status(c, on=date(2026, 12, 10)).name for c in everyone}
+        assert names["extended_health2026-11-15"] == "Plan before December"
+        assert names["extended_health2026-12-04"] == "Plan from December"
+        for on in (date(2026, 12, 10), date(2027, 1, 5)):
+            for upcoming in ((), (date(2026, 12, 20),)):
+                together = payer_statuses(everyone, on=on, upcoming=upcoming)
+                for c in everyone:
+                    alone = payer_status(c, on=on, upcoming=upcoming)
+                    assert together[c.pk] is not None and astuple(together[c.pk]) == astuple(alone), (c.payer, on)
+        msp = payer_statuses(everyone, on=date(2026, 12, 10))
+        assert {msp[c.pk].used for c in everyone if c.payer == "msp_supplementary"} == {2}  # the patient's two

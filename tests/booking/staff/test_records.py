@@ -415,6 +415,34 @@ def test_the_schedules_page_lists_the_visits_still_booked_in_each_time_off_and_c
         assert not_listed.reference not in page
 
 
+def test_a_time_off_and_a_closure_under_way_list_only_the_visits_not_over_yet(client, front_desk, practitioner,
+                                                                             frozen_clock):
+    over, in_progress, later = (book(start=local(2026, 11, 30, hour), practitioner=practitioner,
+                                     source=Appointment.Source.STAFF)[0] for hour in (9, 10, 11))
+    TimeOff.objects.create(practitioner=practitioner, start=local(2026, 11, 30, 8), end=local(2026, 11, 30, 12),
+                           reason="Course")
+    ClinicClosure.objects.create(date=date(2026, 11, 30), name="Burst pipe")
+    frozen_clock.move_to(local(2026, 11, 30, 10, 15))  # the 9:00 visit is over, the 10:00 one is not
+    page = client.get(SCHEDULES).content.decode()
+    time_off_part = page[page.index("Course"):page.index("Burst pipe")]
+    closure_part = page[page.index("Burst pipe"):]
+    for part in (time_off_part, closure_part):
+        assert re.findall(r'/staff/appointments/([A-Z0-9-]+)/"', part) == [in_progress.reference, later.reference]
+    assert over.reference not in page
+
+
+def test_visits_in_any_of_several_windows_are_read_and_no_others():
+    maya, sam = make_practitioner("Maya Chen"), make_practitioner("Sam Lee")
+    visits = {(who.name, day, hour): book(start=local(2026, 12, day, hour), practitioner=who)[0]
+              for who in (maya, sam) for day in (15, 16, 17) for hour in (9, 14)}
+    windows = [(maya.pk, local(2026, 12, 15, 8), local(2026, 12, 15, 12)),  # Maya's morning off
+               (None, local(2026, 12, 16, 0), local(2026, 12, 17, 0))]  # the clinic closed all day
+    found = set(Appointment.objects.visiting_any(windows).values_list("reference", flat=True))
+    assert found == {visits[k].reference for k in [("Maya Chen", 15, 9), ("Maya Chen", 16, 9),
+                                                   ("Maya Chen", 16, 14), ("Sam Lee", 16, 9), ("Sam Lee", 16, 14)]}
+    assert not Appointment.objects.visiting_any([]).exists()
+
+
 def test_time_off_is_stored_in_utc_and_removes_those_slots(client, front_desk, practitioner):
     response = client.post(TIME_OFF, time_off_data(practitioner))
     assert response.status_code == 302
