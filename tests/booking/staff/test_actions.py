@@ -550,3 +550,16 @@ def test_a_warning_naming_a_patient_waits_in_the_session_not_in_a_cookie(client,
     assert "messages" not in response.cookies
     assert all("Kowalczyk" not in morsel.value for morsel in response.cookies.values())
     assert "Kowalczyk" in client.get(response["Location"]).content.decode()  # shown on the next page
+
+
+@pytest.mark.django_db
+def test_a_request_whose_time_has_passed_says_so_in_the_queue(client, desk):
+    practitioner = make_practitioner()
+    passed, _ = book(start=local(2026, 12, 1, 9), practitioner=practitioner)
+    coming, _ = book(start=local(2026, 12, 2, 9), practitioner=practitioner)
+    with at(client, desk, local(2026, 12, 1, 12)):
+        page = client.get("/staff/").content.decode()
+    items = {a.reference: page[page.index(a.reference):page.index("</li>", page.index(a.reference))]
+             for a in (passed, coming)}
+    assert "This time has passed." in items[passed.reference]
+    assert "This time has passed." not in items[coming.reference]
