@@ -163,7 +163,7 @@ def statement(request, pk, year):
     """The patient's paid visits of one calendar year (for their tax return and their insurer)."""
     context = _statement(request, pk, year)
     return render(request, "billing/statement.html", {
-        **context, "years": statements.years_with_payments(context["patient"])})
+        **context, "other_years": [y for y in statements.years_with_payments(context["patient"]) if y != year]})
 
 
 @staff_view(VIEW_INVOICES)

@@ -92,7 +92,7 @@ class ReviewForm(forms.Form):
 class PatientPainForm(forms.Form):
     pain = forms.TypedChoiceField(
         label="Your pain today, from 0 (no pain) to 10 (the worst pain you can imagine)", coerce=int,
-        choices=[(n, str(n)) for n in range(11)], widget=forms.RadioSelect,
+        choices=[(n, str(n)) for n in range(11)], widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
         error_messages={"required": "Choose a number from 0 to 10.", "invalid_choice": "Choose a number from 0 to 10."})
 
 

@@ -284,7 +284,7 @@ def _details_get(request, *, service: Service, practitioner: Practitioner | None
     day = timezone.localdate(start_at).isoformat()
     context = {"step": 3, "service": service, "practitioner": practitioner, "who": _who(practitioner),
                "start": start_at, "start_value": _iso(start_at),
-               "insurance_help": [(k, INSURANCE_HELP[k]) for k, _ in InsuranceNote.Kind.choices],
+               "insurance_help": [(label, INSURANCE_HELP[k]) for k, label in InsuranceNote.Kind.choices],
                "schedule_url": _schedule_url(service, practitioner, week=day, day=day) + "#times"}
     if draft is not None and draft.pop("limited", False):
         request.session.modified = True

@@ -50,6 +50,13 @@ def _inactive(request, appointment: Appointment, now: datetime, token: str):
     return None
 
 
+def _pain(appointment, now) -> dict:
+    """The pain score form, with the score the patient gave already chosen (they may change it)."""
+    given = VisitScore.objects.filter(appointment=appointment, patient_reported=True).first()
+    may_score = courses.patient_may_score(appointment, now)
+    return {"pain_given": given,
+            "pain_form": PatientPainForm(initial={"pain": given.pain} if given else None) if may_score else None}
+
 
 @never_cache
 @require_safe
@@ -63,8 +70,7 @@ def manage(request, token):
         "cutoff_hours": settings.BOOKING_CANCEL_CUTOFF_HOURS,
         "fee_if_cancelled": fees.fee_if_cancelled_now(appointment, now),
         "trial_left": courses.patient_trial(appointment)[1],
-        "pain_form": PatientPainForm() if courses.patient_may_score(appointment, now) else None,
-        "pain_given": VisitScore.objects.filter(appointment=appointment, patient_reported=True).first(),
+        **_pain(appointment, now),
         "on_waitlist": appointment.waitlist_entries.filter(status=WaitlistEntry.Status.WAITING).exists(),
     })
 

@@ -427,6 +427,18 @@ def test_a_chosen_practitioner_is_read_with_the_service_in_one_query(client, pra
     assert Appointment.objects.get().practitioner == practitioner
 
 
+def test_the_details_step_names_each_way_of_paying_it_explains(client, practitioner):
+    html = client.get(f"{DETAILS}?who=any&start=2026-12-01T17:00:00Z").content.decode()
+    help_list = html[html.index('<details class="pay-help">'):html.index("</details>", html.index("pay-help"))]
+    assert re.findall(r"<dt>([^<]*)</dt>", help_list) == [label for _, label in InsuranceNote.Kind.choices]
+
+
+def test_the_visit_choice_is_named_as_it_reads_for_voice_control(client, practitioner):
+    html = client.get("/book/").content.decode()
+    assert 'Choose this visit<span class="visually-hidden"> (IMS initial assessment and treatment)</span>' in html
+    assert 'aria-label="Choose' not in html
+
+
 def test_a_new_visitors_booking_never_reads_the_session_table(client, practitioner):
     """A new visitor has no session to read, and the new one's key is not looked up before it is stored."""
     with CaptureQueriesContext(connection) as queries:

@@ -24,7 +24,7 @@ def clinic_with_a_practitioner():
 def test_patient_books_an_ims_assessment_end_to_end(page, axe):
     page.goto("/book/")
     axe(page)
-    page.get_by_role("link", name="Choose IMS initial assessment and treatment").click()
+    page.get_by_role("link", name="Choose this visit (IMS initial assessment and treatment)").click()
 
     page.wait_for_url("**/book/ims-assessment/#who")
     assert page.get_by_role("heading", name="Choose a time").is_visible()

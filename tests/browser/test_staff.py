@@ -234,3 +234,28 @@ def test_enter_in_the_reschedule_form_moves_to_the_typed_time_never_the_first_fr
     page.wait_for_url(f"**/staff/appointments/{visit.reference}/")
     visit.refresh_from_db()
     assert visit.start == local(2026, 12, 4, 18)
+
+
+def test_a_long_email_on_the_new_appointment_page_wraps_on_a_small_phone(page, axe, request_waiting):
+    patient = request_waiting.patient
+    Patient.objects.filter(pk=patient.pk).update(
+        email="christopher.vanderlinden-richardson@northshoreconsulting.example.com")
+    page.set_viewport_size({"width": 320, "height": 700})
+    sign_in(page, f"/staff/appointments/new/?patient={patient.pk}")
+    page.wait_for_url("**/staff/appointments/new/**")
+    assert page.get_by_text("northshoreconsulting", exact=False).first.is_visible()
+    assert page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth")
+
+
+@pytest.mark.parametrize("width", [992, 1280])
+def test_the_hours_beside_the_hours_form_stay_inside_their_card(page, axe, request_waiting, width):
+    """In the narrow column beside the form, a day of two intervals ran past the card and the window."""
+    daniel = make_practitioner("Daniel Okafor", hours=((8, 12), (13, 18)))
+    Group.objects.get(name="Front desk").user_set.get(username="sam").groups.add(Group.objects.get(name="Clinic admin"))
+    page.set_viewport_size({"width": width, "height": 800})
+    sign_in(page, f"/staff/schedules/{daniel.slug}/hours/")
+    page.wait_for_url(f"**/staff/schedules/{daniel.slug}/hours/")
+    assert page.get_by_text("1:00–6:00 p.m.").first.is_visible()
+    assert page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth")
+    card = page.locator("aside.records-card")
+    assert card.evaluate("box => box.scrollWidth <= box.clientWidth")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import re
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -13,6 +14,7 @@ from django.contrib.auth.models import Group, User
 from pypdf import PdfReader
 
 from booking.billing import services as billing
+from booking.billing.models import Invoice
 from booking.models import Appointment
 from tests.factories import NOW, book, local, make_patient, make_practitioner
 
@@ -73,6 +75,14 @@ def test_the_statement_lists_the_years_paid_visits_with_the_patients_own_share(c
     patient_page = client.get(f"/staff/patients/{robin.pk}/").content.decode()
     assert f'href="/staff/patients/{robin.pk}/statement/2026/">2026</a>' in patient_page
     assert f'href="/staff/patients/{robin.pk}/statement/2025/">2025</a>' in patient_page
+
+
+def test_a_patient_with_one_year_of_payments_has_no_other_years(client, year_of_visits):
+    robin, _, (_, _, last_year) = year_of_visits
+    Invoice.objects.filter(pk=last_year.pk).update(service_date=date(2026, 1, 5))  # every payment in 2026
+    login(client, "Front desk")
+    page = client.get(f"/staff/patients/{robin.pk}/statement/2026/").content.decode()
+    assert "Other years: none</span>" in page
 
 
 def test_the_pdf_reads_back_with_every_paid_visit_and_the_totals(client, year_of_visits):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -120,6 +121,10 @@ def test_the_patient_gives_todays_pain_before_the_visit_and_the_practitioner_con
         bad = client.post(reverse("booking:manage-pain", args=[token]), {"pain": "11"}, follow=True)
         assert "Choose a number from 0 to 10" in bad.content.decode()
         client.post(reverse("booking:manage-pain", args=[token]), {"pain": "6"})
+        again = client.get(manage).content.decode()  # the score given is the one chosen, to change if need be
+        assert "You told us 6." in again
+        assert re.findall(r'<input type="radio"[^>]*value="(\d+)"[^>]*\bchecked', again) == ["6"]
+        assert again.count('class="form-check-input"') == 11
     score = VisitScore.objects.get(appointment=appointment)
     assert score.pain == 6 and score.patient_reported and score.recorded_by is None
     from django.contrib.auth.models import Group, User
