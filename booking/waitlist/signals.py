@@ -16,9 +16,17 @@ from ..models import ClinicClosure, Practitioner, TimeOff, WorkingHours
 from .services import note_freed
 
 
+def _bookable(day) -> bool:
+    """Whether a freed time on ``day`` could be offered at all: not past, not beyond the horizon."""
+    today = timezone.localdate()
+    return today <= day <= today + timedelta(days=settings.BOOKING_HORIZON_DAYS + 1)
+
+
 def hours_changed(practitioner_id: int, first_day) -> None:
     """Hours valid from ``first_day`` (None: always) may have freed time from then to the horizon."""
     today = timezone.localdate()
+    if first_day is not None and first_day > today and not _bookable(first_day):
+        return  # hours from a day beyond the horizon free nothing that can be booked yet
     start, _ = schedules.local_day_bounds(max(first_day or today, today))
     note_freed(practitioner_id=practitioner_id, start=start,
                end=timezone.now() + timedelta(days=settings.BOOKING_HORIZON_DAYS + 1), reason="hours changed")
@@ -30,6 +38,8 @@ def _time_off_removed(sender, instance: TimeOff, **kwargs) -> None:
 
 
 def _closure_removed(sender, instance: ClinicClosure, **kwargs) -> None:
+    if not _bookable(instance.date):
+        return
     start, end = schedules.local_day_bounds(instance.date)
     for pk in Practitioner.objects.filter(active=True).values_list("pk", flat=True):
         note_freed(practitioner_id=pk, start=start, end=end, reason="clinic open again")

@@ -118,3 +118,53 @@ def test_a_practitioners_admin_page_takes_the_same_queries_however_many_hours_ro
         WorkingHours(practitioner=maya, weekday=day, start=time(8), end=time(11), valid_from=date(2025, 1, 1),
                      valid_until=date(2025, 12, 31)) for day in range(5))
     assert queries() == before
+
+
+@pytest.fixture
+def owner(client):
+    client.force_login(User.objects.create_superuser(username="owner", password="x"))
+    return client
+
+
+def test_a_date_beyond_the_sites_years_is_refused_in_the_admin_with_a_message(owner):
+    from booking.models import ClinicClosure
+
+    response = owner.post("/admin/booking/clinicclosure/add/", {"date": "9999-12-31", "name": "Far off"})
+    assert response.status_code == 200 and "Please check the year" in response.content.decode()
+    assert 'value="Far off"' in response.content.decode()  # what was typed is kept
+    assert not ClinicClosure.objects.exists()
+
+
+def test_a_closure_or_hours_far_beyond_the_horizon_can_still_be_removed_and_saved(client, owner):
+    """The waitlist looks for freed times when a closure goes or hours change: never past the horizon
+    (a closure on the last day there is had no day after it: a 500, and it could never be removed)."""
+    from datetime import date, time
+
+    from booking.models import ClinicClosure, WorkingHours
+
+    closure = ClinicClosure.objects.create(date=date(9999, 12, 31), name="Far off")
+    response = owner.post(f"/admin/booking/clinicclosure/{closure.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 302 and not ClinicClosure.objects.exists()
+    maya = make_practitioner("Maya Chen")
+    WorkingHours.objects.create(practitioner=maya, weekday=0, start=time(9), end=time(12),
+                                valid_from=date(9999, 12, 31))  # saved: the signal looks no further
+    assert WorkingHours.objects.filter(valid_from=date(9999, 12, 31)).exists()
+
+
+@pytest.mark.parametrize("view", ["change", "delete", "history"])
+def test_an_empty_to_field_in_the_address_is_no_field(owner, view):
+    maya = make_practitioner("Maya Chen")
+    response = owner.get(f"/admin/booking/practitioner/{maya.pk}/{view}/?_to_field=")
+    assert response.status_code == 200 and "Maya Chen" in response.content.decode()
+
+
+@pytest.mark.parametrize("selected", ["x", "1.5", " ", "NaN"])
+def test_an_action_on_a_selection_that_is_not_an_id_changes_nothing_and_says_so(owner, selected):
+    from booking.models import Service
+
+    make_practitioner("Maya Chen")
+    before = Service.objects.count()
+    response = owner.post("/admin/booking/service/", {"action": "delete_selected", "_selected_action": [selected]},
+                          follow=True)
+    assert response.status_code == 200 and "Items must be selected" in response.content.decode()
+    assert Service.objects.count() == before
