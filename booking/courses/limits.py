@@ -87,10 +87,6 @@ def count(*, name: str, window: str, window_days: int | None, limit: int | None,
     return PayerCount(name, used, limit, ends, amount_used, amount_limit, warnings)
 
 
-def rule_for(course: Course) -> PayerRule | None:
-    return _rule_among(_rules({course.payer}), course)
-
-
 def _rules(payers) -> list[PayerRule]:
     """The payers' rules, latest start first (a rule with no start first of all), then in the order added."""
     return list(PayerRule.objects.filter(payer__in=payers).order_by("payer", "-valid_from", "pk")) if payers else []
