@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal
+from html import escape as html_escape
 from urllib.parse import quote
 
 from django.urls import reverse
@@ -36,6 +37,14 @@ HIDDEN_STATUSES = (Status.CANCELLED, Status.DECLINED)
 
 
 _SR_COMMA = mark_safe('<span class="visually-hidden">, </span>')  # noqa: S308 - a constant
+
+
+def _e(value) -> str:
+    """``value`` escaped for HTML as Django's ``conditional_escape`` does (safe strings as they are),
+    without its lazy-string wrappers: the blocks below call it a couple of thousand times a page."""
+    if hasattr(value, "__html__"):
+        return value.__html__()
+    return html_escape(str(value))
 
 
 # --- plain data for the templates ---------------------------------------------------------------
@@ -79,24 +88,26 @@ class Block:
     def html(self) -> SafeString:
         """The block's markup. Written here rather than in the grid template: a day holds a couple
         of hundred blocks, and the template engine spent more time on them than everything else.
-        Text goes through ``format_html``, which escapes it."""
+        Every value goes through ``_e``, which escapes it as ``format_html`` would (at a fifth of
+        the cost: ``format_html`` was ~10 % of the day calendar)."""
         if self.kind != "appointment":
             if self.kind in ("closed", "off"):
-                return format_html('<div class="{}" aria-hidden="true"><span class="cal-label">{}</span></div>',
-                                   self.css, self.label)
-            return format_html('<div class="{}" aria-hidden="true"></div>', self.css)
-        body = format_html(
-            '<span class="cal-appt__time">{}<span class="cal-appt__period">{}</span></span>{}'  # tz-ok: CSS
+                label = f'<span class="cal-label">{_e(self.label)}</span>'
+                return mark_safe(f'<div class="{_e(self.css)}" aria-hidden="true">{label}</div>')  # noqa: S308 - escaped
+            return mark_safe(f'<div class="{_e(self.css)}" aria-hidden="true"></div>')  # noqa: S308 - escaped
+        owes = f'<span class="cal-appt__owes">Owes ${_e(self.owes)}</span>{_SR_COMMA}' if self.owes else ""
+        what = f"{_e(self.what)} · {_e(self.course)}" if self.course else _e(self.what)
+        body = (
+            f'<span class="cal-appt__time">{_e(self.when[0])}'  # tz-ok: CSS
+            f'<span class="cal-appt__period">{_e(self.when[1])}</span></span>{_SR_COMMA}'
             # dir="auto" isolates what people typed: a name in Arabic script must not reorder the rest.
-            '<span class="cal-appt__status">{}</span>{}<span class="cal-appt__who" dir="auto">{}</span>{}{}'
-            '<span class="cal-appt__what" dir="auto">{}</span>',
-            self.when[0], self.when[1], _SR_COMMA, self.status_label, _SR_COMMA, self.who,
-            format_html('<span class="cal-appt__owes">Owes ${}</span>{}', self.owes, _SR_COMMA) if self.owes else "",
-            _SR_COMMA, format_html("{} · {}", self.what, self.course) if self.course else self.what,
+            f'<span class="cal-appt__status">{_e(self.status_label)}</span>{_SR_COMMA}'
+            f'<span class="cal-appt__who" dir="auto">{_e(self.who)}</span>{owes}{_SR_COMMA}'
+            f'<span class="cal-appt__what" dir="auto">{what}</span>'
         )
         if self.href:
-            return format_html('<a class="{}" href="{}">{}</a>', self.css, self.href, body)
-        return format_html('<div class="{}">{}</div>', self.css, body)
+            return mark_safe(f'<a class="{_e(self.css)}" href="{_e(self.href)}">{body}</a>')  # noqa: S308 - escaped
+        return mark_safe(f'<div class="{_e(self.css)}">{body}</div>')  # noqa: S308 - escaped
 
 
 @dataclass
@@ -189,10 +200,18 @@ def _to_minutes(t: time) -> int:
     return t.hour * 60 + t.minute
 
 
-def status_of(appointment: Appointment) -> tuple[str, str]:
+def status_labels() -> dict[str, str]:
+    """Each status's label, translated once for a page rather than once per visit (Django's
+    ``get_status_display`` hashes the choices on every call)."""
+    return {value: str(label) for value, label in Status.choices}
+
+
+def status_of(appointment: Appointment, labels: dict[str, str] | None = None) -> tuple[str, str]:
     """(CSS modifier, label): a confirmed visit whose patient has arrived reads "Arrived"."""
     if appointment.status == Status.CONFIRMED and appointment.arrived_at:
         return "arrived", "Arrived"
+    if labels is not None:
+        return appointment.status, labels[appointment.status]
     return appointment.status, appointment.get_status_display()
 
 
@@ -316,6 +335,7 @@ def build_grid(raws: list[RawColumn], *, user, now: datetime, tz,
     first, last, has_hours = _row_range(raws)
     sees = details_checker(user)
     link = detail_link()
+    labels = status_labels()
     rows = (last - first) // ROW_MINUTES
     now_local = now.astimezone(tz)
     now_minute = now_local.hour * 60 + now_local.minute
@@ -335,7 +355,7 @@ def build_grid(raws: list[RawColumn], *, user, now: datetime, tz,
                 continue
             if appointment.holds_time and (buffer := _place(end, blocks_until, first, last)):
                 column.shading.append(Block("buffer", *buffer, "Buffer"))
-            status, status_label = status_of(appointment)
+            status, status_label = status_of(appointment, labels)
             visible = sees(appointment)
             column.appointments.append(Block(
                 "appointment", *placed, appointment=appointment, visible=visible,

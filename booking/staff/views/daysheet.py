@@ -92,8 +92,9 @@ def day_sheet(request):
     balances = daybook.balances_by_patient(a.patient_id for a in appointments) if sees_money else {}
     sheets: dict[int, Sheet] = {}
     link = calendar_grid.detail_link()
+    labels = calendar_grid.status_labels()
     for a in appointments:
-        status, label = calendar_grid.status_of(a)
+        status, label = calendar_grid.status_of(a, labels)
         owes = balances.get(a.patient_id, daybook.ZERO) if sees_money else None
         sheets.setdefault(a.practitioner_id, Sheet(a.practitioner, [])).rows.append(
             SheetRow(a, calendar_grid.visit_span(a, tz), status, label, owes, link(a.reference)))
