@@ -255,6 +255,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keepalive", action="store_true",
                         help="reuse wrk's connections (default: a new connection per request, as from a proxy)")
     args = parser.parse_args(argv)
+    unknown = sorted(set(args.only.split(",")) - {e.key for e in ENDPOINTS}) if args.only else []
+    if unknown:  # it used to print a row of zeros for a misspelt endpoint, as if it had been measured
+        log(f"--only: no endpoint named {', '.join(unknown)}; the endpoints are "
+            f"{', '.join(e.key for e in ENDPOINTS)}")
+        return 2
 
     if os.environ.get("DATABASE_URL"):
         log("DATABASE_URL is set: the benchmark recreates its database, so it runs only on the embedded "

@@ -162,3 +162,17 @@ def test_the_report_prints_a_row_and_an_address_for_every_endpoint(plan, capsys)
     for endpoint in ENDPOINTS:
         assert endpoint.label in printed and plan["urls"][endpoint.url_name] in printed
     assert "PASS  slot list, page cache off p95 <= 30 ms: 20.0 ms" in printed
+
+
+def test_only_refuses_an_endpoint_it_does_not_have_before_touching_the_database(monkeypatch, capsys):
+    """``--only sheet`` (for ``day_sheet``) printed the day sheet's row as 0 req/s, as if measured."""
+    from clinic.bench import run
+
+    def refuse(name):
+        raise AssertionError("the database was recreated")
+
+    monkeypatch.setattr(run, "recreate_database", refuse)
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    assert run.main(["--only", "staff_day,sheet"]) == 2
+    message = capsys.readouterr().err
+    assert "no endpoint named sheet;" in message and "day_sheet" in message and "staff_day," in message
