@@ -206,13 +206,12 @@ def status_labels() -> dict[str, str]:
     return {value: str(label) for value, label in Status.choices}
 
 
-def status_of(appointment: Appointment, labels: dict[str, str] | None = None) -> tuple[str, str]:
-    """(CSS modifier, label): a confirmed visit whose patient has arrived reads "Arrived"."""
+def status_of(appointment: Appointment, labels: dict[str, str]) -> tuple[str, str]:
+    """(CSS modifier, label), ``labels`` from ``status_labels()``: a confirmed visit whose patient has
+    arrived reads "Arrived"."""
     if appointment.status == Status.CONFIRMED and appointment.arrived_at:
         return "arrived", "Arrived"
-    if labels is not None:
-        return appointment.status, labels[appointment.status]
-    return appointment.status, appointment.get_status_display()
+    return appointment.status, labels[appointment.status]
 
 
 # --- layout ---------------------------------------------------------------------------------------
